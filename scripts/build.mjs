@@ -1,0 +1,31 @@
+// Bundles the extension, the helper server, the compression worker and the CLI with esbuild.
+// zstd-napi stays external: it is a native addon, shipped in node_modules inside the .vsix.
+import * as esbuild from 'esbuild';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  external: ['vscode', 'zstd-napi', 'zstd-napi/*'],
+  logLevel: 'info',
+};
+
+const builds = [
+  { entryPoints: { extension: 'client/src/extension.ts' } },
+  { entryPoints: { server: 'server/src/server.ts', worker: 'server/src/engine/worker.ts' } },
+  { entryPoints: { cli: 'server/src/cli.ts' }, banner: { js: '#!/usr/bin/env node' } },
+];
+
+const contexts = await Promise.all(builds.map((b) => esbuild.context({ ...common, ...b, outdir: 'dist' })));
+if (watch) {
+  await Promise.all(contexts.map((c) => c.watch()));
+} else {
+  await Promise.all(contexts.map((c) => c.rebuild()));
+  await Promise.all(contexts.map((c) => c.dispose()));
+}

@@ -1,0 +1,208 @@
+/** `chunkpress`: the engine in a terminal, for scripts and CI. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { compress, defaultSystem, type CompressInput, type CompressOutput, type CompressResult } from './engine/compress';
+import { DEFAULT_CHUNK_SIZE, DEFAULT_LEVEL, DEFAULT_MEMORY_FACTOR } from './engine/compressOptions';
+import { ChunkpressError } from './engine/errors';
+import { WorkerPool } from './engine/pool';
+import type { ProgressSnapshot } from './engine/progress';
+import { formatDuration, formatRate, formatSize, parseSize } from './engine/sizes';
+import { summarize } from './engine/summary';
+import { MAX_THREADS } from './engine/threadPlan';
+
+const USAGE = `Usage: chunkpress compress FILE... [options]
+
+Compresses each FILE into FILE.zst: independent zstd frames compressed on all cores, plus a
+manifest and a seek table. Every zstd and tar can read the result. "-" reads stdin.
+
+Options:
+  -o, --output PATH       output file (with several inputs: an existing folder); "-" = stdout
+  -l, --level N           zstd level, ${-131072}..22, negative = faster (default ${DEFAULT_LEVEL})
+  -c, --chunk-size SIZE   uncompressed bytes per frame, K/M/G = KiB/MiB/GiB (default ${formatSize(DEFAULT_CHUNK_SIZE)})
+  -T, --threads N         at most N workers (default: automatic, up to ${MAX_THREADS})
+      --memory-factor F   share of available memory the workers may use (default ${DEFAULT_MEMORY_FACTOR})
+  -f, --force             overwrite existing outputs
+  -v, --verbose           report the worker decision and every chunk
+      --json              print one JSON result per input on stdout
+  -h, --help              show this help
+`;
+
+class UsageError extends Error {}
+
+interface Args {
+  command: string;
+  files: string[];
+  output?: string;
+  level?: number;
+  chunkSize?: number;
+  threads?: number;
+  memoryFactor?: number;
+  force: boolean;
+  verbose: boolean;
+  json: boolean;
+}
+
+/** `-l -5` would read as an option; zstd users type it, so join it into `--level=-5`. */
+function joinNegativeLevels(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if ((argv[i] === '-l' || argv[i] === '--level') && /^-\d+$/.test(argv[i + 1] ?? '')) {
+      out.push(`--level=${argv[++i]}`);
+    } else out.push(argv[i]);
+  }
+  return out;
+}
+
+function number(text: string | undefined, what: string): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`${what} must be a number, not "${text}"`);
+  return value;
+}
+
+export function parseCli(argv: string[]): Args | 'help' {
+  const { values, positionals } = parseArgs({
+    args: joinNegativeLevels(argv),
+    allowPositionals: true,
+    strict: true,
+    options: {
+      output: { type: 'string', short: 'o' },
+      level: { type: 'string', short: 'l' },
+      'chunk-size': { type: 'string', short: 'c' },
+      threads: { type: 'string', short: 'T' },
+      'memory-factor': { type: 'string' },
+      force: { type: 'boolean', short: 'f', default: false },
+      verbose: { type: 'boolean', short: 'v', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help || positionals.length === 0) return 'help';
+  const [command, ...files] = positionals;
+  if (command !== 'compress') throw new UsageError(`unknown command "${command}"`);
+  if (files.length === 0) throw new UsageError('compress needs at least one FILE (or - for stdin)');
+  let chunkSize: number | undefined;
+  try {
+    chunkSize = values['chunk-size'] === undefined ? undefined : parseSize(values['chunk-size']);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return {
+    command,
+    files,
+    output: values.output,
+    level: number(values.level, 'level'),
+    chunkSize,
+    threads: number(values.threads, 'threads'),
+    memoryFactor: number(values['memory-factor'], 'memory factor'),
+    force: values.force,
+    verbose: values.verbose,
+    json: values.json,
+  };
+}
+
+function plan(args: Args): Array<{ input: CompressInput; output: CompressOutput }> {
+  const toStdout = args.output === '-' || (args.output === undefined && args.files.length === 1 && args.files[0] === '-');
+  if (toStdout && args.files.length > 1) throw new UsageError('only one input can go to stdout');
+  if (toStdout && process.stdout.isTTY) throw new UsageError('refusing to write compressed data to a terminal; use -o FILE');
+  let outputDir: string | undefined;
+  if (args.files.length > 1 && args.output !== undefined) {
+    if (!fs.statSync(args.output, { throwIfNoEntry: false })?.isDirectory()) {
+      throw new UsageError(`with several inputs, -o must name an existing folder ("${args.output}" is not one)`);
+    }
+    outputDir = args.output;
+  }
+  return args.files.map((file) => {
+    const input: CompressInput =
+      file === '-' ? { kind: 'stream', stream: process.stdin, name: 'stdin' } : { kind: 'file', path: file };
+    if (toStdout) return { input, output: { kind: 'stream', stream: process.stdout, label: 'stdout' } };
+    const target =
+      outputDir !== undefined
+        ? path.join(outputDir, `${path.basename(file)}.zst`)
+        : (args.output ?? (file === '-' ? 'stdin.zst' : `${file}.zst`));
+    return { input, output: { kind: 'file', path: target, overwrite: args.force } };
+  });
+}
+
+function progressLine(name: string, s: ProgressSnapshot): string {
+  const pct = s.totalBytes ? ` ${Math.floor((100 * s.bytesIn) / s.totalBytes)}%` : '';
+  const chunks = s.totalChunks !== undefined ? `${s.chunksDone}/${s.totalChunks}` : `${s.chunksDone}`;
+  const eta = s.etaMs !== undefined ? ` · ETA ${formatDuration(s.etaMs)}` : '';
+  return `${name}${pct} · ${chunks} chunks · ${formatSize(s.bytesIn)} -> ${formatSize(s.bytesOut)} · ${formatRate(s.bytesPerSecond)}${eta}`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args: Args | 'help';
+  let jobs: ReturnType<typeof plan>;
+  try {
+    args = parseCli(argv);
+    if (args === 'help') {
+      process.stdout.write(USAGE);
+      return argv.length === 0 ? 1 : 0;
+    }
+    jobs = plan(args);
+  } catch (err) {
+    process.stderr.write(`chunkpress: ${(err as Error).message}\n${err instanceof UsageError ? 'Try chunkpress --help\n' : ''}`);
+    return 2;
+  }
+  const { verbose, json } = args;
+  const live = process.stderr.isTTY && !json;
+  const pool = new WorkerPool(Math.min(defaultSystem.cores, MAX_THREADS));
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigint);
+  let failures = 0;
+  try {
+    for (const job of jobs) {
+      const name = job.input.kind === 'file' ? job.input.path : 'stdin';
+      let lastDraw = 0;
+      try {
+        const result: CompressResult = await compress({
+          ...job,
+          pool,
+          signal: controller.signal,
+          options: { level: args.level, chunkSize: args.chunkSize, threads: args.threads, memoryFactor: args.memoryFactor },
+          listener: {
+            onChunk(chunk, snapshot) {
+              if (verbose) {
+                process.stderr.write(
+                  `  chunk ${chunk.index}: in ${chunk.inputOffset}+${chunk.inputSize} -> out ${chunk.outputOffset}+${chunk.compressedSize}, xxh64 ${chunk.digest}, ${chunk.elapsedMs.toFixed(1)} ms\n`,
+                );
+              } else if (live && snapshot.elapsedMs - lastDraw > 100) {
+                lastDraw = snapshot.elapsedMs;
+                process.stderr.write(`\r\x1b[K${progressLine(name, snapshot)}`);
+              }
+            },
+          },
+        });
+        if (live && !verbose) process.stderr.write('\r\x1b[K');
+        for (const warning of result.warnings) process.stderr.write(`chunkpress: warning: ${warning}\n`);
+        if (verbose) process.stderr.write(`chunkpress: ${result.plan.reason}\n`);
+        if (json) process.stdout.write(`${JSON.stringify({ input: name, ...result })}\n`);
+        else if (job.output.kind === 'file' || verbose) {
+          process.stderr.write(`${summarize(result)}${result.outputPath ? ` -> ${result.outputPath}` : ''}\n`);
+        }
+      } catch (err) {
+        if (live) process.stderr.write('\r\x1b[K');
+        failures++;
+        const message = err instanceof ChunkpressError || err instanceof Error ? err.message : String(err);
+        process.stderr.write(`chunkpress: ${name}: ${message}\n`);
+        if (json) process.stdout.write(`${JSON.stringify({ input: name, error: message, code: (err as ChunkpressError).code })}\n`);
+        if (controller.signal.aborted) return 130;
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    await pool.close();
+  }
+  return failures > 0 ? 1 : 0;
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,152 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Writable } from 'node:stream';
+import { describeFsError } from './errors';
+import { writeManifest, type Manifest } from './format/manifest';
+import { writeSeekTable, type SeekEntry } from './format/seekTable';
+
+interface Sink {
+  write(bytes: Uint8Array): Promise<void>;
+  /** Makes the written bytes durable and visible under the final name. */
+  commit(): Promise<void>;
+  /** Removes whatever was written; safe to call more than once. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Writes an archive in order: data frames, then the manifest and the seek table. File output goes
+ * to a temporary name beside the target and is renamed only when complete, so a partial archive
+ * never sits under the final name.
+ *
+ * Resuming later needs only what this keeps: `entries` and `digests` for the frames written so
+ * far and `committedBytes`, the offset right after the last complete frame of the temporary file.
+ */
+export class ArchiveWriter {
+  readonly entries: SeekEntry[] = [];
+  readonly digests: string[] = [];
+  committedBytes = 0;
+  private finished = false;
+
+  private constructor(
+    private readonly sink: Sink,
+    /** Final path, or undefined for a stream. */
+    readonly path: string | undefined,
+  ) {}
+
+  /** Opens a temporary file beside `finalPath`. Fails at once if the target exists and `overwrite` is false. */
+  static async toFile(finalPath: string, overwrite: boolean): Promise<ArchiveWriter> {
+    if (!overwrite && (await exists(finalPath))) throw describeFsError({ code: 'EEXIST' }, finalPath, 'create');
+    const dir = path.dirname(finalPath);
+    const tempPath = path.join(dir, `.${path.basename(finalPath)}.${randomBytes(4).toString('hex')}.partial`);
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(tempPath, 'wx', 0o644);
+    } catch (err) {
+      throw describeFsError(err, finalPath, 'create');
+    }
+    let closed = false;
+    const close = async (): Promise<void> => {
+      if (!closed) {
+        closed = true;
+        await handle.close();
+      }
+    };
+    const sink: Sink = {
+      async write(bytes) {
+        try {
+          let done = 0;
+          while (done < bytes.length) done += (await handle.write(bytes, done, bytes.length - done)).bytesWritten;
+        } catch (err) {
+          throw describeFsError(err, finalPath, 'write');
+        }
+      },
+      async commit() {
+        try {
+          await handle.sync();
+          await close();
+          await publish(tempPath, finalPath, overwrite);
+        } catch (err) {
+          throw describeFsError(err, finalPath, 'write');
+        }
+        await syncDirectory(dir);
+      },
+      async discard() {
+        await close().catch(() => undefined);
+        await fs.rm(tempPath, { force: true });
+      },
+    };
+    return new ArchiveWriter(sink, finalPath);
+  }
+
+  static toStream(stream: Writable, label = 'stdout'): ArchiveWriter {
+    const sink: Sink = {
+      write: (bytes) =>
+        new Promise((resolve, reject) => {
+          // Wait for the callback: the caller reuses `bytes` as soon as this resolves.
+          stream.write(bytes, (err) => (err ? reject(describeFsError(err, label, 'write')) : resolve()));
+        }),
+      commit: async () => undefined,
+      discard: async () => undefined,
+    };
+    return new ArchiveWriter(sink, undefined);
+  }
+
+  /** Appends one complete data frame. */
+  async appendFrame(frame: Uint8Array, entry: SeekEntry, digest: string): Promise<void> {
+    await this.sink.write(frame);
+    this.entries.push(entry);
+    this.digests.push(digest);
+    this.committedBytes += frame.length;
+  }
+
+  /** Writes the manifest and seek table, then publishes the archive. Returns its total size. */
+  async finish(manifest: Manifest): Promise<number> {
+    const trailer = Buffer.concat([writeManifest(manifest), writeSeekTable(this.entries)]);
+    await this.sink.write(trailer);
+    await this.sink.commit();
+    this.finished = true;
+    return this.committedBytes + trailer.length;
+  }
+
+  /** Drops a partial archive. Does nothing once `finish` has succeeded. */
+  async abort(): Promise<void> {
+    if (!this.finished) await this.sink.discard();
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Moves the finished temporary file to its name. Without consent to overwrite, a hard link
+ * publishes atomically and fails if the name was taken meanwhile; file systems without links
+ * fall back to check-then-rename.
+ */
+async function publish(tempPath: string, finalPath: string, overwrite: boolean): Promise<void> {
+  if (overwrite) return fs.rename(tempPath, finalPath);
+  try {
+    await fs.link(tempPath, finalPath);
+    await fs.unlink(tempPath);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'ENOSYS') throw err;
+    if (await exists(finalPath)) throw Object.assign(new Error('exists'), { code: 'EEXIST' });
+    await fs.rename(tempPath, finalPath);
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  try {
+    const handle = await fs.open(dir, 'r');
+    await handle.sync().finally(() => handle.close());
+  } catch {
+    // Not every platform or file system can fsync a directory; the file itself is synced.
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The one place that talks to zstd (zstd-napi, Node-API). Each compressor owns one context with
+ * nbWorkers = 0: parallelism lives in our pool, not inside zstd.
+ */
+import * as zstd from 'zstd-napi/binding';
+
+export { compressBound } from './threadPlan';
+
+/**
+ * How much input is fed to zstd between two checks of the abort flag. Slow levels get small
+ * slices so that cancelling never waits on more than about a block's work.
+ */
+function sliceFor(level: number): number {
+  return level >= 16 ? 128 << 10 : 1 << 20;
+}
+
+export class ChunkCompressor {
+  private readonly cctx = new zstd.CCtx();
+  private level: number | undefined;
+
+  constructor() {
+    this.cctx.setParameter(zstd.CParameter.checksumFlag, 1);
+    this.cctx.setParameter(zstd.CParameter.contentSizeFlag, 1);
+    this.cctx.setParameter(zstd.CParameter.nbWorkers, 0);
+  }
+
+  /**
+   * Compresses `src` into one complete frame in `dst` (at least compressBound(src.length) bytes)
+   * with content size and checksum. Returns the frame's length, or undefined once `stopped()`
+   * says so. The same input and level always give the same frame.
+   */
+  compressFrame(src: Uint8Array, dst: Uint8Array, level: number, stopped: () => boolean): number | undefined {
+    this.cctx.reset(zstd.ResetDirective.sessionOnly);
+    if (level !== this.level) {
+      this.cctx.setParameter(zstd.CParameter.compressionLevel, level);
+      this.level = level;
+    }
+    this.cctx.setPledgedSrcSize(src.length);
+    const slice = sliceFor(level);
+    let inPos = 0;
+    let outPos = 0;
+    for (;;) {
+      if (stopped()) return undefined;
+      const end = Math.min(src.length, inPos + slice);
+      const directive = end === src.length ? zstd.EndDirective.end : zstd.EndDirective.continue;
+      const [remaining, produced, consumed] = this.cctx.compressStream2(
+        dst.subarray(outPos),
+        src.subarray(inPos, end),
+        directive,
+      );
+      outPos += produced;
+      inPos += consumed;
+      if (directive === zstd.EndDirective.end && remaining === 0) return outPos;
+      if (outPos >= dst.length) throw new RangeError('zstd output exceeded compressBound');
+    }
+  }
+}
+
+/** Decompresses one whole frame whose content size is known (tests and small reads). */
+export function decompressFrame(frame: Uint8Array, size: number): Buffer {
+  const out = Buffer.allocUnsafe(size);
+  const written = zstd.decompress(out, frame);
+  return out.subarray(0, written);
+}
+
+export const zstdVersion = (): string => zstd.versionString();
+export const levelBounds = (): { min: number; max: number } => ({ min: zstd.minCLevel(), max: zstd.maxCLevel() });

@@ -1,0 +1,33 @@
+import { SKIPPABLE_HEADER_SIZE, SKIPPABLE_MAGIC_BASE, SKIPPABLE_MAGIC_MASK, MAX_SKIPPABLE_PAYLOAD } from './constants';
+
+/** True for any of the 16 skippable-frame magics of RFC 8878 §3.1.2. */
+export function isSkippableMagic(magic: number): boolean {
+  return (magic & SKIPPABLE_MAGIC_MASK) >>> 0 === SKIPPABLE_MAGIC_BASE;
+}
+
+/** Wraps a payload in a skippable frame: Magic_Number u32 LE, Frame_Size u32 LE, User_Data. */
+export function writeSkippableFrame(magic: number, payload: Uint8Array): Buffer {
+  if (!isSkippableMagic(magic)) throw new RangeError(`0x${magic.toString(16)} is not a skippable-frame magic`);
+  if (payload.length > MAX_SKIPPABLE_PAYLOAD) throw new RangeError('skippable frame payload exceeds 4 GiB');
+  const frame = Buffer.allocUnsafe(SKIPPABLE_HEADER_SIZE + payload.length);
+  frame.writeUInt32LE(magic, 0);
+  frame.writeUInt32LE(payload.length, 4);
+  frame.set(payload, SKIPPABLE_HEADER_SIZE);
+  return frame;
+}
+
+export interface SkippableHeader {
+  magic: number;
+  /** 0..15, the low nibble of the magic. */
+  variant: number;
+  payloadSize: number;
+}
+
+/** Reads a skippable-frame header at `offset`, or returns undefined when the bytes are not one. */
+export function readSkippableHeader(buf: Uint8Array, offset = 0): SkippableHeader | undefined {
+  if (buf.length - offset < SKIPPABLE_HEADER_SIZE) return undefined;
+  const view = new DataView(buf.buffer, buf.byteOffset + offset, SKIPPABLE_HEADER_SIZE);
+  const magic = view.getUint32(0, true);
+  if (!isSkippableMagic(magic)) return undefined;
+  return { magic, variant: magic & 0xf, payloadSize: view.getUint32(4, true) };
+}

@@ -1,0 +1,69 @@
+/** Progress of one job, as the engine reports it; the server and CLI decide how often to show it. */
+
+export type Stage = 'preparing' | 'compressing' | 'finalizing' | 'done';
+
+export interface ChunkRecord {
+  index: number;
+  inputOffset: number;
+  inputSize: number;
+  outputOffset: number;
+  compressedSize: number;
+  /** Low 32 bits of XXH64, as stored in the frame and the seek table. */
+  checksum: number;
+  /** Full XXH64 of the chunk, hex, as in the manifest. */
+  digest: string;
+  /** Time the worker spent on it, in ms. */
+  elapsedMs: number;
+}
+
+export interface ProgressSnapshot {
+  stage: Stage;
+  bytesIn: number;
+  bytesOut: number;
+  /** Undefined for streams of unknown length. */
+  totalBytes: number | undefined;
+  chunksDone: number;
+  totalChunks: number | undefined;
+  elapsedMs: number;
+  bytesPerSecond: number;
+  etaMs: number | undefined;
+}
+
+export interface ProgressListener {
+  onStage?(snapshot: ProgressSnapshot): void;
+  onChunk?(chunk: ChunkRecord, snapshot: ProgressSnapshot): void;
+}
+
+/** Keeps the counters and derives rate and ETA from them. */
+export class ProgressMeter {
+  private readonly started = performance.now();
+  stage: Stage = 'preparing';
+  bytesIn = 0;
+  bytesOut = 0;
+  chunksDone = 0;
+
+  constructor(
+    readonly totalBytes: number | undefined,
+    readonly totalChunks: number | undefined,
+  ) {}
+
+  snapshot(): ProgressSnapshot {
+    const elapsedMs = performance.now() - this.started;
+    const bytesPerSecond = elapsedMs > 0 ? (this.bytesIn * 1000) / elapsedMs : 0;
+    const etaMs =
+      this.totalBytes !== undefined && bytesPerSecond > 0
+        ? ((this.totalBytes - this.bytesIn) * 1000) / bytesPerSecond
+        : undefined;
+    return {
+      stage: this.stage,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      totalBytes: this.totalBytes,
+      chunksDone: this.chunksDone,
+      totalChunks: this.totalChunks,
+      elapsedMs,
+      bytesPerSecond,
+      etaMs,
+    };
+  }
+}
