@@ -1,0 +1,57 @@
+/** Shared by the test layers: temp folders, reproducible data, and a reader for our archives' trailers. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { WorkerPool } from '../server/src/engine/pool';
+import { parseManifest, type Manifest } from '../server/src/engine/format/manifest';
+import { parseSeekTable, type SeekTable } from '../server/src/engine/format/seekTable';
+
+export const repoRoot = path.resolve(__dirname, '..', '..');
+
+export function tempDir(prefix = 'chunkpress-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/**
+ * Reproducible, moderately compressible bytes (words from a small vocabulary picked by an LCG),
+ * so that sizes and ratios in assertions mean something without shipping fixtures.
+ */
+export function sampleData(size: number, seed = 1): Buffer {
+  const words = ['chunk', 'frame', 'zstd', 'seek', 'table', 'manifest', 'worker', 'pool', '0x184D2A5E', 'level', '\n'];
+  const out = Buffer.allocUnsafe(size);
+  let state = seed >>> 0;
+  let pos = 0;
+  while (pos < size) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    const word = words[state % words.length];
+    pos += out.write(`${word} `, pos);
+  }
+  return out;
+}
+
+/** A pool running the compiled worker (out/server/src/engine/worker.js). */
+export function testPool(size = 4): WorkerPool {
+  return new WorkerPool(size, path.join(repoRoot, 'out', 'server', 'src', 'engine', 'worker.js'));
+}
+
+export interface ArchiveParts {
+  bytes: Buffer;
+  table: SeekTable;
+  manifest: Manifest;
+  /** Data frames, each a complete zstd frame. */
+  frames: Buffer[];
+}
+
+/** Splits one of our archives into frames, manifest and seek table, from the end as a reader would. */
+export function readArchive(file: string): ArchiveParts {
+  const bytes = fs.readFileSync(file);
+  const table = parseSeekTable(bytes, bytes.length);
+  const manifest = parseManifest(bytes.subarray(table.compressedTotal, table.tableOffset), table.compressedTotal);
+  const frames: Buffer[] = [];
+  let offset = 0;
+  for (const entry of table.entries) {
+    frames.push(bytes.subarray(offset, offset + entry.compressedSize));
+    offset += entry.compressedSize;
+  }
+  return { bytes, table, manifest, frames };
+}
