@@ -83,8 +83,9 @@ export class ArchiveWriter {
     const sink: Sink = {
       write: (bytes) =>
         new Promise((resolve, reject) => {
-          // Wait for the callback: the caller reuses `bytes` as soon as this resolves.
-          stream.write(bytes, (err) => (err ? reject(describeFsError(err, label, 'write')) : resolve()));
+          // A copy: a stream's consumer may hold on to a chunk after its callback, and the caller's
+          // buffer goes back to a worker as soon as this resolves.
+          stream.write(Buffer.from(bytes), (err) => (err ? reject(describeFsError(err, label, 'write')) : resolve()));
         }),
       commit: async () => undefined,
       discard: async () => undefined,

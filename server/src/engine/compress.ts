@@ -282,7 +282,6 @@ async function runPipeline(
         fail(new ChunkpressError(`Chunk ${item.index}: ${(err as Error).message}`, 'EINTERNAL'));
         continue;
       }
-      buffers.push({ input: reply.input, output: reply.output });
       const outcome = reply.outcome;
       if (failure === undefined && outcome.kind === 'done') {
         const frame = new Uint8Array(reply.output, 0, outcome.compressedSize);
@@ -320,6 +319,8 @@ async function runPipeline(
       } else if (outcome.kind === 'failed') {
         fail(new ChunkpressError(`Chunk ${item.index}: zstd failed: ${outcome.message}`, 'EINTERNAL'));
       }
+      // Only now may the reader reuse these buffers: the frame has left `reply.output`.
+      buffers.push({ input: reply.input, output: reply.output });
       window.release();
     }
   };
