@@ -53,10 +53,16 @@ export class JobRegistry {
     for (const controller of this.running) controller.abort();
   }
 
-  async compress(params: CompressParams, cancel: CancellationToken, reporter: JobReporter): Promise<CompressResult> {
+  /** `progressToken` is the request's workDoneToken (vscode-languageserver removes it from params once attached). */
+  async compress(
+    params: CompressParams,
+    progressToken: string | number | undefined,
+    cancel: CancellationToken,
+    reporter: JobReporter,
+  ): Promise<CompressResult> {
     const controller = new AbortController();
     const subscription = cancel.onCancellationRequested(() => controller.abort());
-    const token = params.workDoneToken;
+    const token = progressToken;
     if (token !== undefined) this.byToken.set(token, controller);
     this.running.add(controller);
 

@@ -37,10 +37,11 @@ connection.onRequest(serverInfoRequest, () => ({
 }));
 
 connection.onRequest(compressRequest, async (params, token) => {
+  const progressToken = params.workDoneToken;
   const workDone = connection.languages.attachWorkDoneProgress(params);
   const resultProgress = connection.languages.attachPartialResultProgress(compressPartialType, params);
   try {
-    return await jobs.compress(params, token, {
+    return await jobs.compress(params, progressToken, token, {
       begin: (title, message) => workDone.begin(title, 0, message, true),
       report: (percentage, message) =>
         percentage === undefined ? workDone.report(message) : workDone.report(Math.floor(percentage), message),
@@ -54,8 +55,12 @@ connection.onRequest(compressRequest, async (params, token) => {
   }
 });
 
-connection.onNotification(WorkDoneProgressCancelNotification.type, ({ token }) => {
-  jobs.cancelByToken(token);
+// Registered after `initialize`, where vscode-languageserver installs its own handler for this
+// notification (for server-created progress only); ours also cancels jobs by their client token.
+connection.onInitialized(() => {
+  connection.onNotification(WorkDoneProgressCancelNotification.type, ({ token }) => {
+    jobs.cancelByToken(token);
+  });
 });
 
 connection.onShutdown(async () => {

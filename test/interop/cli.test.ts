@@ -1,0 +1,135 @@
+/** Interop: archives made by the chunkpress CLI, read by Debian's zstd and tar (and back). */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { readArchive, repoRoot, sampleData, tempDir } from '../helpers';
+
+const cli = path.join(repoRoot, 'dist', 'cli.js');
+const dir = tempDir('chunkpress-interop-');
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function chunkpress(args: string[], input?: Buffer) {
+  return spawnSync(process.execPath, [cli, ...args], { input, maxBuffer: 1 << 30, cwd: dir });
+}
+
+function zstdList(file: string): { frames: number; skippable: number; decompressed: number } {
+  const text = execFileSync('zstd', ['-lv', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  return {
+    frames: Number(/# Zstandard Frames: (\d+)/.exec(text)?.[1]),
+    skippable: Number(/# Skippable Frames: (\d+)/.exec(text)?.[1]),
+    decompressed: Number(/Decompressed Size: .*\((\d+) B\)/.exec(text)?.[1]),
+  };
+}
+
+before(() => {
+  assert.ok(fs.existsSync(cli), 'run `npm run build` first: dist/cli.js is missing');
+});
+
+test('zstd -t passes, zstd -d returns the input, zstd -l counts the frames', () => {
+  const input = path.join(dir, 'words.txt');
+  const data = sampleData(3_000_000, 1);
+  fs.writeFileSync(input, data);
+  const run = chunkpress(['compress', input, '-c', '256K', '-l', '6']);
+  assert.equal(run.status, 0, run.stderr.toString());
+  assert.match(run.stderr.toString(), /words\.txt: 2\.86 MiB -> .* 12 chunks in .* -> .*words\.txt\.zst/);
+  execFileSync('zstd', ['-q', '-t', `${input}.zst`]);
+  assert.ok(execFileSync('zstd', ['-dc', `${input}.zst`], { maxBuffer: 1 << 30 }).equals(data));
+  assert.deepEqual(zstdList(`${input}.zst`), { frames: 12, skippable: 2, decompressed: 3_000_000 });
+});
+
+test('an existing output needs -f; without it the old file stays', () => {
+  const input = path.join(dir, 'again.txt');
+  fs.writeFileSync(input, 'first');
+  assert.equal(chunkpress(['compress', input]).status, 0);
+  const before = fs.readFileSync(`${input}.zst`);
+  fs.writeFileSync(input, 'second, longer');
+  const refused = chunkpress(['compress', input]);
+  assert.equal(refused.status, 1);
+  assert.equal(refused.stderr.toString(), `chunkpress: ${input}: "${input}.zst" already exists\n`);
+  assert.ok(fs.readFileSync(`${input}.zst`).equals(before));
+  assert.equal(chunkpress(['compress', '-f', input]).status, 0);
+  assert.equal(execFileSync('zstd', ['-dc', `${input}.zst`], { encoding: 'utf8' }), 'second, longer');
+});
+
+test('stdin to stdout with "-", piped into zstd -d', () => {
+  const data = sampleData(700_000, 2);
+  const run = chunkpress(['compress', '-', '-c', '64K'], data);
+  assert.equal(run.status, 0, run.stderr.toString());
+  const archive = path.join(dir, 'piped.zst');
+  fs.writeFileSync(archive, run.stdout);
+  assert.ok(execFileSync('zstd', ['-dc'], { input: run.stdout, maxBuffer: 1 << 30 }).equals(data));
+  const parts = readArchive(archive);
+  assert.equal(parts.table.entries.length, 11);
+  assert.equal(parts.manifest.source.kind, 'stream');
+});
+
+test('a tar stream through chunkpress unpacks with tar --zstd', () => {
+  const tree = path.join(dir, 'tree');
+  fs.mkdirSync(path.join(tree, 'sub'), { recursive: true });
+  fs.writeFileSync(path.join(tree, 'a.txt'), sampleData(300_000, 3));
+  fs.writeFileSync(path.join(tree, 'sub', 'b.bin'), sampleData(50_000, 4));
+  const tarBytes = execFileSync('tar', ['-C', dir, '-cf', '-', 'tree'], { maxBuffer: 1 << 30 });
+  const run = chunkpress(['compress', '-', '-o', 'tree.tar.zst', '-c', '64K'], tarBytes);
+  assert.equal(run.status, 0, run.stderr.toString());
+  const out = path.join(dir, 'untar');
+  fs.mkdirSync(out);
+  execFileSync('tar', ['--zstd', '-xf', path.join(dir, 'tree.tar.zst'), '-C', out]);
+  assert.ok(fs.readFileSync(path.join(out, 'tree', 'a.txt')).equals(fs.readFileSync(path.join(tree, 'a.txt'))));
+  assert.ok(fs.readFileSync(path.join(out, 'tree', 'sub', 'b.bin')).equals(fs.readFileSync(path.join(tree, 'sub', 'b.bin'))));
+});
+
+test('--json reports the result, -v the worker decision and every chunk', () => {
+  const input = path.join(dir, 'json.txt');
+  fs.writeFileSync(input, sampleData(200_000, 5));
+  const run = chunkpress(['compress', input, '--json', '-v', '-c', '64K', '-T', '1', '-l', '-3']);
+  assert.equal(run.status, 0, run.stderr.toString());
+  const result = JSON.parse(run.stdout.toString()) as Record<string, unknown> & { plan: { threads: number; reason: string } };
+  assert.equal(result.inputSize, 200_000);
+  assert.equal(result.chunks, 4);
+  assert.equal(result.outputSize, fs.statSync(`${input}.zst`).size);
+  assert.deepEqual(result.options, { level: -3, chunkSize: 65536, threads: 1, memoryFactor: 0.75 });
+  assert.equal(result.plan.reason, '1 worker: limited by requested -T 1');
+  const stderr = run.stderr.toString();
+  assert.match(stderr, /chunk 0: in 0\+65536 -> out 0\+\d+, xxh64 [0-9a-f]{16}/);
+  assert.match(stderr, /chunk 3: in 196608\+3392 -> out \d+\+\d+/);
+  assert.match(stderr, /1 worker: limited by requested -T 1/);
+});
+
+test('clear errors: missing file, folder, bad options', () => {
+  const missing = chunkpress(['compress', 'nope.txt']);
+  assert.equal(missing.status, 1);
+  assert.equal(missing.stderr.toString(), 'chunkpress: nope.txt: "nope.txt" does not exist\n');
+  const folder = chunkpress(['compress', dir]);
+  assert.equal(folder.status, 1);
+  assert.equal(folder.stderr.toString(), `chunkpress: ${dir}: "${dir}" is a folder, not a file\n`);
+  const level = chunkpress(['compress', 'x', '-l', 'fast']);
+  assert.equal(level.status, 2);
+  assert.match(level.stderr.toString(), /^chunkpress: level must be a number, not "fast"/);
+  const chunk = chunkpress(['compress', 'x', '-c', '4X']);
+  assert.equal(chunk.status, 2);
+  assert.match(chunk.stderr.toString(), /"4X" is not a size/);
+  const command = chunkpress(['squash', 'x']);
+  assert.equal(command.status, 2);
+  assert.match(command.stderr.toString(), /unknown command "squash"/);
+  const help = chunkpress(['--help']);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout.toString(), /^Usage: chunkpress compress FILE\.\.\. \[options\]/);
+});
+
+test('Ctrl-C stops a job, exits 130 and leaves no partial file', async () => {
+  const input = path.join(dir, 'interrupt.bin');
+  fs.writeFileSync(input, sampleData(48 << 20, 6));
+  const child = spawn(process.execPath, [cli, 'compress', input, '-l', '19', '-c', '4M'], { cwd: dir });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  const sent = performance.now();
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.ok(performance.now() - sent < 1500, 'exits promptly');
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /interrupt\.bin: Cancelled/);
+  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('.interrupt') || f.startsWith('interrupt.bin.zst')), []);
+});
