@@ -22,7 +22,11 @@ export type JobOutcome =
   | { kind: 'failed'; message: string };
 
 /** Compresses each file beside itself, all at once (the server's pool shares the cores among them). */
-export function compressFiles(ctx: CompressContext, uris: readonly vscode.Uri[], overrides: Partial<Settings> = {}): Promise<JobOutcome[]> {
+export function compressFiles(
+  ctx: CompressContext,
+  uris: readonly vscode.Uri[],
+  overrides: Partial<Settings> = {},
+): Promise<JobOutcome[]> {
   const settings = { ...ctx.settings(), ...overrides };
   return Promise.all(uris.map((uri) => compressOne(ctx, uri, settings)));
 }
@@ -144,18 +148,17 @@ function reportResult(ctx: CompressContext, result: CompressResult): void {
 }
 
 function handleFailure(ctx: CompressContext, name: string, err: unknown, cancelled: boolean): JobOutcome | { kind: 'exists' } {
-  if (err instanceof ResponseError) {
-    const data = err.data as JobErrorData | undefined;
-    if (data?.code === 'EEXIST') return { kind: 'exists' };
-    if (cancelled || err.code === LSPErrorCodes.RequestCancelled) {
-      ctx.log.appendLine(`  ${name}: cancelled; the partial archive was removed`);
-      void vscode.window.showInformationMessage(`Compressing ${name} was cancelled; no partial archive was left.`);
-      return { kind: 'cancelled' };
-    }
+  // Errors from the job carry JobErrorData; anything else comes from the connection itself,
+  // e.g. the helper dying mid-job (pending requests are rejected when it goes away).
+  const data = err instanceof ResponseError ? (err.data as JobErrorData | undefined) : undefined;
+  if (data?.code === 'EEXIST') return { kind: 'exists' };
+  if (data?.code === 'ECANCELED' || (cancelled && err instanceof ResponseError && err.code === LSPErrorCodes.RequestCancelled)) {
+    ctx.log.appendLine(`  ${name}: cancelled; the partial archive was removed`);
+    void vscode.window.showInformationMessage(`Compressing ${name} was cancelled; no partial archive was left.`);
+    return { kind: 'cancelled' };
   }
-  // Anything else, including the helper dying mid-job (the connection rejects pending requests).
   const message = err instanceof Error ? err.message : String(err);
-  const text = err instanceof ResponseError ? message : `The Chunkpress helper stopped while compressing ${name}: ${message}`;
+  const text = data?.code ? message : `The Chunkpress helper stopped while compressing ${name}: ${message}`;
   ctx.log.appendLine(`  ${name}: failed: ${text}`);
   void vscode.window.showErrorMessage(`Chunkpress: ${text}`, 'Show Log').then((choice) => {
     if (choice === 'Show Log') ctx.log.show(true);

@@ -13,6 +13,7 @@ export interface ChunkpressApi {
   compressFiles(uris: vscode.Uri[], overrides?: Partial<Settings>): Promise<JobOutcome[]>;
   statusBarText(): string;
   serverInfo(): Promise<ServerInfo>;
+  cancelAll(): void;
 }
 
 let client: LanguageClient | undefined;
@@ -53,6 +54,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chunkp
     compressFiles: (uris, overrides) => compressFiles(ctx, uris, overrides),
     statusBarText: () => statusBar.text,
     serverInfo: () => client!.sendRequest(serverInfoRequest),
+    cancelAll: () => tracker.cancelAll(),
   };
 }
 

@@ -1,0 +1,96 @@
+/**
+ * Layer 4: the extension in a real VS Code (code-server + Chromium), driven as a person would:
+ * right-click a file in the Explorer, "Compress with Chunks", watch the status bar, see the archive.
+ * Screenshots land in test-results/e2e/.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { repoRoot, sampleData, tempDir } from '../helpers';
+import { launch, type Session } from './codeServer';
+
+const shots = path.join(repoRoot, 'test-results', 'e2e');
+const workspace = tempDir('chunkpress-e2e-ws-');
+const STATUS = '[id="chunkpress.chunkpress.status"]';
+let session: Session;
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(shots, `${name}.png`) });
+}
+
+before(async () => {
+  fs.mkdirSync(shots, { recursive: true });
+  // Level 19 keeps the job running for a few seconds, long enough to watch its progress.
+  fs.mkdirSync(path.join(workspace, '.vscode'));
+  fs.writeFileSync(
+    path.join(workspace, '.vscode', 'settings.json'),
+    JSON.stringify({ 'chunkpress.level': 19, 'chunkpress.chunkSize': '1M', 'chunkpress.progressLocation': 'both' }),
+  );
+  fs.writeFileSync(path.join(workspace, 'big.log'), sampleData(12 << 20, 77));
+  fs.writeFileSync(path.join(workspace, 'notes.txt'), 'a small file\n');
+  session = await launch({ workspace, extensionPath: repoRoot });
+});
+
+after(async () => {
+  await session?.close();
+  fs.rmSync(workspace, { recursive: true, force: true });
+});
+
+async function explorerRow(page: Page, name: string) {
+  const exact = new RegExp(`^${name.replace(/\./g, '\\.')}$`);
+  const row = page.locator('.explorer-folders-view .monaco-list-row').filter({ hasText: exact });
+  await row.first().waitFor({ timeout: 30_000 });
+  return row.first();
+}
+
+test('right-click a file, Compress with Chunks: live status bar, then the .zst in the Explorer', async () => {
+  const { page } = session;
+  const row = await explorerRow(page, 'big.log');
+  await shot(page, '01-workbench');
+  await row.click({ button: 'right' });
+  const menu = page.locator('.context-view .monaco-menu');
+  await menu.waitFor();
+  await page.waitForTimeout(300);
+  const item = menu.locator('.action-item', { hasText: /^Compress with Chunks$/ });
+  await shot(page, '02-context-menu');
+  await item.first().click();
+
+  // The status bar item shows the job live: name, percentage, chunks, throughput.
+  const status = page.locator(STATUS);
+  await status.waitFor({ timeout: 30_000 });
+  const seen: string[] = [];
+  let progressShot = false;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const text = (await status.isVisible()) ? await status.innerText() : '';
+    if (text) seen.push(text);
+    if (!progressShot && /\d+\/12 chunks · [\d.]+ MB\/s/.test(text)) {
+      await shot(page, '03-status-bar-progress');
+      progressShot = true;
+    }
+    if (fs.existsSync(path.join(workspace, 'big.log.zst'))) break;
+    await page.waitForTimeout(100);
+  }
+  assert.ok(
+    seen.some((t) => /big\.log \d+% · \d+\/12 chunks · [\d.]+ MB\/s · ETA \d+:\d\d/.test(t)),
+    `status bar texts seen: ${JSON.stringify([...new Set(seen)])}`,
+  );
+
+  // The archive appears in the Explorer, and a result message with its actions.
+  await explorerRow(page, 'big.log.zst');
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'big.log: 12 MiB ->' });
+  await toast.first().waitFor({ timeout: 30_000 });
+  const message = await toast.first().locator('.notification-list-item-message').innerText();
+  assert.match(message, /^big\.log: 12 MiB -> [\d.]+ (KiB|MiB) \(ratio [\d.]+, saved [\d.]+%\), 12 chunks in \d+:\d\d at [\d.]+ MB\/s$/);
+  assert.ok(await toast.first().locator('.monaco-button', { hasText: 'Reveal in Explorer' }).isVisible());
+  await shot(page, '04-done');
+
+  // And it round-trips through the real zstd.
+  const restored = execFileSync('zstd', ['-dc', path.join(workspace, 'big.log.zst')], { maxBuffer: 1 << 30 });
+  assert.ok(restored.equals(fs.readFileSync(path.join(workspace, 'big.log'))));
+  // The status bar item goes away when no job runs.
+  await status.waitFor({ state: 'hidden', timeout: 10_000 });
+});
