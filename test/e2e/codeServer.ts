@@ -2,7 +2,7 @@
  * Starts a private code-server (VS Code 1.100 in the browser, from npm) and Debian's Chromium, as
  * ../shared/E2E.md describes: isolated HOME/XDG folders, loopback only, no gallery, no telemetry.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -15,6 +15,7 @@ const entry = path.join(repoRoot, '.vscode-test', `code-server-${CODE_SERVER_VER
 export interface Session {
   page: Page;
   port: number;
+  extensionsDir: string;
   /** Messages the page printed (mocha's output arrives here). */
   console: string[];
   close(): Promise<void>;
@@ -54,6 +55,8 @@ export interface LaunchOptions {
   testsPath?: string;
   onExit?: (code: number) => void;
   settings?: Record<string, unknown>;
+  /** A packaged extension to install with --install-extension before starting. */
+  vsix?: string;
 }
 
 export async function launch(options: LaunchOptions): Promise<Session> {
@@ -83,6 +86,13 @@ export async function launch(options: LaunchOptions): Promise<Session> {
     }),
   );
   fs.writeFileSync(path.join(home, 'config.yaml'), 'auth: none\ncert: false\n');
+  const extensionsDir = path.join(home, 'exts');
+  if (options.vsix) {
+    execFileSync(process.execPath, [entry, '--user-data-dir', userData, '--extensions-dir', extensionsDir, '--install-extension', options.vsix], {
+      env,
+      stdio: 'pipe',
+    });
+  }
   const port = await freePort();
   let output = '';
   const child = spawn(
@@ -96,7 +106,7 @@ export async function launch(options: LaunchOptions): Promise<Session> {
       '--disable-update-check',
       '--disable-workspace-trust',
       '--user-data-dir', userData,
-      '--extensions-dir', path.join(home, 'exts'),
+      '--extensions-dir', extensionsDir,
       options.workspace,
     ],
     { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
@@ -138,6 +148,7 @@ export async function launch(options: LaunchOptions): Promise<Session> {
     return {
       page,
       port,
+      extensionsDir,
       console: consoleLines,
       async close() {
         await opened.close().catch(() => undefined);
@@ -150,4 +161,24 @@ export async function launch(options: LaunchOptions): Promise<Session> {
     stopServer();
     throw err;
   }
+}
+
+/** Runs a command from the palette by its full title ("Chunkpress: Show Log"), retrying while the workbench warms up. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').waitFor();
+    await page.waitForTimeout(300);
+    await page.keyboard.type(title);
+    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: title });
+    try {
+      await row.first().waitFor({ timeout: 5_000 });
+      await page.keyboard.press('Enter');
+      return;
+    } catch {
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1_000);
+    }
+  }
+  throw new Error(`command "${title}" did not appear in the palette`);
 }

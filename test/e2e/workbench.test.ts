@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { repoRoot, sampleData, tempDir } from '../helpers';
+import { readArchive, repoRoot, sampleData, tempDir } from '../helpers';
 import { launch, type Session } from './codeServer';
 
 const shots = path.join(repoRoot, 'test-results', 'e2e');
@@ -46,17 +46,35 @@ async function explorerRow(page: Page, name: string) {
   return row.first();
 }
 
+/**
+ * Right-clicks a file and picks a menu item. Right after start-up the extension's menu entries may
+ * not be registered yet, so the menu is reopened until the item shows.
+ */
+async function contextMenu(page: Page, file: string, item: string, screenshot?: string): Promise<void> {
+  const label = new RegExp(`^${item.replace(/\./g, '\\.')}$`);
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const row = await explorerRow(page, file);
+    await row.click({ button: 'right' });
+    const menu = page.locator('.context-view .monaco-menu');
+    await menu.waitFor();
+    await page.waitForTimeout(300);
+    const entry = menu.locator('.action-item', { hasText: label }).first();
+    if (await entry.isVisible()) {
+      if (screenshot) await shot(page, screenshot);
+      await entry.click();
+      return;
+    }
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`"${item}" never appeared in the context menu of ${file}`);
+}
+
 test('right-click a file, Compress with Chunks: live status bar, then the .zst in the Explorer', async () => {
   const { page } = session;
-  const row = await explorerRow(page, 'big.log');
+  await explorerRow(page, 'big.log');
   await shot(page, '01-workbench');
-  await row.click({ button: 'right' });
-  const menu = page.locator('.context-view .monaco-menu');
-  await menu.waitFor();
-  await page.waitForTimeout(300);
-  const item = menu.locator('.action-item', { hasText: /^Compress with Chunks$/ });
-  await shot(page, '02-context-menu');
-  await item.first().click();
+  await contextMenu(page, 'big.log', 'Compress with Chunks', '02-context-menu');
 
   // The status bar item shows the job live: name, percentage, chunks, throughput.
   const status = page.locator(STATUS);
@@ -93,4 +111,42 @@ test('right-click a file, Compress with Chunks: live status bar, then the .zst i
   assert.ok(restored.equals(fs.readFileSync(path.join(workspace, 'big.log'))));
   // The status bar item goes away when no job runs.
   await status.waitFor({ state: 'hidden', timeout: 10_000 });
+});
+
+test('compressing again asks before replacing the archive', async () => {
+  const { page } = session;
+  const archive = path.join(workspace, 'big.log.zst');
+  fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'chunkpress.level': 1, 'chunkpress.chunkSize': '1M' }));
+  const before = fs.statSync(archive).mtimeMs;
+  await page.waitForTimeout(500); // let the settings change reach the extension host
+  await contextMenu(page, 'big.log', 'Compress with Chunks');
+  const dialog = page.locator('.monaco-dialog-box');
+  await dialog.waitFor({ timeout: 30_000 });
+  assert.match(await dialog.innerText(), /big\.log\.zst already exists\. Replace it\?/);
+  await shot(page, '05-replace-dialog');
+  await dialog.locator('.monaco-button', { hasText: 'Replace' }).click();
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline && fs.statSync(archive).mtimeMs === before) await page.waitForTimeout(100);
+  assert.notEqual(fs.statSync(archive).mtimeMs, before, 'the archive was replaced');
+  const restored = execFileSync('zstd', ['-dc', archive], { maxBuffer: 1 << 30 });
+  assert.ok(restored.equals(fs.readFileSync(path.join(workspace, 'big.log'))));
+});
+
+test('Compress with Chunks... picks level and chunk size for one run', async () => {
+  const { page } = session;
+  fs.writeFileSync(path.join(workspace, 'table.csv'), sampleData(600_000, 5));
+  await contextMenu(page, 'table.csv', 'Compress with Chunks...');
+  const picker = page.locator('.quick-input-widget');
+  await picker.locator('.monaco-list-row', { hasText: 'smaller, slower' }).first().waitFor();
+  await shot(page, '06-level-pick');
+  await page.keyboard.type('9');
+  await picker.locator('.monaco-list-row', { hasText: /^9/ }).first().click();
+  await picker.locator('.monaco-list-row', { hasText: '256M' }).first().waitFor();
+  await picker.locator('.monaco-list-row', { hasText: /^64K|^1M/ }).first().click();
+  await explorerRow(page, 'table.csv.zst');
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline && !fs.existsSync(path.join(workspace, 'table.csv.zst'))) await page.waitForTimeout(100);
+  const archive = readArchive(path.join(workspace, 'table.csv.zst'));
+  assert.equal(archive.manifest.options.level, 9);
+  assert.equal(archive.manifest.options.chunkSize, 1 << 20);
 });

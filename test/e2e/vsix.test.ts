@@ -1,0 +1,44 @@
+/**
+ * `npm run package` makes a .vsix that carries the zstd-napi addon, installs into VS Code with
+ * --install-extension, and works there: the helper starts and reports its zstd version.
+ */
+import assert from 'node:assert/strict';
+import { execSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { repoRoot, tempDir } from '../helpers';
+import { launch, runCommand } from './codeServer';
+
+test('the packaged .vsix installs and its helper runs zstd', async () => {
+  const vsix = path.join(repoRoot, 'chunkpress.vsix');
+  fs.rmSync(vsix, { force: true });
+  execSync('npm run package', { cwd: repoRoot, stdio: 'pipe' });
+  assert.ok(fs.existsSync(vsix));
+  const workspace = tempDir('chunkpress-vsix-ws-');
+  const session = await launch({ workspace, vsix });
+  try {
+    const installed = fs.readdirSync(session.extensionsDir).find((d) => d.startsWith('chunkpress.chunkpress-'));
+    assert.ok(installed, 'installed extension folder');
+    const root = path.join(session.extensionsDir, installed);
+    for (const file of ['dist/extension.js', 'dist/server.js', 'dist/worker.js', 'dist/cli.js', 'node_modules/zstd-napi/build/Release/binding.node']) {
+      assert.ok(fs.existsSync(path.join(root, file)), file);
+    }
+    const { page } = session;
+    await runCommand(page, 'Chunkpress: Show Log');
+    // Monaco renders spaces as U+00A0.
+    const logText = async (): Promise<string> =>
+      (await page.locator('.part.panel .view-lines').allInnerTexts()).join('\n').replace(/\u00a0/g, ' ');
+    const deadline = Date.now() + 30_000;
+    let text = '';
+    while (Date.now() < deadline && !/Chunkpress helper/.test(text)) {
+      text = await logText();
+      await page.waitForTimeout(250);
+    }
+    assert.match(text, /\[info\] Chunkpress helper 0\.1\.0 \(pid \d+\): zstd 1\.5\.\d+, \d+ cores, pool of \d+ workers/);
+    await page.screenshot({ path: path.join(repoRoot, 'test-results', 'e2e', 'vsix-installed-log.png') });
+  } finally {
+    await session.close();
+    fs.rmSync(workspace, { recursive: true, force: true });
+  }
+});
