@@ -60,13 +60,19 @@ async function pickLevel(current: number): Promise<number | undefined> {
     description: l.level === current ? `${l.description} (current setting)` : l.description,
   }));
   items.push({ label: 'Other level...', description: `-131072 to 22` });
-  const pick = await vscode.window.showQuickPick(items, { title: 'Compression level', placeHolder: `Current setting: ${current}` });
+  const pick = await vscode.window.showQuickPick(items, {
+    title: 'Compression level',
+    placeHolder: `Current setting: ${current}`,
+  });
   if (!pick) return undefined;
   if (pick.level !== undefined) return pick.level;
   const text = await vscode.window.showInputBox({
     title: 'Compression level',
     value: String(current),
-    validateInput: (v) => (/^-?\d+$/.test(v.trim()) && Number(v) !== 0 && Number(v) >= -131072 && Number(v) <= 22 ? undefined : 'A whole number from -131072 to 22, not 0'),
+    validateInput: (v) =>
+      /^-?\d+$/.test(v.trim()) && Number(v) !== 0 && Number(v) >= -131072 && Number(v) <= 22
+        ? undefined
+        : 'A whole number from -131072 to 22, not 0',
   });
   return text === undefined ? undefined : Number(text);
 }
@@ -112,7 +118,10 @@ export function showJobsCommand(tracker: JobTracker) {
       cancel: job.cancel,
     }));
     if (jobs.length > 1) items.push({ label: '$(close-all) Cancel all', cancel: () => tracker.cancelAll() });
-    const pick = await vscode.window.showQuickPick(items, { title: 'Chunkpress jobs', placeHolder: 'Pick a job to cancel it' });
+    const pick = await vscode.window.showQuickPick(items, {
+      title: 'Chunkpress jobs',
+      placeHolder: 'Pick a job to cancel it',
+    });
     pick?.cancel();
   };
 }

@@ -4,7 +4,12 @@ import * as vscode from 'vscode';
 import { LSPErrorCodes, ResponseError, type LanguageClient } from 'vscode-languageclient/node';
 import { summarize } from '../../server/src/engine/summary';
 import { progressMessage } from '../../server/src/progressText';
-import { compressPartialType, compressRequest, type CompressResult, type JobErrorData } from '../../server/src/protocol';
+import {
+  compressPartialType,
+  compressRequest,
+  type CompressResult,
+  type JobErrorData,
+} from '../../server/src/protocol';
 import type { JobTracker } from './jobTracker';
 import type { Settings } from './settings';
 
@@ -51,7 +56,9 @@ async function compressOne(ctx: CompressContext, input: vscode.Uri, settings: Se
       continue;
     }
     if (outcome.kind === 'exists') {
-      void vscode.window.showWarningMessage(`${path.basename(output.fsPath)} already exists; not overwritten (chunkpress.overwrite is "never").`);
+      void vscode.window.showWarningMessage(
+        `${path.basename(output.fsPath)} already exists; not overwritten (chunkpress.overwrite is "never").`,
+      );
       return { kind: 'skipped' };
     }
     return outcome;
@@ -94,8 +101,11 @@ async function runJob(
     },
     cancellation.token,
   );
-  if (settings.progressLocation !== 'statusBar') showNotification(name, request, job.id, ctx.tracker, progressChanged.event, cancellation);
-  ctx.log.appendLine(`[${new Date().toLocaleTimeString()}] compress ${input.fsPath} -> ${output.fsPath} (level ${settings.level}, chunk ${settings.chunkSize} B)`);
+  if (settings.progressLocation !== 'statusBar')
+    showNotification(name, request, job.id, ctx.tracker, progressChanged.event, cancellation);
+  ctx.log.appendLine(
+    `[${new Date().toLocaleTimeString()}] compress ${input.fsPath} -> ${output.fsPath} (level ${settings.level}, chunk ${settings.chunkSize} B)`,
+  );
   try {
     const result = await request;
     reportResult(ctx, result);
@@ -142,17 +152,26 @@ function reportResult(ctx: CompressContext, result: CompressResult): void {
     void vscode.window.showWarningMessage(warning);
   }
   void vscode.window.showInformationMessage(summary, 'Reveal in Explorer', 'Show Log').then((choice) => {
-    if (choice === 'Reveal in Explorer') void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(result.output));
+    if (choice === 'Reveal in Explorer')
+      void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(result.output));
     else if (choice === 'Show Log') ctx.log.show(true);
   });
 }
 
-function handleFailure(ctx: CompressContext, name: string, err: unknown, cancelled: boolean): JobOutcome | { kind: 'exists' } {
+function handleFailure(
+  ctx: CompressContext,
+  name: string,
+  err: unknown,
+  cancelled: boolean,
+): JobOutcome | { kind: 'exists' } {
   // Errors from the job carry JobErrorData; anything else comes from the connection itself,
   // e.g. the helper dying mid-job (pending requests are rejected when it goes away).
   const data = err instanceof ResponseError ? (err.data as JobErrorData | undefined) : undefined;
   if (data?.code === 'EEXIST') return { kind: 'exists' };
-  if (data?.code === 'ECANCELED' || (cancelled && err instanceof ResponseError && err.code === LSPErrorCodes.RequestCancelled)) {
+  if (
+    data?.code === 'ECANCELED' ||
+    (cancelled && err instanceof ResponseError && err.code === LSPErrorCodes.RequestCancelled)
+  ) {
     ctx.log.appendLine(`  ${name}: cancelled; the partial archive was removed`);
     void vscode.window.showInformationMessage(`Compressing ${name} was cancelled; no partial archive was left.`);
     return { kind: 'cancelled' };

@@ -49,7 +49,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chunkp
   );
   await client.start();
   const info = await client.sendRequest(serverInfoRequest);
-  log.appendLine(`Chunkpress helper ${info.version} (pid ${info.pid}): zstd ${info.zstdVersion}, ${info.cores} cores, pool of ${info.poolSize} workers`);
+  log.appendLine(
+    `Chunkpress helper ${info.version} (pid ${info.pid}): zstd ${info.zstdVersion}, ${info.cores} cores, pool of ${info.poolSize} workers`,
+  );
   return {
     compressFiles: (uris, overrides) => compressFiles(ctx, uris, overrides),
     statusBarText: () => statusBar.text,

@@ -4,8 +4,15 @@ import type { JobProgress } from '../../server/src/protocol';
 import type { JobTracker } from './jobTracker';
 
 const IDLE: JobProgress = {
-  stage: 'preparing', bytesIn: 0, bytesOut: 0, totalBytes: null, chunksDone: 0,
-  totalChunks: null, elapsedMs: 0, bytesPerSecond: 0, etaMs: null,
+  stage: 'preparing',
+  bytesIn: 0,
+  bytesOut: 0,
+  totalBytes: null,
+  chunksDone: 0,
+  totalChunks: null,
+  elapsedMs: 0,
+  bytesPerSecond: 0,
+  etaMs: null,
 };
 
 /** One status bar item for all running jobs: "$(file-zip) big.log 45% · 12/27 chunks · 410 MB/s · ETA 0:04". */
@@ -36,7 +43,12 @@ export class StatusBar implements vscode.Disposable {
     const label = jobs.length === 1 ? jobs[0].name : `${jobs.length} jobs`;
     this.item.text = `$(file-zip) ${label} ${progressMessage(jobs.length === 1 ? progress[0] : combineProgress(progress))}`;
     this.item.tooltip = new vscode.MarkdownString(
-      ['**Chunkpress**', ...jobs.map((job, i) => `- ${job.name}: ${progressMessage(progress[i])}`), '', 'Click to list or cancel jobs'].join('\n'),
+      [
+        '**Chunkpress**',
+        ...jobs.map((job, i) => `- ${job.name}: ${progressMessage(progress[i])}`),
+        '',
+        'Click to list or cancel jobs',
+      ].join('\n'),
     );
     this.item.show();
   }

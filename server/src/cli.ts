@@ -2,7 +2,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { compress, defaultSystem, type CompressInput, type CompressOutput, type CompressResult } from './engine/compress';
+import {
+  compress,
+  defaultSystem,
+  type CompressInput,
+  type CompressOutput,
+  type CompressResult,
+} from './engine/compress';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_LEVEL, DEFAULT_MEMORY_FACTOR } from './engine/compressOptions';
 import { ChunkpressError } from './engine/errors';
 import { WorkerPool } from './engine/pool';
@@ -103,9 +109,11 @@ export function parseCli(argv: string[]): Args | 'help' {
 }
 
 function plan(args: Args): Array<{ input: CompressInput; output: CompressOutput }> {
-  const toStdout = args.output === '-' || (args.output === undefined && args.files.length === 1 && args.files[0] === '-');
+  const toStdout =
+    args.output === '-' || (args.output === undefined && args.files.length === 1 && args.files[0] === '-');
   if (toStdout && args.files.length > 1) throw new UsageError('only one input can go to stdout');
-  if (toStdout && process.stdout.isTTY) throw new UsageError('refusing to write compressed data to a terminal; use -o FILE');
+  if (toStdout && process.stdout.isTTY)
+    throw new UsageError('refusing to write compressed data to a terminal; use -o FILE');
   let outputDir: string | undefined;
   if (args.files.length > 1 && args.output !== undefined) {
     if (!fs.statSync(args.output, { throwIfNoEntry: false })?.isDirectory()) {
@@ -143,7 +151,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     jobs = plan(args);
   } catch (err) {
-    process.stderr.write(`chunkpress: ${(err as Error).message}\n${err instanceof UsageError ? 'Try chunkpress --help\n' : ''}`);
+    process.stderr.write(
+      `chunkpress: ${(err as Error).message}\n${err instanceof UsageError ? 'Try chunkpress --help\n' : ''}`,
+    );
     return 2;
   }
   const { verbose, json } = args;
@@ -163,7 +173,12 @@ export async function main(argv: string[]): Promise<number> {
           ...job,
           pool,
           signal: controller.signal,
-          options: { level: args.level, chunkSize: args.chunkSize, threads: args.threads, memoryFactor: args.memoryFactor },
+          options: {
+            level: args.level,
+            chunkSize: args.chunkSize,
+            threads: args.threads,
+            memoryFactor: args.memoryFactor,
+          },
           listener: {
             onChunk(chunk, snapshot) {
               if (verbose) {
@@ -189,7 +204,10 @@ export async function main(argv: string[]): Promise<number> {
         failures++;
         const message = err instanceof ChunkpressError || err instanceof Error ? err.message : String(err);
         process.stderr.write(`chunkpress: ${name}: ${message}\n`);
-        if (json) process.stdout.write(`${JSON.stringify({ input: name, error: message, code: (err as ChunkpressError).code })}\n`);
+        if (json)
+          process.stdout.write(
+            `${JSON.stringify({ input: name, error: message, code: (err as ChunkpressError).code })}\n`,
+          );
         if (controller.signal.aborted) return 130;
       }
     }

@@ -70,7 +70,10 @@ export class JobRegistry {
     let lastReport = -Infinity;
     const flush = (snapshot: ProgressSnapshot): void => {
       const progress = toJobProgress(snapshot);
-      reporter.report(progress.totalBytes ? (100 * progress.bytesIn) / progress.totalBytes : undefined, progressMessage(progress));
+      reporter.report(
+        progress.totalBytes ? (100 * progress.bytesIn) / progress.totalBytes : undefined,
+        progressMessage(progress),
+      );
       reporter.partial({ chunks: pending, progress });
       pending = [];
       lastReport = snapshot.elapsedMs;
@@ -80,7 +83,12 @@ export class JobRegistry {
       const result: EngineResult = await compress({
         input: { kind: 'file', path: params.input },
         output: { kind: 'file', path: params.output, overwrite: params.overwrite },
-        options: { level: params.level, chunkSize: params.chunkSize, threads: params.threads, memoryFactor: params.memoryFactor },
+        options: {
+          level: params.level,
+          chunkSize: params.chunkSize,
+          threads: params.threads,
+          memoryFactor: params.memoryFactor,
+        },
         pool: this.pool,
         signal: controller.signal,
         listener: {
@@ -91,7 +99,9 @@ export class JobRegistry {
           },
         },
       });
-      reporter.log(`${params.input}: ${result.plan.reason}; level ${result.options.level}, chunk ${result.options.chunkSize} bytes`);
+      reporter.log(
+        `${params.input}: ${result.plan.reason}; level ${result.options.level}, chunk ${result.options.chunkSize} bytes`,
+      );
       return {
         input: params.input,
         output: result.outputPath ?? params.output,

@@ -78,9 +78,13 @@ export interface JobErrorData {
   path?: string;
 }
 
-export const compressRequest = new ProtocolRequestType<CompressParams, CompressResult, CompressPartial, JobErrorData, void>(
-  'chunkpress/compress',
-);
+export const compressRequest = new ProtocolRequestType<
+  CompressParams,
+  CompressResult,
+  CompressPartial,
+  JobErrorData,
+  void
+>('chunkpress/compress');
 
 /** Partial results of `chunkpress/compress` travel as `$/progress` on its partialResultToken. */
 export const compressPartialType = new ProgressType<CompressPartial>();

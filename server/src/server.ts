@@ -70,7 +70,8 @@ connection.onShutdown(async () => {
 
 function toResponseError(err: unknown): ResponseError<JobErrorData> {
   if (err instanceof ChunkpressError) {
-    if (err.code === 'ECANCELED') return new ResponseError(LSPErrorCodes.RequestCancelled, err.message, { code: err.code });
+    if (err.code === 'ECANCELED')
+      return new ResponseError(LSPErrorCodes.RequestCancelled, err.message, { code: err.code });
     return new ResponseError(LSPErrorCodes.RequestFailed, err.message, { code: err.code, path: err.path });
   }
   const message = err instanceof Error ? err.message : String(err);

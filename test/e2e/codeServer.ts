@@ -10,7 +10,16 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { repoRoot, tempDir } from '../helpers';
 
 export const CODE_SERVER_VERSION = '4.100.3';
-const entry = path.join(repoRoot, '.vscode-test', `code-server-${CODE_SERVER_VERSION}`, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+const entry = path.join(
+  repoRoot,
+  '.vscode-test',
+  `code-server-${CODE_SERVER_VERSION}`,
+  'node_modules',
+  'code-server',
+  'out',
+  'node',
+  'entry.js',
+);
 
 export interface Session {
   page: Page;
@@ -88,10 +97,14 @@ export async function launch(options: LaunchOptions): Promise<Session> {
   fs.writeFileSync(path.join(home, 'config.yaml'), 'auth: none\ncert: false\n');
   const extensionsDir = path.join(home, 'exts');
   if (options.vsix) {
-    execFileSync(process.execPath, [entry, '--user-data-dir', userData, '--extensions-dir', extensionsDir, '--install-extension', options.vsix], {
-      env,
-      stdio: 'pipe',
-    });
+    execFileSync(
+      process.execPath,
+      [entry, '--user-data-dir', userData, '--extensions-dir', extensionsDir, '--install-extension', options.vsix],
+      {
+        env,
+        stdio: 'pipe',
+      },
+    );
   }
   const port = await freePort();
   let output = '';
@@ -99,14 +112,19 @@ export async function launch(options: LaunchOptions): Promise<Session> {
     process.execPath,
     [
       entry,
-      '--config', path.join(home, 'config.yaml'),
-      '--auth', 'none',
-      '--bind-addr', `127.0.0.1:${port}`,
+      '--config',
+      path.join(home, 'config.yaml'),
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-workspace-trust',
-      '--user-data-dir', userData,
-      '--extensions-dir', extensionsDir,
+      '--user-data-dir',
+      userData,
+      '--extensions-dir',
+      extensionsDir,
       options.workspace,
     ],
     { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
@@ -126,8 +144,14 @@ export async function launch(options: LaunchOptions): Promise<Session> {
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
       ],
       env,
     });

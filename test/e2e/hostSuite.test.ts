@@ -25,9 +25,17 @@ test('the extension-host suite passes in a real VS Code', async () => {
   try {
     const deadline = Date.now() + 300_000;
     while (exitCode === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-    await session.page.screenshot({ path: path.join(repoRoot, 'test-results', 'e2e', 'host-suite.png') }).catch(() => undefined);
-    assert.ok(fs.existsSync(results), `no results from the extension host; page console:\n${session.console.slice(-40).join('\n')}`);
-    const { passed, failed } = JSON.parse(fs.readFileSync(results, 'utf8')) as { passed: string[]; failed: Array<{ title: string; error: string }> };
+    await session.page
+      .screenshot({ path: path.join(repoRoot, 'test-results', 'e2e', 'host-suite.png') })
+      .catch(() => undefined);
+    assert.ok(
+      fs.existsSync(results),
+      `no results from the extension host; page console:\n${session.console.slice(-40).join('\n')}`,
+    );
+    const { passed, failed } = JSON.parse(fs.readFileSync(results, 'utf8')) as {
+      passed: string[];
+      failed: Array<{ title: string; error: string }>;
+    };
     assert.deepEqual(failed, []);
     assert.equal(passed.length, 7, passed.join('\n'));
     assert.equal(exitCode, 0);

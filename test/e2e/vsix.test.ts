@@ -21,7 +21,13 @@ test('the packaged .vsix installs and its helper runs zstd', async () => {
     const installed = fs.readdirSync(session.extensionsDir).find((d) => d.startsWith('chunkpress.chunkpress-'));
     assert.ok(installed, 'installed extension folder');
     const root = path.join(session.extensionsDir, installed);
-    for (const file of ['dist/extension.js', 'dist/server.js', 'dist/worker.js', 'dist/cli.js', 'node_modules/zstd-napi/build/Release/binding.node']) {
+    for (const file of [
+      'dist/extension.js',
+      'dist/server.js',
+      'dist/worker.js',
+      'dist/cli.js',
+      'node_modules/zstd-napi/build/Release/binding.node',
+    ]) {
       assert.ok(fs.existsSync(path.join(root, file)), file);
     }
     const { page } = session;
@@ -35,7 +41,10 @@ test('the packaged .vsix installs and its helper runs zstd', async () => {
       text = await logText();
       await page.waitForTimeout(250);
     }
-    assert.match(text, /\[info\] Chunkpress helper 0\.1\.0 \(pid \d+\): zstd 1\.5\.\d+, \d+ cores, pool of \d+ workers/);
+    assert.match(
+      text,
+      /\[info\] Chunkpress helper 0\.1\.0 \(pid \d+\): zstd 1\.5\.\d+, \d+ cores, pool of \d+ workers/,
+    );
     await page.screenshot({ path: path.join(repoRoot, 'test-results', 'e2e', 'vsix-installed-log.png') });
   } finally {
     await session.close();

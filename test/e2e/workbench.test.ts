@@ -102,7 +102,10 @@ test('right-click a file, Compress with Chunks: live status bar, then the .zst i
   const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'big.log: 12 MiB ->' });
   await toast.first().waitFor({ timeout: 30_000 });
   const message = await toast.first().locator('.notification-list-item-message').innerText();
-  assert.match(message, /^big\.log: 12 MiB -> [\d.]+ (KiB|MiB) \(ratio [\d.]+, saved [\d.]+%\), 12 chunks in \d+:\d\d at [\d.]+ MB\/s$/);
+  assert.match(
+    message,
+    /^big\.log: 12 MiB -> [\d.]+ (KiB|MiB) \(ratio [\d.]+, saved [\d.]+%\), 12 chunks in \d+:\d\d at [\d.]+ MB\/s$/,
+  );
   assert.ok(await toast.first().locator('.monaco-button', { hasText: 'Reveal in Explorer' }).isVisible());
   await shot(page, '04-done');
 
@@ -116,7 +119,10 @@ test('right-click a file, Compress with Chunks: live status bar, then the .zst i
 test('compressing again asks before replacing the archive', async () => {
   const { page } = session;
   const archive = path.join(workspace, 'big.log.zst');
-  fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'chunkpress.level': 1, 'chunkpress.chunkSize': '1M' }));
+  fs.writeFileSync(
+    path.join(workspace, '.vscode', 'settings.json'),
+    JSON.stringify({ 'chunkpress.level': 1, 'chunkpress.chunkSize': '1M' }),
+  );
   const before = fs.statSync(archive).mtimeMs;
   await page.waitForTimeout(500); // let the settings change reach the extension host
   await contextMenu(page, 'big.log', 'Compress with Chunks');
@@ -142,7 +148,10 @@ test('Compress with Chunks... picks level and chunk size for one run', async () 
   await page.keyboard.type('9');
   await picker.locator('.monaco-list-row', { hasText: /^9/ }).first().click();
   await picker.locator('.monaco-list-row', { hasText: '256M' }).first().waitFor();
-  await picker.locator('.monaco-list-row', { hasText: /^64K|^1M/ }).first().click();
+  await picker
+    .locator('.monaco-list-row', { hasText: /^64K|^1M/ })
+    .first()
+    .click();
   await explorerRow(page, 'table.csv.zst');
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline && !fs.existsSync(path.join(workspace, 'table.csv.zst'))) await page.waitForTimeout(100);

@@ -77,7 +77,9 @@ test('a tar stream through chunkpress unpacks with tar --zstd', () => {
   fs.mkdirSync(out);
   execFileSync('tar', ['--zstd', '-xf', path.join(dir, 'tree.tar.zst'), '-C', out]);
   assert.ok(fs.readFileSync(path.join(out, 'tree', 'a.txt')).equals(fs.readFileSync(path.join(tree, 'a.txt'))));
-  assert.ok(fs.readFileSync(path.join(out, 'tree', 'sub', 'b.bin')).equals(fs.readFileSync(path.join(tree, 'sub', 'b.bin'))));
+  assert.ok(
+    fs.readFileSync(path.join(out, 'tree', 'sub', 'b.bin')).equals(fs.readFileSync(path.join(tree, 'sub', 'b.bin'))),
+  );
 });
 
 test('--json reports the result, -v the worker decision and every chunk', () => {
@@ -85,7 +87,9 @@ test('--json reports the result, -v the worker decision and every chunk', () => 
   fs.writeFileSync(input, sampleData(200_000, 5));
   const run = chunkpress(['compress', input, '--json', '-v', '-c', '64K', '-T', '1', '-l', '-3']);
   assert.equal(run.status, 0, run.stderr.toString());
-  const result = JSON.parse(run.stdout.toString()) as Record<string, unknown> & { plan: { threads: number; reason: string } };
+  const result = JSON.parse(run.stdout.toString()) as Record<string, unknown> & {
+    plan: { threads: number; reason: string };
+  };
   assert.equal(result.inputSize, 200_000);
   assert.equal(result.chunks, 4);
   assert.equal(result.outputSize, fs.statSync(`${input}.zst`).size);
@@ -131,5 +135,8 @@ test('Ctrl-C stops a job, exits 130 and leaves no partial file', async () => {
   assert.ok(performance.now() - sent < 1500, 'exits promptly');
   assert.equal(code, 130, stderr);
   assert.match(stderr, /interrupt\.bin: Cancelled/);
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('.interrupt') || f.startsWith('interrupt.bin.zst')), []);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.startsWith('.interrupt') || f.startsWith('interrupt.bin.zst')),
+    [],
+  );
 });

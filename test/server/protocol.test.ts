@@ -20,7 +20,13 @@ import {
   type WorkDoneProgressEnd,
   type WorkDoneProgressReport,
 } from 'vscode-languageserver-protocol/node';
-import { compressPartialType, compressRequest, serverInfoRequest, type CompressPartial, type JobErrorData } from '../../server/src/protocol';
+import {
+  compressPartialType,
+  compressRequest,
+  serverInfoRequest,
+  type CompressPartial,
+  type JobErrorData,
+} from '../../server/src/protocol';
 import { readArchive, repoRoot, sampleData, tempDir } from '../helpers';
 
 const dir = tempDir('chunkpress-server-');
@@ -28,7 +34,9 @@ let child: ChildProcess;
 let connection: ProtocolConnection;
 
 before(async () => {
-  child = fork(path.join(repoRoot, 'dist', 'server.js'), ['--node-ipc'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  child = fork(path.join(repoRoot, 'dist', 'server.js'), ['--node-ipc'], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   connection = createProtocolConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
   connection.listen();
   const init = await connection.sendRequest(InitializeRequest.type, {
@@ -99,12 +107,22 @@ test('compress: $/progress begin, reports, end; partial results carry every chun
   assert.equal(begin.title, `Compressing ${input}`);
   assert.equal(begin.cancellable, true);
   const reports = seen.progress.filter((p): p is WorkDoneProgressReport => p.kind === 'report');
-  assert.ok(reports.some((r) => /^\d+% · \d+\/40 chunks · [\d.]+ MB\/s · ETA \d+:\d\d$/.test(r.message ?? '')), reports.map((r) => r.message).join('\n'));
+  assert.ok(
+    reports.some((r) => /^\d+% · \d+\/40 chunks · [\d.]+ MB\/s · ETA \d+:\d\d$/.test(r.message ?? '')),
+    reports.map((r) => r.message).join('\n'),
+  );
   const percentages = reports.map((r) => r.percentage ?? 0);
-  assert.deepEqual(percentages, [...percentages].sort((a, b) => a - b), 'percentages never go back');
+  assert.deepEqual(
+    percentages,
+    [...percentages].sort((a, b) => a - b),
+    'percentages never go back',
+  );
 
   const chunks = seen.partials.flatMap((p) => p.chunks);
-  assert.deepEqual(chunks.map((c) => c.index), Array.from({ length: 40 }, (_, i) => i));
+  assert.deepEqual(
+    chunks.map((c) => c.index),
+    Array.from({ length: 40 }, (_, i) => i),
+  );
   assert.equal(chunks[5].inputOffset, 5 << 20);
   assert.equal(seen.partials.at(-1)?.progress.stage, 'done');
 });
@@ -133,7 +151,15 @@ async function startAndCancel(name: string, cancel: (source: CancellationTokenSo
   const seen = track(token, `pr-${name}`);
   const request = connection.sendRequest(
     compressRequest,
-    { input, output: `${input}.zst`, overwrite: false, level: 19, chunkSize: 4 << 20, workDoneToken: token, partialResultToken: `pr-${name}` },
+    {
+      input,
+      output: `${input}.zst`,
+      overwrite: false,
+      level: 19,
+      chunkSize: 4 << 20,
+      workDoneToken: token,
+      partialResultToken: `pr-${name}`,
+    },
     source.token,
   );
   await new Promise((resolve) => setTimeout(resolve, 500));
@@ -147,7 +173,11 @@ async function startAndCancel(name: string, cancel: (source: CancellationTokenSo
   seen.dispose();
   assert.ok(took < 400, `the job stopped ${took.toFixed(0)} ms after the cancel`);
   assert.equal(seen.progress.at(-1)?.kind, 'end');
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes(`${name}.zst`)), [], 'no partial file');
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.includes(`${name}.zst`)),
+    [],
+    'no partial file',
+  );
 }
 
 test('$/cancelRequest stops a level-19 job mid-way and removes the partial file', () =>

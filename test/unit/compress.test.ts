@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -121,7 +123,9 @@ test('in-flight chunks never exceed the window, running tasks never exceed the t
 
 test('a stream of unknown length is still chunked and seekable', async () => {
   const data = sampleData(5 * CHUNK + 17, 9);
-  const pieces = Array.from({ length: 23 }, (_, i) => data.subarray(Math.floor((i * data.length) / 23), Math.floor(((i + 1) * data.length) / 23)));
+  const pieces = Array.from({ length: 23 }, (_, i) =>
+    data.subarray(Math.floor((i * data.length) / 23), Math.floor(((i + 1) * data.length) / 23)),
+  );
   const output = path.join(dir, 'stream.zst');
   const result = await compress({
     input: { kind: 'stream', stream: Readable.from(pieces), name: 'stdin' },
@@ -132,10 +136,17 @@ test('a stream of unknown length is still chunked and seekable', async () => {
   });
   const archive = readArchive(output);
   assert.equal(result.chunks, 6);
-  assert.deepEqual(archive.table.entries.map((e) => e.decompressedSize), [CHUNK, CHUNK, CHUNK, CHUNK, CHUNK, 17]);
+  assert.deepEqual(
+    archive.table.entries.map((e) => e.decompressedSize),
+    [CHUNK, CHUNK, CHUNK, CHUNK, CHUNK, 17],
+  );
   assert.equal(archive.manifest.source.kind, 'stream');
   assert.equal(archive.manifest.source.mtime, null);
-  assert.ok(Buffer.concat(archive.frames.map((f, i) => decompressFrame(f, archive.table.entries[i].decompressedSize))).equals(data));
+  assert.ok(
+    Buffer.concat(archive.frames.map((f, i) => decompressFrame(f, archive.table.entries[i].decompressedSize))).equals(
+      data,
+    ),
+  );
 });
 
 test('progress: stages in order, one record per chunk with offsets and sizes', async () => {
@@ -183,30 +194,49 @@ test('cancelling stops the workers quickly and removes the partial file, even at
   const took = performance.now() - abortedAt;
   assert.ok(took < 500, `cancel took ${took.toFixed(0)} ms`);
   assert.equal(fs.existsSync(output), false);
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes('cancel.bin.zst')), []);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.includes('cancel.bin.zst')),
+    [],
+  );
 });
 
 test('errors name the path: missing file, folder, existing output', async () => {
   const missing = path.join(dir, 'nope.bin');
   const base = { pool, system: fourCores } as const;
   await assert.rejects(
-    compress({ ...base, input: { kind: 'file', path: missing }, output: { kind: 'file', path: `${missing}.zst`, overwrite: false } }),
+    compress({
+      ...base,
+      input: { kind: 'file', path: missing },
+      output: { kind: 'file', path: `${missing}.zst`, overwrite: false },
+    }),
     (err: ChunkpressError) => err.code === 'ENOENT' && err.message === `"${missing}" does not exist`,
   );
   await assert.rejects(
-    compress({ ...base, input: { kind: 'file', path: dir }, output: { kind: 'file', path: `${dir}.zst`, overwrite: false } }),
+    compress({
+      ...base,
+      input: { kind: 'file', path: dir },
+      output: { kind: 'file', path: `${dir}.zst`, overwrite: false },
+    }),
     (err: ChunkpressError) => err.code === 'EISDIR' && err.message === `"${dir}" is a folder, not a file`,
   );
   const input = path.join(dir, 'exists.bin');
   fs.writeFileSync(input, 'hello');
   fs.writeFileSync(`${input}.zst`, 'precious');
   await assert.rejects(
-    compress({ ...base, input: { kind: 'file', path: input }, output: { kind: 'file', path: `${input}.zst`, overwrite: false } }),
+    compress({
+      ...base,
+      input: { kind: 'file', path: input },
+      output: { kind: 'file', path: `${input}.zst`, overwrite: false },
+    }),
     (err: ChunkpressError) => err.code === 'EEXIST' && err.message === `"${input}.zst" already exists`,
   );
   assert.equal(fs.readFileSync(`${input}.zst`, 'utf8'), 'precious');
   await assert.rejects(
-    compress({ ...base, input: { kind: 'file', path: input }, output: { kind: 'file', path: path.join(dir, 'no', 'x.zst'), overwrite: false } }),
+    compress({
+      ...base,
+      input: { kind: 'file', path: input },
+      output: { kind: 'file', path: path.join(dir, 'no', 'x.zst'), overwrite: false },
+    }),
     (err: ChunkpressError) => err.code === 'ENOENT' && /its folder does not exist/.test(err.message),
   );
   await assert.rejects(
@@ -220,7 +250,13 @@ test('bad options are refused with what was given', async () => {
   const input = path.join(dir, 'opts.bin');
   fs.writeFileSync(input, 'x');
   const run = (options: CompressJob['options']) =>
-    compress({ pool, system: fourCores, options, input: { kind: 'file', path: input }, output: { kind: 'file', path: `${input}.zst`, overwrite: true } });
+    compress({
+      pool,
+      system: fourCores,
+      options,
+      input: { kind: 'file', path: input },
+      output: { kind: 'file', path: `${input}.zst`, overwrite: true },
+    });
   await assert.rejects(run({ level: 23 }), /Level must be .* \(got 23\)/);
   await assert.rejects(run({ level: 0 }), /not 0 \(got 0\)/);
   await assert.rejects(run({ chunkSize: 1000 }), /Chunk size must be between 4 KiB and 1 GiB \(got 1000 bytes\)/);
@@ -231,7 +267,9 @@ test('bad options are refused with what was given', async () => {
 });
 
 test('negative (fast) levels work and are recorded', async () => {
-  const { archive } = await compressBuffer(sampleData(3 * CHUNK, 2), 'fast.bin', { options: { chunkSize: CHUNK, level: -5 } });
+  const { archive } = await compressBuffer(sampleData(3 * CHUNK, 2), 'fast.bin', {
+    options: { chunkSize: CHUNK, level: -5 },
+  });
   assert.equal(archive.manifest.options.level, -5);
   assert.equal(archive.table.decompressedTotal, 3 * CHUNK);
 });
@@ -242,30 +280,43 @@ test('ENOSPC on the output stream: a clear message naming it', async () => {
   const full = fs.createWriteStream('/dev/full');
   full.on('error', () => undefined);
   await assert.rejects(
-    compress({ pool, system: fourCores, options: { chunkSize: CHUNK }, input: { kind: 'file', path: input }, output: { kind: 'stream', stream: full, label: '/dev/full' } }),
-    (err: ChunkpressError) => err.code === 'ENOSPC' && err.message === 'No space left on the device while writing "/dev/full"',
+    compress({
+      pool,
+      system: fourCores,
+      options: { chunkSize: CHUNK },
+      input: { kind: 'file', path: input },
+      output: { kind: 'stream', stream: full, label: '/dev/full' },
+    }),
+    (err: ChunkpressError) =>
+      err.code === 'ENOSPC' && err.message === 'No space left on the device while writing "/dev/full"',
   );
 });
 
 test('ENOSPC on a full file system removes the partial archive', async (t) => {
   const mount = tempDir('chunkpress-full-');
-  const { status } = await import('node:child_process').then((cp) => cp.spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mount]));
+  const { status } = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mount]);
   if (status !== 0) {
     t.skip('cannot mount a small tmpfs here (needs root); /dev/full covers the message');
     return;
   }
   try {
     const input = path.join(dir, 'big-random.bin');
-    fs.writeFileSync(input, Buffer.from(Array.from({ length: 1 << 20 }, (_, i) => (i * 2654435761) >>> 24)));
-    fs.writeFileSync(input, require('node:crypto').randomBytes(1 << 20));
+    fs.writeFileSync(input, randomBytes(1 << 20)); // incompressible: 1 MiB cannot fit in 256 KiB
     const output = path.join(mount, 'big-random.bin.zst');
     await assert.rejects(
-      compress({ pool, system: fourCores, options: { chunkSize: CHUNK }, input: { kind: 'file', path: input }, output: { kind: 'file', path: output, overwrite: false } }),
-      (err: ChunkpressError) => err.code === 'ENOSPC' && err.message === `No space left on the device while writing "${output}"`,
+      compress({
+        pool,
+        system: fourCores,
+        options: { chunkSize: CHUNK },
+        input: { kind: 'file', path: input },
+        output: { kind: 'file', path: output, overwrite: false },
+      }),
+      (err: ChunkpressError) =>
+        err.code === 'ENOSPC' && err.message === `No space left on the device while writing "${output}"`,
     );
     assert.deepEqual(fs.readdirSync(mount), []);
   } finally {
-    (await import('node:child_process')).spawnSync('umount', [mount]);
+    spawnSync('umount', [mount]);
   }
 });
 
@@ -273,7 +324,13 @@ test('a free-space warning when the target looks too small', async () => {
   const tiny: SystemInfo = { ...fourCores, freeSpace: async () => 1000 };
   const input = path.join(dir, 'warn.bin');
   fs.writeFileSync(input, sampleData(3 * CHUNK, 8));
-  const result = await compress({ pool, system: tiny, options: { chunkSize: CHUNK }, input: { kind: 'file', path: input }, output: { kind: 'file', path: `${input}.zst`, overwrite: true } });
+  const result = await compress({
+    pool,
+    system: tiny,
+    options: { chunkSize: CHUNK },
+    input: { kind: 'file', path: input },
+    output: { kind: 'file', path: `${input}.zst`, overwrite: true },
+  });
   assert.equal(result.warnings.length, 1);
   assert.match(result.warnings[0], /^Only 1000 B free beside ".*warn\.bin\.zst"; a 192 KiB input/);
 });
@@ -285,7 +342,13 @@ test('stream output: the archive goes out in order, nothing written to disk', as
   const sink = new PassThrough();
   const parts: Buffer[] = [];
   sink.on('data', (b: Buffer) => parts.push(b));
-  const result = await compress({ pool, system: fourCores, options: { chunkSize: CHUNK }, input: { kind: 'file', path: input }, output: { kind: 'stream', stream: sink } });
+  const result = await compress({
+    pool,
+    system: fourCores,
+    options: { chunkSize: CHUNK },
+    input: { kind: 'file', path: input },
+    output: { kind: 'stream', stream: sink },
+  });
   const out = path.join(dir, 'to-stream.check.zst');
   fs.writeFileSync(out, Buffer.concat(parts));
   const archive = readArchive(out);

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MANIFEST_PREAMBLE_SIZE, parseManifest, writeManifest, type Manifest } from '../../server/src/engine/format/manifest';
+import {
+  MANIFEST_PREAMBLE_SIZE,
+  parseManifest,
+  writeManifest,
+  type Manifest,
+} from '../../server/src/engine/format/manifest';
 
 const manifest: Manifest = {
   format: 'chunkpress',

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FormatError } from '../../server/src/engine/format/formatError';
-import { parseSeekFooter, parseSeekTable, seekTableSize, writeSeekTable } from '../../server/src/engine/format/seekTable';
+import {
+  parseSeekFooter,
+  parseSeekTable,
+  seekTableSize,
+  writeSeekTable,
+} from '../../server/src/engine/format/seekTable';
 
 const entries = [
   { compressedSize: 100, decompressedSize: 4096, checksum: 0xdeadbeef },
@@ -42,12 +47,15 @@ function corrupt(mutate: (file: Buffer) => void): Buffer {
 
 test('reserved descriptor bits are refused with the byte offset', () => {
   const file = corrupt((f) => (f[f.length - 5] = 0x84));
-  assert.throws(() => parseSeekTable(file, file.length), (err: FormatError) => {
-    assert.ok(err instanceof FormatError);
-    assert.equal(err.offset, file.length - 5);
-    assert.match(err.message, /reserved bits/);
-    return true;
-  });
+  assert.throws(
+    () => parseSeekTable(file, file.length),
+    (err: FormatError) => {
+      assert.ok(err instanceof FormatError);
+      assert.equal(err.offset, file.length - 5);
+      assert.match(err.message, /reserved bits/);
+      return true;
+    },
+  );
 });
 
 test('a frame count larger than the file is refused before anything is allocated', () => {
@@ -59,14 +67,20 @@ test('a wrong seek table magic or frame size is refused', () => {
   const badMagic = corrupt((f) => f.writeUInt32LE(0x184d2a50, 150));
   assert.throws(() => parseSeekTable(badMagic, badMagic.length), /expected seek table magic .*\(at byte 150\)/);
   const badSize = corrupt((f) => f.writeUInt32LE(34, 154));
-  assert.throws(() => parseSeekTable(badSize, badSize.length), /frame size 34 does not match 2 entries .*\(at byte 154\)/);
+  assert.throws(
+    () => parseSeekTable(badSize, badSize.length),
+    /frame size 34 does not match 2 entries .*\(at byte 154\)/,
+  );
 });
 
 test('entries whose compressed sizes run past the table are refused, naming the frame', () => {
   const file = corrupt((f) => f.writeUInt32LE(140, 150 + 8 + 12));
-  assert.throws(() => parseSeekTable(file, file.length), (err: FormatError) => {
-    assert.equal(err.frame, 1);
-    assert.match(err.message, /entry 1 runs the data frames to byte 240, past the seek table at 150/);
-    return true;
-  });
+  assert.throws(
+    () => parseSeekTable(file, file.length),
+    (err: FormatError) => {
+      assert.equal(err.frame, 1);
+      assert.match(err.message, /entry 1 runs the data frames to byte 240, past the seek table at 150/);
+      return true;
+    },
+  );
 });

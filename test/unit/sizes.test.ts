@@ -16,7 +16,10 @@ test('parseSize reads binary suffixes the way zstd users write them', () => {
 
 test('parseSize rejects what is not a size, saying what it got', () => {
   for (const bad of ['', 'M', '-4M', '4X', '4 M B', 'four']) {
-    assert.throws(() => parseSize(bad), (err: Error) => err.message.includes(`"${bad}"`));
+    assert.throws(
+      () => parseSize(bad),
+      (err: Error) => err.message.includes(`"${bad}"`),
+    );
   }
 });
 

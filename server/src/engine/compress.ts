@@ -79,7 +79,14 @@ interface OpenedInput {
 
 async function openInput(input: CompressInput): Promise<OpenedInput> {
   if (input.kind === 'stream') {
-    return { name: input.name, kind: 'stream', source: streamSource(input.stream), mtime: null, mode: null, close: async () => undefined };
+    return {
+      name: input.name,
+      kind: 'stream',
+      source: streamSource(input.stream),
+      mtime: null,
+      mode: null,
+      close: async () => undefined,
+    };
   }
   let stat: fs.Stats;
   try {
@@ -98,7 +105,12 @@ async function openInput(input: CompressInput): Promise<OpenedInput> {
       },
     );
     const source = streamSource(stream);
-    return { ...meta, kind: 'stream', source: wrapReadErrors(source, input.path), close: async () => void stream.destroy() };
+    return {
+      ...meta,
+      kind: 'stream',
+      source: wrapReadErrors(source, input.path),
+      close: async () => void stream.destroy(),
+    };
   }
   let handle: fsp.FileHandle;
   try {
@@ -149,7 +161,11 @@ export async function compress(job: CompressJob): Promise<CompressResult> {
     const inputSize = input.source.size;
     if (job.output.kind === 'file') {
       if (job.input.kind === 'file' && path.resolve(job.output.path) === path.resolve(job.input.path)) {
-        throw new ChunkpressError(`The output "${job.output.path}" would replace its own input`, 'EINVAL', job.output.path);
+        throw new ChunkpressError(
+          `The output "${job.output.path}" would replace its own input`,
+          'EINVAL',
+          job.output.path,
+        );
       }
       const free = await system.freeSpace(path.dirname(path.resolve(job.output.path)));
       if (free !== undefined && inputSize !== undefined && free < compressBound(inputSize)) {
@@ -253,7 +269,10 @@ async function runPipeline(
     let offset = 0;
     for (let index = 0; failure === undefined; index++) {
       await window.acquire();
-      const pair = buffers.pop() ?? { input: new ArrayBuffer(bufferSize), output: new ArrayBuffer(compressBound(bufferSize)) };
+      const pair = buffers.pop() ?? {
+        input: new ArrayBuffer(bufferSize),
+        output: new ArrayBuffer(compressBound(bufferSize)),
+      };
       const length = await source.read(new Uint8Array(pair.input));
       if (length === 0 && index > 0) {
         buffers.push(pair);
@@ -262,7 +281,13 @@ async function runPipeline(
       }
       if (failure !== undefined) break;
       await running.acquire();
-      const reply = pool.run({ level: options.level, input: pair.input, inputLength: length, output: pair.output, abortFlag });
+      const reply = pool.run({
+        level: options.level,
+        input: pair.input,
+        inputLength: length,
+        output: pair.output,
+        abortFlag,
+      });
       void reply.then(
         () => running.release(),
         () => running.release(),

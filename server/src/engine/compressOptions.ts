@@ -26,12 +26,23 @@ export function resolveOptions(partial: Partial<CompressOptions>): CompressOptio
   const bad = (message: string): never => {
     throw new ChunkpressError(message, 'EINVAL');
   };
-  if (!Number.isInteger(options.level) || options.level < MIN_LEVEL || options.level > MAX_LEVEL || options.level === 0) {
+  if (
+    !Number.isInteger(options.level) ||
+    options.level < MIN_LEVEL ||
+    options.level > MAX_LEVEL ||
+    options.level === 0
+  ) {
     // Level 0 means "default" to zstd; we ask for an explicit level so the manifest says what was used.
     bad(`Level must be a whole number from ${MIN_LEVEL} to ${MAX_LEVEL}, not 0 (got ${options.level})`);
   }
-  if (!Number.isInteger(options.chunkSize) || options.chunkSize < MIN_CHUNK_SIZE || options.chunkSize > MAX_CHUNK_SIZE) {
-    bad(`Chunk size must be between ${formatSize(MIN_CHUNK_SIZE)} and ${formatSize(MAX_CHUNK_SIZE)} (got ${options.chunkSize} bytes)`);
+  if (
+    !Number.isInteger(options.chunkSize) ||
+    options.chunkSize < MIN_CHUNK_SIZE ||
+    options.chunkSize > MAX_CHUNK_SIZE
+  ) {
+    bad(
+      `Chunk size must be between ${formatSize(MIN_CHUNK_SIZE)} and ${formatSize(MAX_CHUNK_SIZE)} (got ${options.chunkSize} bytes)`,
+    );
   }
   if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
     bad(`Threads must be a whole number of at least 1 (got ${options.threads})`);

@@ -6,7 +6,7 @@ type Pending = { resolve: (reply: TaskReply) => void; reject: (err: Error) => vo
 
 interface Slot {
   worker: Worker;
-  busy: Pending & { id: number } | undefined;
+  busy: (Pending & { id: number }) | undefined;
 }
 
 /**

@@ -55,7 +55,12 @@ export function planThreads(input: ThreadPlanInput): ThreadPlan {
   for (const [value, why] of limits) {
     if (value < threads) [threads, reason] = [value, why];
   }
-  return { threads, window: 2 * threads, perWorkerBytes, reason: `${threads} worker${threads === 1 ? '' : 's'}: limited by ${reason}` };
+  return {
+    threads,
+    window: 2 * threads,
+    perWorkerBytes,
+    reason: `${threads} worker${threads === 1 ? '' : 's'}: limited by ${reason}`,
+  };
 }
 
 const mib = (bytes: number): number => Math.round(bytes / 2 ** 20);

@@ -19,7 +19,10 @@ port.on('message', (task: CompressTask) => {
     try {
       const src = new Uint8Array(task.input, 0, task.inputLength);
       const size = compressor.compressFrame(src, new Uint8Array(task.output), task.level, stopped);
-      outcome = size === undefined ? { kind: 'aborted' } : { kind: 'done', compressedSize: size, digest: xxh64(src), elapsedMs: performance.now() - started };
+      outcome =
+        size === undefined
+          ? { kind: 'aborted' }
+          : { kind: 'done', compressedSize: size, digest: xxh64(src), elapsedMs: performance.now() - started };
     } catch (err) {
       outcome = { kind: 'failed', message: err instanceof Error ? err.message : String(err) };
     }

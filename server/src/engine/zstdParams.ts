@@ -12,12 +12,29 @@ interface LevelParams {
 
 // [windowLog, chainLog, hashLog, optimal] for levels 0 (negative levels use it too) .. 22.
 const TABLE: ReadonlyArray<readonly [number, number, number, boolean]> = [
-  [19, 12, 13, false], [19, 13, 14, false], [20, 15, 16, false], [21, 16, 17, false],
-  [21, 18, 18, false], [21, 18, 19, false], [21, 18, 19, false], [21, 19, 20, false],
-  [21, 19, 20, false], [22, 20, 21, false], [22, 21, 22, false], [22, 21, 22, false],
-  [22, 22, 23, false], [22, 22, 22, false], [22, 22, 23, false], [22, 23, 23, false],
-  [22, 22, 22, true], [23, 23, 22, true], [23, 23, 22, true], [23, 24, 22, true],
-  [25, 25, 23, true], [26, 26, 24, true], [27, 27, 25, true],
+  [19, 12, 13, false],
+  [19, 13, 14, false],
+  [20, 15, 16, false],
+  [21, 16, 17, false],
+  [21, 18, 18, false],
+  [21, 18, 19, false],
+  [21, 18, 19, false],
+  [21, 19, 20, false],
+  [21, 19, 20, false],
+  [22, 20, 21, false],
+  [22, 21, 22, false],
+  [22, 21, 22, false],
+  [22, 22, 23, false],
+  [22, 22, 22, false],
+  [22, 22, 23, false],
+  [22, 23, 23, false],
+  [22, 22, 22, true],
+  [23, 23, 22, true],
+  [23, 23, 22, true],
+  [23, 24, 22, true],
+  [25, 25, 23, true],
+  [26, 26, 24, true],
+  [27, 27, 25, true],
 ];
 
 export const MIN_LEVEL = -131072; // ZSTD_minCLevel() of zstd 1.5.x

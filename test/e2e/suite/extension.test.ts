@@ -33,7 +33,12 @@ suite('Chunkpress in the extension host', () => {
 
   test('the commands are contributed and the helper answers', async () => {
     const commands = await vscode.commands.getCommands(true);
-    for (const id of ['chunkpress.compress', 'chunkpress.compressWithOptions', 'chunkpress.showJobs', 'chunkpress.showLog']) {
+    for (const id of [
+      'chunkpress.compress',
+      'chunkpress.compressWithOptions',
+      'chunkpress.showJobs',
+      'chunkpress.showLog',
+    ]) {
       assert.ok(commands.includes(id), id);
     }
     const info = await api.serverInfo();
@@ -48,7 +53,10 @@ suite('Chunkpress in the extension host', () => {
       return vscode.Uri.file(file);
     });
     const outcomes = await api.compressFiles(files, { chunkSize: 1 << 20, overwrite: 'never' });
-    assert.deepEqual(outcomes.map((o) => o.kind), ['done', 'done']);
+    assert.deepEqual(
+      outcomes.map((o) => o.kind),
+      ['done', 'done'],
+    );
     for (const [i, uri] of files.entries()) {
       const archive = readArchive(`${uri.fsPath}.zst`);
       assert.equal(archive.table.entries.length, i === 0 ? 3 : 4);
@@ -90,7 +98,10 @@ suite('Chunkpress in the extension host', () => {
     api.cancelAll();
     const [outcome] = await job;
     assert.equal(outcome.kind, 'cancelled');
-    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes('cancel.log.zst')), []);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f.includes('cancel.log.zst')),
+      [],
+    );
   });
 
   test('a folder gets a clear error, not a crash', async () => {
@@ -108,7 +119,10 @@ suite('Chunkpress in the extension host', () => {
     process.kill(pid, 'SIGKILL');
     const [outcome] = await job;
     assert.equal(outcome.kind, 'failed');
-    assert.match(outcome.kind === 'failed' ? outcome.message : '', /The Chunkpress helper stopped while compressing doomed\.log/);
+    assert.match(
+      outcome.kind === 'failed' ? outcome.message : '',
+      /The Chunkpress helper stopped while compressing doomed\.log/,
+    );
     const info = await waitFor(async () => {
       try {
         const next = await api.serverInfo();

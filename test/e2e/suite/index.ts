@@ -20,6 +20,8 @@ export function run(): Promise<void> {
       else resolve();
     });
     runner.on('pass', (t) => passed.push(t.fullTitle()));
-    runner.on('fail', (t, err: Error) => failed.push({ title: t.fullTitle(), error: `${err.message}\n${err.stack ?? ''}` }));
+    runner.on('fail', (t, err: Error) =>
+      failed.push({ title: t.fullTitle(), error: `${err.message}\n${err.stack ?? ''}` }),
+    );
   });
 }

@@ -74,7 +74,8 @@ function validateManifest(value: unknown, at: number): Manifest {
   };
   const m = value as Manifest;
   if (typeof m !== 'object' || m === null || m.format !== 'chunkpress') fail('is not a Chunkpress manifest');
-  if (!isObject(m.options) || !Number.isInteger(m.options.level) || !isSize(m.options.chunkSize)) fail('has bad options');
+  if (!isObject(m.options) || !Number.isInteger(m.options.level) || !isSize(m.options.chunkSize))
+    fail('has bad options');
   if (!isObject(m.source) || typeof m.source.name !== 'string' || !isSize(m.source.size)) fail('has a bad source');
   if (!isObject(m.content) || !isSize(m.content.size) || !isSize(m.content.chunkCount) || !isHex(m.content.digest)) {
     fail('has bad content fields');

@@ -99,7 +99,10 @@ export function parseSeekTable(table: Uint8Array, fileSize: number): SeekTable {
   const view = new DataView(table.buffer, table.byteOffset + start, footer.tableSize);
   const magic = view.getUint32(0, true);
   if (magic !== SEEK_TABLE_MAGIC) {
-    throw new FormatError(`expected seek table magic 0x184D2A5E, found 0x${magic.toString(16).toUpperCase()}`, tableOffset);
+    throw new FormatError(
+      `expected seek table magic 0x184D2A5E, found 0x${magic.toString(16).toUpperCase()}`,
+      tableOffset,
+    );
   }
   const frameSize = view.getUint32(4, true);
   if (frameSize !== footer.tableSize - SKIPPABLE_HEADER_SIZE) {

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what it needs (Debian's zstd/tar/chromium,
+# npm dependencies with the native zstd-napi build, code-server in .vscode-test/), then lints,
+# builds, and runs every layer in one node:test run: unit, interop, server protocol, real VS Code.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export npm_config_yes=true
+
+need=()
+command -v zstd >/dev/null && command -v pzstd >/dev/null || need+=(zstd)
+command -v tar >/dev/null || need+=(tar)
+if [ ${#need[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if [ ! -f node_modules/zstd-napi/build/Release/binding.node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "test: npm ci (builds zstd-napi from source; about a minute)"
+  npm ci --no-audit --no-fund
+fi
+bash scripts/setup-e2e.sh
+
+echo "test: lint and types"
+npm run --silent lint
+echo "test: build"
+npm run --silent build >/dev/null
+npx tsc -p .
+
+rm -rf test-results && mkdir -p test-results/e2e
+echo "test: running all layers"
+node --test --test-concurrency=1 --test-reporter=spec \
+  "out/test/unit/**/*.test.js" \
+  "out/test/interop/**/*.test.js" \
+  "out/test/server/**/*.test.js" \
+  "out/test/e2e/**/*.test.js"
