@@ -30,6 +30,7 @@ Options:
       --memory-factor F   share of available memory the workers may use (default ${DEFAULT_MEMORY_FACTOR})
   -f, --force             overwrite existing outputs
   -v, --verbose           report the worker decision and every chunk
+  -q, --quiet             print only errors
       --json              print one JSON result per input on stdout
   -h, --help              show this help
 `;
@@ -46,6 +47,7 @@ interface Args {
   memoryFactor?: number;
   force: boolean;
   verbose: boolean;
+  quiet: boolean;
   json: boolean;
 }
 
@@ -80,6 +82,7 @@ export function parseCli(argv: string[]): Args | 'help' {
       'memory-factor': { type: 'string' },
       force: { type: 'boolean', short: 'f', default: false },
       verbose: { type: 'boolean', short: 'v', default: false },
+      quiet: { type: 'boolean', short: 'q', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -104,6 +107,7 @@ export function parseCli(argv: string[]): Args | 'help' {
     memoryFactor: number(values['memory-factor'], 'memory factor'),
     force: values.force,
     verbose: values.verbose,
+    quiet: values.quiet,
     json: values.json,
   };
 }
@@ -156,8 +160,8 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
-  const { verbose, json } = args;
-  const live = process.stderr.isTTY && !json;
+  const { verbose, json, quiet } = args;
+  const live = process.stderr.isTTY && !json && !quiet;
   const pool = new WorkerPool(Math.min(defaultSystem.cores, MAX_THREADS));
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();
@@ -196,7 +200,7 @@ export async function main(argv: string[]): Promise<number> {
         for (const warning of result.warnings) process.stderr.write(`chunkpress: warning: ${warning}\n`);
         if (verbose) process.stderr.write(`chunkpress: ${result.plan.reason}\n`);
         if (json) process.stdout.write(`${JSON.stringify({ input: name, ...result })}\n`);
-        else if (job.output.kind === 'file' || verbose) {
+        else if (!quiet && (job.output.kind === 'file' || verbose)) {
           process.stderr.write(`${summarize(result)}${result.outputPath ? ` -> ${result.outputPath}` : ''}\n`);
         }
       } catch (err) {

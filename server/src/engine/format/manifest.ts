@@ -50,6 +50,10 @@ export function parseManifest(frame: Uint8Array, offset = 0): Manifest {
   if (frame.length < SKIPPABLE_HEADER_SIZE + header.payloadSize) {
     throw new FormatError(`manifest frame is truncated: needs ${header.payloadSize} payload bytes`, offset + 4);
   }
+  if (frame.length > SKIPPABLE_HEADER_SIZE + header.payloadSize) {
+    const gap = frame.length - SKIPPABLE_HEADER_SIZE - header.payloadSize;
+    throw new FormatError(`${gap} unexplained bytes between the manifest and the seek table`, offset + 4);
+  }
   const payload = Buffer.from(frame.buffer, frame.byteOffset + SKIPPABLE_HEADER_SIZE, header.payloadSize);
   const at = offset + SKIPPABLE_HEADER_SIZE;
   if (payload.length < MANIFEST_PREAMBLE_SIZE || payload.readUInt32LE(0) !== MANIFEST_TAG) {

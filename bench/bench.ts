@@ -1,0 +1,131 @@
+/**
+ * `npm run bench`: Chunkpress against zstd -T2, pzstd and single-threaded zstd, side by side in one
+ * run on one corpus (the Linux kernel source tar from Debian's linux-source-6.1), as ratios.
+ * A benchmark, not a test: it prints figures and writes bench/results/, it never fails on them.
+ *
+ *   node out/bench/bench.js CORPUS [--quick]
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const repo = path.resolve(__dirname, '..', '..');
+const cli = path.join(repo, 'dist', 'cli.js');
+const corpus = process.argv[2];
+const quick = process.argv.includes('--quick');
+if (!corpus || !fs.existsSync(corpus)) throw new Error('usage: bench.js CORPUS [--quick]');
+const work = fs.mkdtempSync(path.join(path.dirname(corpus), 'bench-'));
+const size = fs.statSync(corpus).size;
+const THREADS = 2;
+
+interface Run {
+  name: string;
+  seconds: number;
+  peakRssMiB: number;
+  outputBytes: number;
+}
+
+/** Runs a shell pipeline under GNU time; returns wall seconds and the peak RSS of the largest process. */
+async function timed(name: string, shell: string, output?: string): Promise<Run> {
+  if (output) fs.rmSync(output, { force: true });
+  const report = path.join(work, 'time.txt');
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('/usr/bin/time', ['-f', '%e %M', '-o', report, 'bash', '-c', shell], { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${name} exited with ${code}`))));
+  });
+  const [seconds, kib] = fs.readFileSync(report, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
+  const run = { name, seconds, peakRssMiB: kib / 1024, outputBytes: output ? fs.statSync(output).size : 0 };
+  process.stderr.write(`  ${name}: ${seconds.toFixed(2)} s, ${(size / 1e6 / seconds).toFixed(0)} MB/s, peak RSS ${run.peakRssMiB.toFixed(0)} MiB\n`);
+  return run;
+}
+
+/** Best of `n` runs (least noise from the rest of the machine). */
+async function best(n: number, name: string, shell: string, output?: string): Promise<Run> {
+  let result: Run | undefined;
+  for (let i = 0; i < n; i++) {
+    const run = await timed(name, shell, output);
+    if (!result || run.seconds < result.seconds) result = run;
+  }
+  return result!;
+}
+
+async function main(): Promise<void> {
+  const zstdVersion = /v\d+\.\d+\.\d+/.exec(execFileSync('zstd', ['--version'], { encoding: 'utf8' }))?.[0] ?? 'zstd';
+  const repeat = quick ? 1 : 3;
+  process.stderr.write(`corpus ${corpus}: ${(size / 2 ** 20).toFixed(0)} MiB; zstd ${zstdVersion}; ${repeat} run(s) each, best kept\n`);
+  // Warm the page cache so the first contender does not pay for the disk.
+  execFileSync('bash', ['-c', `cat ${JSON.stringify(corpus)} > /dev/null`]);
+  const out = (name: string): string => path.join(work, name);
+  const q = JSON.stringify;
+  const runs: Record<string, Run> = {};
+  runs.single = await best(repeat, 'zstd -3 --single-thread', `zstd -q -3 --single-thread -f ${q(corpus)} -o ${q(out('single.zst'))}`, out('single.zst'));
+  runs.zstdT2 = await best(repeat, 'zstd -3 -T2', `zstd -q -3 -T${THREADS} -f ${q(corpus)} -o ${q(out('t2.zst'))}`, out('t2.zst'));
+  runs.pzstd = await best(repeat, 'pzstd -3 -p 2', `pzstd -q -3 -p ${THREADS} -f ${q(corpus)} -o ${q(out('p.zst'))}`, out('p.zst'));
+  for (const chunk of quick ? ['4M'] : ['1M', '4M', '16M']) {
+    runs[`chunkpress-${chunk}`] = await best(
+      repeat,
+      `chunkpress -l 3 -T 2 -c ${chunk}`,
+      `node ${q(cli)} compress -q -l 3 -T ${THREADS} -c ${chunk} -f ${q(corpus)} -o ${q(out(`cp-${chunk}.zst`))}`,
+      out(`cp-${chunk}.zst`),
+    );
+  }
+  // The same archive must come back byte for byte through the reference decoder.
+  execFileSync('bash', ['-c', `zstd -dc ${q(out('cp-4M.zst'))} | cmp - ${q(corpus)}`]);
+  const copies = quick ? 3 : 10;
+  const streamed = await timed(
+    `chunkpress stdin, ${copies}x corpus`,
+    `for i in $(seq ${copies}); do cat ${q(corpus)}; done | node ${q(cli)} compress - -l 3 -T ${THREADS} -c 4M -o - > /dev/null`,
+  );
+
+  const rate = (r: Run, bytes = size): number => bytes / 1e6 / r.seconds;
+  const main4 = runs['chunkpress-4M'];
+  const rows = Object.values(runs).map((r) => ({
+    contender: r.name,
+    seconds: r.seconds.toFixed(2),
+    'MB/s': rate(r).toFixed(0),
+    'speed vs pzstd': (rate(r) / rate(runs.pzstd)).toFixed(2),
+    'size vs zstd -3': (r.outputBytes / runs.single.outputBytes).toFixed(4),
+    'peak RSS MiB': r.peakRssMiB.toFixed(0),
+  }));
+  rows.push({
+    contender: streamed.name,
+    seconds: streamed.seconds.toFixed(2),
+    'MB/s': rate(streamed, copies * size).toFixed(0),
+    'speed vs pzstd': (rate(streamed, copies * size) / rate(runs.pzstd)).toFixed(2),
+    'size vs zstd -3': '-',
+    'peak RSS MiB': streamed.peakRssMiB.toFixed(0),
+  });
+  const header = Object.keys(rows[0]);
+  const table = [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${header.map((h) => r[h as keyof typeof r]).join(' | ')} |`),
+  ].join('\n');
+  const targets = [
+    `throughput, 4M chunks, vs pzstd -p 2: ${(rate(main4) / rate(runs.pzstd)).toFixed(2)}x (target >= 1.00)`,
+    `output vs single-stream zstd -3: ${(main4.outputBytes / runs.single.outputBytes).toFixed(4)}x (target <= 1.01)`,
+    `peak RSS, 4M chunks: ${main4.peakRssMiB.toFixed(0)} MiB (target <= 160); streamed ${copies}x input: ${streamed.peakRssMiB.toFixed(0)} MiB (target: the same)`,
+  ];
+  const report = [
+    `# Benchmark ${new Date().toISOString().slice(0, 10)}`,
+    '',
+    `Corpus: ${path.basename(corpus)}, ${size} bytes. zstd ${zstdVersion}, chunkpress ${process.env.npm_package_version ?? ''} (zstd-napi, zstd 1.5.7). ${THREADS} threads, level 3, best of ${repeat}. Machine: ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores.`,
+    '',
+    table,
+    '',
+    ...targets.map((t) => `- ${t}`),
+    '',
+  ].join('\n');
+  process.stdout.write(`\n${report}`);
+  const results = path.join(repo, 'bench', 'results');
+  fs.mkdirSync(results, { recursive: true });
+  fs.writeFileSync(path.join(results, 'latest.md'), report);
+  fs.writeFileSync(path.join(results, 'latest.json'), JSON.stringify({ corpus, size, runs, streamed, copies }, null, 2));
+  fs.rmSync(work, { recursive: true, force: true });
+}
+
+main().catch((err: unknown) => {
+  fs.rmSync(work, { recursive: true, force: true });
+  console.error(err);
+  process.exitCode = 1;
+});

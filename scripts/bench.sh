@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `npm run bench`: prepares the corpus (the Linux 6.1 source tar from Debian's linux-source-6.1,
+# ~1.3 GB once unpacked from .tar.xz) and runs bench/bench.ts. `npm run bench -- --quick` for one pass.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+[ -f /usr/src/linux-source-6.1.tar.xz ] || need+=(linux-source-6.1)
+command -v pzstd >/dev/null || need+=(zstd)
+[ -x /usr/bin/time ] || need+=(time)
+command -v xz >/dev/null || need+=(xz-utils)
+if [ ${#need[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+[ -f node_modules/zstd-napi/build/Release/binding.node ] || npm ci --no-audit --no-fund
+corpus=.bench-cache/linux-source-6.1.tar
+if [ ! -f "$corpus" ]; then
+  mkdir -p .bench-cache
+  echo "bench: unpacking the kernel source tar (about a minute)" >&2
+  xz -dc /usr/src/linux-source-6.1.tar.xz > "$corpus.tmp" && mv "$corpus.tmp" "$corpus"
+fi
+npm run --silent build >/dev/null
+npx tsc -p .
+node out/bench/bench.js "$corpus" "$@"
