@@ -30,12 +30,16 @@ async function timed(name: string, shell: string, output?: string): Promise<Run>
   if (output) fs.rmSync(output, { force: true });
   const report = path.join(work, 'time.txt');
   await new Promise<void>((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', '%e %M', '-o', report, 'bash', '-c', shell], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn('/usr/bin/time', ['-f', '%e %M', '-o', report, 'bash', '-c', shell], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${name} exited with ${code}`))));
   });
   const [seconds, kib] = fs.readFileSync(report, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
   const run = { name, seconds, peakRssMiB: kib / 1024, outputBytes: output ? fs.statSync(output).size : 0 };
-  process.stderr.write(`  ${name}: ${seconds.toFixed(2)} s, ${(size / 1e6 / seconds).toFixed(0)} MB/s, peak RSS ${run.peakRssMiB.toFixed(0)} MiB\n`);
+  process.stderr.write(
+    `  ${name}: ${seconds.toFixed(2)} s, ${(size / 1e6 / seconds).toFixed(0)} MB/s, peak RSS ${run.peakRssMiB.toFixed(0)} MiB\n`,
+  );
   return run;
 }
 
@@ -52,15 +56,32 @@ async function best(n: number, name: string, shell: string, output?: string): Pr
 async function main(): Promise<void> {
   const zstdVersion = /v\d+\.\d+\.\d+/.exec(execFileSync('zstd', ['--version'], { encoding: 'utf8' }))?.[0] ?? 'zstd';
   const repeat = quick ? 1 : 3;
-  process.stderr.write(`corpus ${corpus}: ${(size / 2 ** 20).toFixed(0)} MiB; zstd ${zstdVersion}; ${repeat} run(s) each, best kept\n`);
+  process.stderr.write(
+    `corpus ${corpus}: ${(size / 2 ** 20).toFixed(0)} MiB; zstd ${zstdVersion}; ${repeat} run(s) each, best kept\n`,
+  );
   // Warm the page cache so the first contender does not pay for the disk.
   execFileSync('bash', ['-c', `cat ${JSON.stringify(corpus)} > /dev/null`]);
   const out = (name: string): string => path.join(work, name);
   const q = JSON.stringify;
   const runs: Record<string, Run> = {};
-  runs.single = await best(repeat, 'zstd -3 --single-thread', `zstd -q -3 --single-thread -f ${q(corpus)} -o ${q(out('single.zst'))}`, out('single.zst'));
-  runs.zstdT2 = await best(repeat, 'zstd -3 -T2', `zstd -q -3 -T${THREADS} -f ${q(corpus)} -o ${q(out('t2.zst'))}`, out('t2.zst'));
-  runs.pzstd = await best(repeat, 'pzstd -3 -p 2', `pzstd -q -3 -p ${THREADS} -f ${q(corpus)} -o ${q(out('p.zst'))}`, out('p.zst'));
+  runs.single = await best(
+    repeat,
+    'zstd -3 --single-thread',
+    `zstd -q -3 --single-thread -f ${q(corpus)} -o ${q(out('single.zst'))}`,
+    out('single.zst'),
+  );
+  runs.zstdT2 = await best(
+    repeat,
+    'zstd -3 -T2',
+    `zstd -q -3 -T${THREADS} -f ${q(corpus)} -o ${q(out('t2.zst'))}`,
+    out('t2.zst'),
+  );
+  runs.pzstd = await best(
+    repeat,
+    'pzstd -3 -p 2',
+    `pzstd -q -3 -p ${THREADS} -f ${q(corpus)} -o ${q(out('p.zst'))}`,
+    out('p.zst'),
+  );
   for (const chunk of quick ? ['4M'] : ['1M', '4M', '16M']) {
     runs[`chunkpress-${chunk}`] = await best(
       repeat,
@@ -120,7 +141,10 @@ async function main(): Promise<void> {
   const results = path.join(repo, 'bench', 'results');
   fs.mkdirSync(results, { recursive: true });
   fs.writeFileSync(path.join(results, 'latest.md'), report);
-  fs.writeFileSync(path.join(results, 'latest.json'), JSON.stringify({ corpus, size, runs, streamed, copies }, null, 2));
+  fs.writeFileSync(
+    path.join(results, 'latest.json'),
+    JSON.stringify({ corpus, size, runs, streamed, copies }, null, 2),
+  );
   fs.rmSync(work, { recursive: true, force: true });
 }
 

@@ -1,5 +1,5 @@
 // Bundles the extension, the helper server, the compression worker and the CLI with esbuild.
-// zstd-napi stays external: it is a native addon, shipped in node_modules inside the .vsix.
+// zstd-napi and @node-rs/xxhash stay external: native addons, shipped in node_modules inside the .vsix.
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -12,7 +12,7 @@ const common = {
   format: 'cjs',
   sourcemap: !production,
   minify: production,
-  external: ['vscode', 'zstd-napi', 'zstd-napi/*'],
+  external: ['vscode', 'zstd-napi', 'zstd-napi/*', '@node-rs/xxhash'],
   logLevel: 'info',
 };
 

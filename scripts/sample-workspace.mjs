@@ -32,7 +32,9 @@ if (!fs.existsSync(path.join(dir, 'server.log'))) {
 }
 if (!fs.existsSync(path.join(dir, 'measurements.csv'))) {
   writeLines('measurements.csv', 16 << 20, (i) =>
-    i === 0 ? 'id,sensor,celsius,humidity\n' : `${i},s${i % 64},${(20 + Math.sin(i / 500) * 5).toFixed(3)},${(i * 13) % 100}\n`,
+    i === 0
+      ? 'id,sensor,celsius,humidity\n'
+      : `${i},s${i % 64},${(20 + Math.sin(i / 500) * 5).toFixed(3)},${(i * 13) % 100}\n`,
   );
 }
 fs.writeFileSync(

@@ -40,7 +40,10 @@ test('broken manifests are refused with the offset of the problem', () => {
   withFlags[13] = 1;
   assert.throws(() => parseManifest(withFlags, at), /unsupported manifest flags 0x1/);
   assert.throws(() => parseManifest(frame.subarray(0, frame.length - 5), at), /truncated/);
-  assert.throws(() => parseManifest(Buffer.concat([frame, Buffer.alloc(3)]), at), /3 unexplained bytes .*\(at byte 1004\)/);
+  assert.throws(
+    () => parseManifest(Buffer.concat([frame, Buffer.alloc(3)]), at),
+    /3 unexplained bytes .*\(at byte 1004\)/,
+  );
   const json = Buffer.from(frame);
   json[8 + MANIFEST_PREAMBLE_SIZE] = 0x7b + 1;
   assert.throws(() => parseManifest(json, at), /not valid JSON .*at byte 1016/);

@@ -9,7 +9,7 @@ import { fileSource, streamSource, type ChunkSource } from './chunkSource';
 import { resolveOptions, type CompressOptions } from './compressOptions';
 import { cancelled, ChunkpressError, describeFsError } from './errors';
 import { MANIFEST_VERSION, type Manifest, type SourceKind } from './format/manifest';
-import { createXxh64, treeDigest } from './hash';
+import { treeDigest } from './hash';
 import type { WorkerPool } from './pool';
 import { ProgressMeter, type ChunkRecord, type ProgressListener } from './progress';
 import { formatSize } from './sizes';
@@ -187,6 +187,7 @@ export async function compress(job: CompressJob): Promise<CompressResult> {
       inputSize,
       requested: options.threads,
     });
+    job.pool.warm(plan.threads);
     const totalChunks = inputSize === undefined ? undefined : Math.max(1, Math.ceil(inputSize / options.chunkSize));
     const meter = new ProgressMeter(inputSize, totalChunks);
     job.listener?.onStage?.(meter.snapshot());
@@ -195,7 +196,6 @@ export async function compress(job: CompressJob): Promise<CompressResult> {
 
     meter.stage = 'finalizing';
     job.listener?.onStage?.(meter.snapshot());
-    const hash = await createXxh64();
     const manifest: Manifest = {
       format: 'chunkpress',
       version: MANIFEST_VERSION,
@@ -205,7 +205,7 @@ export async function compress(job: CompressJob): Promise<CompressResult> {
         size: meter.bytesIn,
         chunkCount: writer.digests.length,
         digestAlgorithm: 'xxh64-tree',
-        digest: treeDigest(hash, writer.digests),
+        digest: treeDigest(writer.digests),
       },
       chunks: { digestAlgorithm: 'xxh64', digests: writer.digests },
     };

@@ -36,6 +36,11 @@ export class WorkerPool {
     });
   }
 
+  /** Starts up to `count` workers now, so their start-up overlaps the job's first reads. */
+  warm(count: number): void {
+    while (!this.closed && this.slots.length < Math.min(count, this.size)) this.spawn();
+  }
+
   /** Workers started so far (they start lazily). */
   get started(): number {
     return this.slots.length;
