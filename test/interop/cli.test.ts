@@ -122,6 +122,35 @@ test('clear errors: missing file, folder, bad options', () => {
   assert.match(help.stdout.toString(), /^Usage: chunkpress compress FILE\.\.\. \[options\]/);
 });
 
+test('permissions: an unreadable input and an unwritable folder, as an ordinary user', (t) => {
+  // Root reads everything, so run the CLI as "nobody" (runuser, from util-linux).
+  const canActAsNobody =
+    process.getuid?.() === 0 && spawnSync('runuser', ['-u', 'nobody', '--', 'test', '-r', cli]).status === 0;
+  if (!canActAsNobody) {
+    t.skip('needs root, runuser, and a checkout that other users can read');
+    return;
+  }
+  const shared = fs.mkdtempSync(path.join('/tmp', 'chunkpress-perm-'));
+  try {
+    fs.chmodSync(shared, 0o755);
+    const secret = path.join(shared, 'secret.txt');
+    fs.writeFileSync(secret, 'top secret', { mode: 0o600 });
+    const asNobody = (args: string[]) =>
+      spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, cli, ...args], { cwd: '/tmp' });
+    const unreadable = asNobody(['compress', secret, '-o', '/tmp/never.zst']);
+    assert.equal(unreadable.status, 1);
+    assert.equal(unreadable.stderr.toString(), `chunkpress: ${secret}: Permission denied: cannot read "${secret}"\n`);
+    const open = path.join(shared, 'open.txt');
+    fs.writeFileSync(open, 'anyone may read this', { mode: 0o644 });
+    const unwritable = asNobody(['compress', open]);
+    assert.equal(unwritable.status, 1);
+    assert.equal(unwritable.stderr.toString(), `chunkpress: ${open}: Permission denied: cannot create "${open}.zst"\n`);
+    assert.deepEqual(fs.readdirSync(shared).sort(), ['open.txt', 'secret.txt']);
+  } finally {
+    fs.rmSync(shared, { recursive: true, force: true });
+  }
+});
+
 test('Ctrl-C stops a job, exits 130 and leaves no partial file', async () => {
   const input = path.join(dir, 'interrupt.bin');
   fs.writeFileSync(input, sampleData(48 << 20, 6));

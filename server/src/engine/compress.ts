@@ -281,6 +281,10 @@ async function runPipeline(
       }
       if (failure !== undefined) break;
       await running.acquire();
+      if (failure !== undefined) {
+        running.release();
+        break;
+      }
       const reply = pool.run({
         level: options.level,
         input: pair.input,
