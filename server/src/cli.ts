@@ -11,15 +11,18 @@ import {
 } from './engine/compress';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_LEVEL, DEFAULT_MEMORY_FACTOR } from './engine/compressOptions';
 import { ChunkpressError } from './engine/errors';
+import { inspectArchive } from './engine/inspect';
 import { WorkerPool } from './engine/pool';
 import type { ProgressSnapshot } from './engine/progress';
 import { formatDuration, formatRate, formatSize, parseSize } from './engine/sizes';
 import { summarize } from './engine/summary';
 import { MAX_THREADS } from './engine/threadPlan';
+import { inspectReport } from './inspectReport';
 
 const USAGE = `Usage: chunkpress compress FILE... [options]
+       chunkpress inspect FILE [--json]
 
-Compresses each FILE into FILE.zst: independent zstd frames compressed on all cores, plus a
+compress: compresses each FILE into FILE.zst: independent zstd frames compressed on all cores, plus a
 manifest and a seek table. Every zstd and tar can read the result. "-" reads stdin.
 
 Options:
@@ -33,6 +36,9 @@ Options:
   -q, --quiet             print only errors
       --json              print one JSON result per input on stdout
   -h, --help              show this help
+
+inspect: lists what a .zst holds, from its headers alone (nothing is decompressed): its layout
+(Chunkpress, seekable, pzstd, single or multi-frame), the manifest, and one row per frame.
 `;
 
 class UsageError extends Error {}
@@ -89,8 +95,13 @@ export function parseCli(argv: string[]): Args | 'help' {
   });
   if (values.help || positionals.length === 0) return 'help';
   const [command, ...files] = positionals;
-  if (command !== 'compress') throw new UsageError(`unknown command "${command}"`);
-  if (files.length === 0) throw new UsageError('compress needs at least one FILE (or - for stdin)');
+  if (command !== 'compress' && command !== 'inspect') throw new UsageError(`unknown command "${command}"`);
+  if (files.length === 0)
+    throw new UsageError(`${command} needs ${command === 'inspect' ? 'a FILE' : 'at least one FILE (or - for stdin)'}`);
+  if (command === 'inspect') {
+    const extra = Object.keys(values).filter((k) => !['json', 'help', 'force', 'verbose', 'quiet'].includes(k));
+    if (extra.length > 0) throw new UsageError(`inspect does not take --${extra[0]}`);
+  }
   let chunkSize: number | undefined;
   try {
     chunkSize = values['chunk-size'] === undefined ? undefined : parseSize(values['chunk-size']);
@@ -153,6 +164,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return argv.length === 0 ? 1 : 0;
     }
+    if (args.command === 'inspect') return await inspectFiles(args);
     jobs = plan(args);
   } catch (err) {
     process.stderr.write(
@@ -219,6 +231,20 @@ export async function main(argv: string[]): Promise<number> {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
     await pool.close();
+  }
+  return failures > 0 ? 1 : 0;
+}
+
+async function inspectFiles(args: Args): Promise<number> {
+  let failures = 0;
+  for (const file of args.files) {
+    try {
+      const info = await inspectArchive(file);
+      process.stdout.write(args.json ? `${JSON.stringify(info)}\n` : inspectReport(info));
+    } catch (err) {
+      failures++;
+      process.stderr.write(`chunkpress: ${(err as Error).message}\n`);
+    }
   }
   return failures > 0 ? 1 : 0;
 }

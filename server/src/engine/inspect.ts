@@ -1,0 +1,225 @@
+/**
+ * What is inside a .zst, from headers alone. A seekable archive is described by its footer, seek
+ * table and manifest (a few KiB, whatever the archive's size); any other file is walked frame by
+ * frame (RFC 8878) without decoding.
+ */
+import * as fsp from 'node:fs/promises';
+import { ChunkpressError, describeFsError } from './errors';
+import { FormatError } from './format/formatError';
+import { MANIFEST_MAGIC, SEEK_TABLE_FOOTER_SIZE, SEEK_TABLE_MAGIC } from './format/constants';
+import { bufferedSource, walkFrames, type ByteSource } from './format/frameWalker';
+import { parseManifest, type Manifest } from './format/manifest';
+import { parseSeekFooter, parseSeekTable, type SeekTable } from './format/seekTable';
+
+export type Layout = 'chunkpress' | 'seekable' | 'pzstd' | 'single-frame' | 'multi-frame' | 'empty';
+
+export type FrameRole = 'data' | 'manifest' | 'seek-table' | 'pzstd-size' | 'skippable';
+
+export interface FrameRow {
+  index: number;
+  role: FrameRole;
+  offset: number;
+  compressedSize: number;
+  /** Offset of this frame's content in the decompressed stream (data frames with known sizes). */
+  contentOffset: number | undefined;
+  contentSize: number | undefined;
+  /** Low 32 bits of XXH64, from the seek table or the frame's trailer. */
+  checksum: number | undefined;
+  /** Skippable frames: 0..15. */
+  variant?: number;
+}
+
+export interface ArchiveInfo {
+  file: string;
+  fileSize: number;
+  layout: Layout;
+  seekable: boolean;
+  /** Whether the data frames carry content checksums: all, some or none of them. */
+  checksums: 'all' | 'some' | 'none';
+  dataFrames: number;
+  skippableFrames: number;
+  /** Undefined when a frame does not declare its size. */
+  contentSize: number | undefined;
+  frames: FrameRow[];
+  manifest: Manifest | undefined;
+  seekTable: Omit<SeekTable, 'entries'> | undefined;
+  /** How the frame list was obtained. */
+  via: 'seek-table' | 'header-walk';
+  /** Bytes read from the file to answer. */
+  bytesRead: number;
+}
+
+/** Describes the archive at `file`. Errors name the file, the frame and the byte offset. */
+export async function inspectArchive(file: string): Promise<ArchiveInfo> {
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(file, 'r');
+  } catch (err) {
+    throw describeFsError(err, file, 'read');
+  }
+  try {
+    const stat = await handle.stat();
+    if (stat.isDirectory()) throw describeFsError({ code: 'EISDIR' }, file, 'read');
+    let bytesRead = 0;
+    const readAt = async (offset: number, length: number): Promise<Uint8Array> => {
+      const buffer = Buffer.allocUnsafe(length);
+      const { bytesRead: n } = await handle.read(buffer, 0, length, offset);
+      bytesRead += n;
+      return buffer.subarray(0, n);
+    };
+    const size = stat.size;
+    const base = { file, fileSize: size };
+    if (size === 0) {
+      return {
+        ...base,
+        layout: 'empty',
+        seekable: false,
+        checksums: 'none',
+        dataFrames: 0,
+        skippableFrames: 0,
+        contentSize: 0,
+        frames: [],
+        manifest: undefined,
+        seekTable: undefined,
+        via: 'header-walk',
+        bytesRead,
+      };
+    }
+    const footer = parseSeekFooter(
+      await readAt(Math.max(0, size - SEEK_TABLE_FOOTER_SIZE), SEEK_TABLE_FOOTER_SIZE),
+      size,
+    );
+    if (footer) {
+      const table = parseSeekTable(await readAt(size - footer.tableSize, footer.tableSize), size);
+      const manifest = await readManifest(table, readAt);
+      const info = fromSeekTable(table, manifest);
+      return { ...base, ...info, via: 'seek-table', bytesRead };
+    }
+    // Small pages: hopping from block header to block header (about every 40 KiB) should not read
+    // the blocks in between.
+    const info = await fromWalk(bufferedSource(size, readAt, 4 << 10));
+    return { ...base, ...info, via: 'header-walk', bytesRead };
+  } catch (err) {
+    if (err instanceof FormatError)
+      throw new ChunkpressError(`"${file}" is not a valid zstd file: ${err.message}`, 'EFORMAT', file);
+    throw err;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The manifest sits between the data frames and the seek table; anything else there is not ours. */
+async function readManifest(
+  table: SeekTable,
+  readAt: (offset: number, length: number) => Promise<Uint8Array>,
+): Promise<Manifest | undefined> {
+  const span = table.tableOffset - table.compressedTotal;
+  if (span < 8) return undefined;
+  const head = await readAt(table.compressedTotal, 4);
+  if (Buffer.from(head).readUInt32LE(0) !== MANIFEST_MAGIC) return undefined;
+  return parseManifest(await readAt(table.compressedTotal, span), table.compressedTotal);
+}
+
+type Derived = Omit<ArchiveInfo, 'file' | 'fileSize' | 'via' | 'bytesRead'>;
+
+function fromSeekTable(table: SeekTable, manifest: Manifest | undefined): Derived {
+  const frames: FrameRow[] = [];
+  let offset = 0;
+  let contentOffset = 0;
+  table.entries.forEach((entry, index) => {
+    frames.push({
+      index,
+      role: 'data',
+      offset,
+      compressedSize: entry.compressedSize,
+      contentOffset,
+      contentSize: entry.decompressedSize,
+      checksum: entry.checksum,
+    });
+    offset += entry.compressedSize;
+    contentOffset += entry.decompressedSize;
+  });
+  const trailer: FrameRow[] = [];
+  if (manifest) {
+    trailer.push({
+      index: frames.length,
+      role: 'manifest',
+      offset,
+      compressedSize: table.tableOffset - offset,
+      contentOffset: undefined,
+      contentSize: undefined,
+      checksum: undefined,
+      variant: MANIFEST_MAGIC & 0xf,
+    });
+  }
+  trailer.push({
+    index: frames.length + trailer.length,
+    role: 'seek-table',
+    offset: table.tableOffset,
+    compressedSize: table.tableSize,
+    contentOffset: undefined,
+    contentSize: undefined,
+    checksum: undefined,
+    variant: SEEK_TABLE_MAGIC & 0xf,
+  });
+  const { entries: _entries, ...seekTable } = table;
+  return {
+    layout: manifest ? 'chunkpress' : 'seekable',
+    seekable: true,
+    checksums: table.hasChecksums ? 'all' : 'none',
+    dataFrames: frames.length,
+    skippableFrames: trailer.length,
+    contentSize: table.decompressedTotal,
+    frames: [...frames, ...trailer],
+    manifest,
+    seekTable,
+  };
+}
+
+async function fromWalk(source: ByteSource): Promise<Derived> {
+  const frames: FrameRow[] = [];
+  let contentOffset: number | undefined = 0;
+  let withChecksum = 0;
+  for await (const frame of walkFrames(source)) {
+    if (frame.kind === 'skippable') {
+      const pzstdSize = frame.skippable.variant === 0 && frame.skippable.payloadSize === 4;
+      frames.push({
+        index: frame.index,
+        role: pzstdSize ? 'pzstd-size' : 'skippable',
+        offset: frame.offset,
+        compressedSize: frame.compressedSize,
+        contentOffset: undefined,
+        contentSize: undefined,
+        checksum: undefined,
+        variant: frame.skippable.variant,
+      });
+      continue;
+    }
+    const size = frame.header.contentSize;
+    frames.push({
+      index: frame.index,
+      role: 'data',
+      offset: frame.offset,
+      compressedSize: frame.compressedSize,
+      contentOffset,
+      contentSize: size,
+      checksum: frame.checksum,
+    });
+    contentOffset = contentOffset === undefined || size === undefined ? undefined : contentOffset + size;
+    if (frame.header.hasChecksum) withChecksum++;
+  }
+  const data = frames.filter((f) => f.role === 'data');
+  const skippable = frames.length - data.length;
+  const pzstd = data.length > 0 && frames.every((f, i) => (i % 2 === 0 ? f.role === 'pzstd-size' : f.role === 'data'));
+  return {
+    layout: pzstd ? 'pzstd' : data.length === 1 ? 'single-frame' : 'multi-frame',
+    seekable: false,
+    checksums: withChecksum === 0 ? 'none' : withChecksum === data.length ? 'all' : 'some',
+    dataFrames: data.length,
+    skippableFrames: skippable,
+    contentSize: contentOffset,
+    frames,
+    manifest: undefined,
+    seekTable: undefined,
+  };
+}

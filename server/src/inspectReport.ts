@@ -1,0 +1,57 @@
+/** `chunkpress inspect` as text: a summary, the manifest, then one row per frame. */
+import type { ArchiveInfo } from './engine/inspect';
+import { formatSize } from './engine/sizes';
+
+const LAYOUTS: Record<ArchiveInfo['layout'], string> = {
+  chunkpress: 'Chunkpress archive',
+  seekable: 'seekable zstd (another tool)',
+  pzstd: 'pzstd output',
+  'single-frame': 'a single zstd frame',
+  'multi-frame': 'plain multi-frame zstd',
+  empty: 'an empty file',
+};
+
+const hex = (n: number | undefined, width = 8): string => (n === undefined ? '-' : n.toString(16).padStart(width, '0'));
+const num = (n: number | undefined): string => (n === undefined ? 'unknown' : String(n));
+
+export function inspectReport(info: ArchiveInfo): string {
+  const lines: string[] = [];
+  const content = info.contentSize;
+  const ratio = content !== undefined && info.fileSize > 0 ? (content / info.fileSize).toFixed(2) : 'unknown';
+  lines.push(
+    `${info.file}: ${LAYOUTS[info.layout]}, ${info.seekable ? 'seekable' : 'not seekable'}, checksums on ${info.checksums === 'all' ? 'every' : info.checksums} frame${info.checksums === 'all' ? '' : 's'}`,
+  );
+  lines.push(
+    `  ${content === undefined ? 'unknown size' : `${formatSize(content)} (${content} B)`} in ${info.dataFrames} frame${info.dataFrames === 1 ? '' : 's'} -> ${formatSize(info.fileSize)} (${info.fileSize} B), ratio ${ratio}; ${info.skippableFrames} skippable`,
+  );
+  const m = info.manifest;
+  if (m) {
+    lines.push(
+      `  source: ${m.source.name} (${m.source.kind}, ${m.source.size} B${m.source.mtime ? `, modified ${m.source.mtime}` : ''})`,
+    );
+    lines.push(
+      `  options: level ${m.options.level}, chunk ${formatSize(m.options.chunkSize)}; content digest ${m.content.digestAlgorithm} ${m.content.digest}`,
+    );
+  }
+  if (info.seekTable) {
+    lines.push(
+      `  seek table: ${info.seekTable.tableSize} B at ${info.seekTable.tableOffset}, checksum flag ${info.seekTable.hasChecksums ? 'set' : 'clear'}`,
+    );
+  }
+  lines.push(`  read ${info.bytesRead} B via ${info.via}`);
+  lines.push('');
+  lines.push(
+    `${'frame'.padStart(7)} ${'role'.padEnd(13)} ${'offset'.padStart(12)} ${'compressed'.padStart(11)} ${'content at'.padStart(13)} ${'content'.padStart(11)} ${'ratio'.padStart(6)} ${'checksum'.padStart(8)}`,
+  );
+  for (const f of info.frames) {
+    const r = f.contentSize !== undefined && f.compressedSize > 0 ? (f.contentSize / f.compressedSize).toFixed(2) : '';
+    const role =
+      f.role === 'data'
+        ? 'data'
+        : `${f.role}${f.variant !== undefined ? ` ${f.variant.toString(16).toUpperCase()}` : ''}`;
+    lines.push(
+      `${String(f.index).padStart(7)} ${role.padEnd(13)} ${String(f.offset).padStart(12)} ${String(f.compressedSize).padStart(11)} ${(f.contentOffset === undefined ? '' : String(f.contentOffset)).padStart(13)} ${(f.role === 'data' ? num(f.contentSize) : '').padStart(11)} ${r.padStart(6)} ${(f.role === 'data' ? hex(f.checksum) : '').padStart(8)}`,
+    );
+  }
+  return `${lines.map((l) => l.trimEnd()).join('\n')}\n`;
+}

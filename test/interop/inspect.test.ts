@@ -1,0 +1,106 @@
+/** `inspect`: our archives from their trailer alone, foreign .zst files by a header walk. */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, test } from 'node:test';
+import { inspectArchive } from '../../server/src/engine/inspect';
+import { ChunkpressError } from '../../server/src/engine/errors';
+import { repoRoot, sampleData, tempDir } from '../helpers';
+
+const cli = path.join(repoRoot, 'dist', 'cli.js');
+const dir = tempDir('chunkpress-inspect-');
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, bytes: Buffer): string {
+  const p = path.join(dir, name);
+  fs.writeFileSync(p, bytes);
+  return p;
+}
+
+test('a Chunkpress archive is described from its footer, seek table and manifest only', async () => {
+  const input = file('many.bin', sampleData(4_000_000, 1));
+  execFileSync(process.execPath, [cli, 'compress', '-q', '-c', '4K', input]);
+  const archive = `${input}.zst`;
+  const info = await inspectArchive(archive);
+  assert.equal(info.layout, 'chunkpress');
+  assert.equal(info.via, 'seek-table');
+  assert.equal(info.dataFrames, 977);
+  assert.equal(info.contentSize, 4_000_000);
+  assert.equal(info.checksums, 'all');
+  assert.equal(info.manifest?.source.name, 'many.bin');
+  const trailer = info.fileSize - info.frames[977].offset; // manifest + seek table
+  assert.ok(info.bytesRead <= trailer + 9 + 4, `read ${info.bytesRead} B, trailer is ${trailer} B`);
+  assert.deepEqual(
+    info.frames.slice(-2).map((f) => [f.role, f.variant]),
+    [
+      ['manifest', 0xd],
+      ['seek-table', 0xe],
+    ],
+  );
+  assert.equal(info.frames[976].contentOffset, 976 * 4096);
+  assert.equal(info.frames[976].contentSize, 4_000_000 - 976 * 4096);
+  // Offsets from the table agree with the frames on disk: each starts with the zstd magic.
+  const bytes = fs.readFileSync(archive);
+  for (const f of info.frames.slice(0, 977)) assert.equal(bytes.readUInt32LE(f.offset), 0xfd2fb528);
+});
+
+test('foreign files are walked: single frame, pzstd, concatenated, empty', async () => {
+  const plain = file('plain.txt', sampleData(2_000_000, 2));
+  execFileSync('zstd', ['-q', '-f', plain]);
+  const single = await inspectArchive(`${plain}.zst`);
+  assert.deepEqual(
+    [single.layout, single.via, single.dataFrames, single.contentSize, single.seekable],
+    ['single-frame', 'header-walk', 1, 2_000_000, false],
+  );
+
+  execFileSync('pzstd', ['-q', '-f', '-p', '2', plain, '-o', path.join(dir, 'p.zst')]);
+  const pz = await inspectArchive(path.join(dir, 'p.zst'));
+  assert.equal(pz.layout, 'pzstd');
+  assert.equal(pz.skippableFrames, pz.dataFrames);
+
+  const cat = file('cat.zst', Buffer.concat([fs.readFileSync(`${plain}.zst`), fs.readFileSync(`${plain}.zst`)]));
+  const both = await inspectArchive(cat);
+  assert.deepEqual([both.layout, both.dataFrames, both.contentSize], ['multi-frame', 2, 4_000_000]);
+  assert.deepEqual(
+    both.frames.map((f) => f.contentOffset),
+    [0, 2_000_000],
+  );
+
+  const noCheck = file('nocheck.zst', execFileSync('zstd', ['-c', '--no-check', plain]));
+  assert.equal((await inspectArchive(noCheck)).checksums, 'none');
+
+  const empty = await inspectArchive(file('empty.zst', Buffer.alloc(0)));
+  assert.deepEqual([empty.layout, empty.dataFrames], ['empty', 0]);
+});
+
+test('not zstd, or a folder: an error naming the file and the offset', async () => {
+  const text = file('notes.txt', Buffer.from('hello, this is not compressed\n'));
+  await assert.rejects(inspectArchive(text), (err: ChunkpressError) => {
+    assert.equal(err.code, 'EFORMAT');
+    assert.equal(
+      err.message,
+      `"${text}" is not a valid zstd file: not a zstd frame: magic 0x6C6C6568 (at byte 0, frame 0)`,
+    );
+    return true;
+  });
+  await assert.rejects(inspectArchive(dir), (err: ChunkpressError) => err.code === 'EISDIR');
+});
+
+test('chunkpress inspect prints the model, --json the same as data', () => {
+  const input = file('cli.txt', sampleData(300_000, 3));
+  execFileSync(process.execPath, [cli, 'compress', '-q', '-c', '64K', input]);
+  const text = execFileSync(process.execPath, [cli, 'inspect', `${input}.zst`], { encoding: 'utf8' });
+  const lines = text.split('\n');
+  assert.equal(lines[0], `${input}.zst: Chunkpress archive, seekable, checksums on every frame`);
+  assert.match(lines[1], /^ {2}293 KiB \(300000 B\) in 5 frames -> .* ratio [\d.]+; 2 skippable$/);
+  assert.match(text, /\n {6}0 data {21}0 +\d+ +0 +65536 +[\d.]+ [0-9a-f]{8}\n/);
+  assert.match(text, /\n {6}5 manifest D +\d+ +\d+\n {6}6 seek-table E +\d+ +77\n$/);
+  const json = JSON.parse(
+    execFileSync(process.execPath, [cli, 'inspect', '--json', `${input}.zst`], { encoding: 'utf8' }),
+  ) as { dataFrames: number; layout: string };
+  assert.deepEqual([json.layout, json.dataFrames], ['chunkpress', 5]);
+  const bad = spawnSync(process.execPath, [cli, 'inspect', path.join(dir, 'nope.zst')]);
+  assert.equal(bad.status, 1);
+  assert.equal(bad.stderr.toString(), `chunkpress: "${path.join(dir, 'nope.zst')}" does not exist\n`);
+});
