@@ -162,7 +162,7 @@ function fromSeekTable(table: SeekTable, manifest: Manifest | undefined): Derive
     checksum: undefined,
     variant: SEEK_TABLE_MAGIC & 0xf,
   });
-  const { entries: _entries, ...seekTable } = table;
+  const { entries: _, ...seekTable } = table;
   return {
     layout: manifest ? 'chunkpress' : 'seekable',
     seekable: true,
