@@ -1,6 +1,6 @@
 /**
  * The helper's custom LSP methods, declared once and imported by both the extension (client/) and
- * the server. Everything here is plain JSON over IPC; no `vscode` and no engine imports.
+ * the server. Everything here is plain JSON over IPC; no `vscode` import, and engine types only.
  */
 import {
   ProgressType,
@@ -9,6 +9,8 @@ import {
   type PartialResultParams,
   type WorkDoneProgressParams,
 } from 'vscode-languageserver-protocol';
+// Type-only: the wire shape is the engine's record; nothing of the engine is bundled into the client.
+import type { ChunkRecord } from './engine/progress';
 
 /** Where a job is, as the engine's ProgressSnapshot (plain numbers, JSON-safe). */
 export interface JobProgress {
@@ -23,17 +25,8 @@ export interface JobProgress {
   etaMs: number | null;
 }
 
-/** One finished frame, streamed as a partial result while the job runs. */
-export interface ChunkInfo {
-  index: number;
-  inputOffset: number;
-  inputSize: number;
-  outputOffset: number;
-  compressedSize: number;
-  checksum: number;
-  digest: string;
-  elapsedMs: number;
-}
+/** One finished frame (index, offsets, sizes, checksum, digest, time), streamed while the job runs. */
+export type ChunkInfo = ChunkRecord;
 
 /** Partial result of `chunkpress/compress`: chunks finished since the last one, and where the job is. */
 export interface CompressPartial {

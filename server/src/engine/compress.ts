@@ -251,7 +251,7 @@ async function runPipeline(
   const flag = new Int32Array(abortFlag);
   // Chunk buffers come back from the workers and are reused; at most `plan.window` ever exist.
   const buffers: Array<{ input: ArrayBuffer; output: ArrayBuffer }> = [];
-  const window = new Semaphore(Number(process.env.CP_WINDOW ?? plan.window));
+  const window = new Semaphore(plan.window);
   const running = new Semaphore(plan.threads);
   const queue = new AsyncQueue<InFlight>();
   let failure: unknown;
