@@ -1,5 +1,6 @@
 /** `chunkpress inspect` as text: a summary, the manifest, then one row per frame. */
 import type { ArchiveInfo } from './engine/inspect';
+import { GZIP_OS } from './engine/format/gzipHeader';
 import { formatSize } from './engine/sizes';
 
 const LAYOUTS: Record<ArchiveInfo['layout'], string> = {
@@ -8,6 +9,8 @@ const LAYOUTS: Record<ArchiveInfo['layout'], string> = {
   pzstd: 'pzstd output',
   'single-frame': 'a single zstd frame',
   'multi-frame': 'plain multi-frame zstd',
+  gzip: 'gzip',
+  bgzf: 'BGZF (blocked gzip)',
   empty: 'an empty file',
 };
 
@@ -16,13 +19,15 @@ const num = (n: number | undefined): string => (n === undefined ? 'unknown' : St
 
 export function inspectReport(info: ArchiveInfo): string {
   const lines: string[] = [];
+  const isGzip = info.layout === 'gzip' || info.layout === 'bgzf';
+  const unit = isGzip ? 'member' : 'frame';
   const content = info.contentSize;
   const ratio = content !== undefined && info.fileSize > 0 ? (content / info.fileSize).toFixed(2) : 'unknown';
   lines.push(
-    `${info.file}: ${LAYOUTS[info.layout]}, ${info.seekable ? 'seekable' : 'not seekable'}, checksums on ${info.checksums === 'all' ? 'every' : info.checksums} frame${info.checksums === 'all' ? '' : 's'}`,
+    `${info.file}: ${LAYOUTS[info.layout]}, ${info.seekable ? 'seekable' : 'not seekable'}, checksums on ${info.checksums === 'all' ? 'every' : info.checksums} ${unit}${info.checksums === 'all' ? '' : 's'}`,
   );
   lines.push(
-    `  ${content === undefined ? 'unknown size' : `${formatSize(content)} (${content} B)`} in ${info.dataFrames} frame${info.dataFrames === 1 ? '' : 's'} -> ${formatSize(info.fileSize)} (${info.fileSize} B), ratio ${ratio}; ${info.skippableFrames} skippable`,
+    `  ${content === undefined ? 'unknown size' : `${formatSize(content)} (${content} B)`} in ${info.dataFrames} ${unit}${info.dataFrames === 1 ? '' : 's'} -> ${formatSize(info.fileSize)} (${info.fileSize} B), ratio ${ratio}${isGzip ? '' : `; ${info.skippableFrames} skippable`}`,
   );
   const m = info.manifest;
   if (m) {
@@ -31,6 +36,13 @@ export function inspectReport(info: ArchiveInfo): string {
     );
     lines.push(
       `  options: level ${m.options.level}, chunk ${formatSize(m.options.chunkSize)}; content digest ${m.content.digestAlgorithm} ${m.content.digest}`,
+    );
+  }
+  const g = info.frames[0]?.gzip;
+  if (g) {
+    const mtime = g.mtime ? new Date(g.mtime * 1000).toISOString() : 'not set';
+    lines.push(
+      `  first member: name ${g.name ?? '(none)'}, mtime ${mtime}, OS ${GZIP_OS[g.os] ?? g.os}, XFL ${g.xfl}, flags 0x${g.flags.toString(16)}${g.extra.length ? `, extra ${g.extra.map((e) => `${e.id}(${e.length})`).join(' ')}` : ''}`,
     );
   }
   if (info.seekTable) {
@@ -50,7 +62,7 @@ export function inspectReport(info: ArchiveInfo): string {
         ? 'data'
         : `${f.role}${f.variant !== undefined ? ` ${f.variant.toString(16).toUpperCase()}` : ''}`;
     lines.push(
-      `${String(f.index).padStart(7)} ${role.padEnd(13)} ${String(f.offset).padStart(12)} ${String(f.compressedSize).padStart(11)} ${(f.contentOffset === undefined ? '' : String(f.contentOffset)).padStart(13)} ${(f.role === 'data' ? num(f.contentSize) : '').padStart(11)} ${r.padStart(6)} ${(f.role === 'data' ? hex(f.checksum) : '').padStart(8)}`,
+      `${String(f.index).padStart(7)} ${role.padEnd(13)} ${String(f.offset).padStart(12)} ${String(f.compressedSize).padStart(11)} ${(f.contentOffset === undefined ? '' : String(f.contentOffset)).padStart(13)} ${(f.role === 'data' || f.role === 'member' ? num(f.contentSize) : '').padStart(11)} ${r.padStart(6)} ${(f.role === 'data' || f.role === 'member' ? hex(f.checksum) : '').padStart(8)}`,
     );
   }
   return `${lines.map((l) => l.trimEnd()).join('\n')}\n`;

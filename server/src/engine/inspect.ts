@@ -8,12 +8,15 @@ import { ChunkpressError, describeFsError } from './errors';
 import { FormatError } from './format/formatError';
 import { MANIFEST_MAGIC, SEEK_TABLE_FOOTER_SIZE, SEEK_TABLE_MAGIC } from './format/constants';
 import { bufferedSource, walkFrames, type ByteSource } from './format/frameWalker';
+import { isGzip, type GzipHeader } from './format/gzipHeader';
+import { walkGzipMembers, type WalkOptions } from './gzipMembers';
 import { parseManifest, type Manifest } from './format/manifest';
 import { parseSeekFooter, parseSeekTable, type SeekTable } from './format/seekTable';
 
-export type Layout = 'chunkpress' | 'seekable' | 'pzstd' | 'single-frame' | 'multi-frame' | 'empty';
+export type Layout = 'chunkpress' | 'seekable' | 'pzstd' | 'single-frame' | 'multi-frame' | 'gzip' | 'bgzf' | 'empty';
 
-export type FrameRole = 'data' | 'manifest' | 'seek-table' | 'pzstd-size' | 'skippable';
+/** `member`: a gzip member (a BGZF block in BGZF files). */
+export type FrameRole = 'data' | 'manifest' | 'seek-table' | 'pzstd-size' | 'skippable' | 'member';
 
 export interface FrameRow {
   index: number;
@@ -23,10 +26,12 @@ export interface FrameRow {
   /** Offset of this frame's content in the decompressed stream (data frames with known sizes). */
   contentOffset: number | undefined;
   contentSize: number | undefined;
-  /** Low 32 bits of XXH64, from the seek table or the frame's trailer. */
+  /** Low 32 bits of XXH64 (zstd), from the seek table or the frame's trailer; CRC32 for gzip. */
   checksum: number | undefined;
   /** Skippable frames: 0..15. */
   variant?: number;
+  /** gzip members: their header. */
+  gzip?: GzipHeader;
 }
 
 export interface ArchiveInfo {
@@ -50,13 +55,14 @@ export interface ArchiveInfo {
 }
 
 /** Describes the archive at `file`. Errors name the file, the frame and the byte offset. */
-export async function inspectArchive(file: string): Promise<ArchiveInfo> {
+export async function inspectArchive(file: string, options: WalkOptions = {}): Promise<ArchiveInfo> {
   let handle: fsp.FileHandle;
   try {
     handle = await fsp.open(file, 'r');
   } catch (err) {
     throw describeFsError(err, file, 'read');
   }
+  let kind = 'zstd';
   try {
     const stat = await handle.stat();
     if (stat.isDirectory()) throw describeFsError({ code: 'EISDIR' }, file, 'read');
@@ -85,6 +91,12 @@ export async function inspectArchive(file: string): Promise<ArchiveInfo> {
         bytesRead,
       };
     }
+    if (isGzip(await readAt(0, 2))) {
+      kind = 'gzip';
+      // BGZF members are a few KiB: a small page reads a trailer and the next header together.
+      const info = await fromGzip(bufferedSource(size, readAt, 512), options);
+      return { ...base, ...info, via: 'header-walk', bytesRead };
+    }
     const footer = parseSeekFooter(
       await readAt(Math.max(0, size - SEEK_TABLE_FOOTER_SIZE), SEEK_TABLE_FOOTER_SIZE),
       size,
@@ -101,7 +113,7 @@ export async function inspectArchive(file: string): Promise<ArchiveInfo> {
     return { ...base, ...info, via: 'header-walk', bytesRead };
   } catch (err) {
     if (err instanceof FormatError)
-      throw new ChunkpressError(`"${file}" is not a valid zstd file: ${err.message}`, 'EFORMAT', file);
+      throw new ChunkpressError(`"${file}" is not a valid ${kind} file: ${err.message}`, 'EFORMAT', file);
     throw err;
   } finally {
     await handle.close();
@@ -218,6 +230,36 @@ async function fromWalk(source: ByteSource): Promise<Derived> {
     dataFrames: data.length,
     skippableFrames: skippable,
     contentSize: contentOffset,
+    frames,
+    manifest: undefined,
+    seekTable: undefined,
+  };
+}
+
+async function fromGzip(source: ByteSource, options: WalkOptions): Promise<Derived> {
+  const frames: FrameRow[] = [];
+  let contentSize = 0;
+  for await (const m of walkGzipMembers(source, options)) {
+    frames.push({
+      index: m.index,
+      role: 'member',
+      offset: m.offset,
+      compressedSize: m.compressedSize,
+      contentOffset: m.contentOffset,
+      contentSize: m.contentSize,
+      checksum: m.crc32,
+      gzip: m.header,
+    });
+    contentSize = m.contentOffset + m.contentSize;
+  }
+  const bgzf = frames.length > 0 && frames.every((f) => f.gzip?.bgzfBlockSize !== undefined);
+  return {
+    layout: bgzf ? 'bgzf' : 'gzip',
+    seekable: bgzf,
+    checksums: frames.length > 0 ? 'all' : 'none',
+    dataFrames: frames.length,
+    skippableFrames: 0,
+    contentSize,
     frames,
     manifest: undefined,
     seekTable: undefined,
