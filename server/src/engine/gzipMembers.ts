@@ -81,7 +81,8 @@ async function inflateExtent(
       throw cancelled();
     }
     const bytes = await source.read(pos, Math.min(INFLATE_STEP, source.size - pos));
-    await new Promise<void>((resolve) => inflate.write(bytes, () => resolve()));
+    // An error can leave the write callback uncalled; `done` settles then.
+    await Promise.race([new Promise<void>((resolve) => inflate.write(bytes, () => resolve())), done]);
     pos += bytes.length;
     options.onProgress?.(pos);
   }
