@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh clone: installs what it needs (Debian's zstd/tar/chromium,
+# The whole test suite, from a fresh clone: installs what it needs (Debian's zstd, tar, pigz, bgzip, chromium,
 # npm dependencies with the native zstd-napi build, code-server in .vscode-test/), then lints,
 # builds, and runs every layer in one node:test run: unit, interop, server protocol, real VS Code.
 # `scripts/test.sh unit interop` runs only the layers named (unit, interop, server, e2e).
@@ -12,6 +12,8 @@ export npm_config_yes=true
 need=()
 command -v zstd >/dev/null && command -v pzstd >/dev/null || need+=(zstd)
 command -v tar >/dev/null || need+=(tar)
+command -v pigz >/dev/null || need+=(pigz)
+command -v bgzip >/dev/null || need+=(tabix)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
