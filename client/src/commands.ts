@@ -2,7 +2,6 @@ import * as vscode from 'vscode';
 import { parseSize } from '../../server/src/engine/sizes';
 import { compressFiles, type CompressContext, type JobOutcome } from './compressCommand';
 import type { JobTracker } from './jobTracker';
-import type { Settings } from './settings';
 
 /** Explorer passes (clicked, selection); the palette passes nothing. */
 function selection(clicked: vscode.Uri | undefined, selected: vscode.Uri[] | undefined): vscode.Uri[] {
@@ -125,5 +124,3 @@ export function showJobsCommand(tracker: JobTracker) {
     pick?.cancel();
   };
 }
-
-export type { Settings };

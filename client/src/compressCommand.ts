@@ -9,6 +9,7 @@ import {
   compressRequest,
   type CompressResult,
   type JobErrorData,
+  type JobProgress,
 } from '../../server/src/protocol';
 import type { JobTracker } from './jobTracker';
 import type { Settings } from './settings';
@@ -77,15 +78,15 @@ async function runJob(
   const job = ctx.tracker.add({ name, input, cancel: () => cancellation.cancel() });
   const workDoneToken = randomUUID();
   const partialResultToken = randomUUID();
-  const listeners: vscode.Disposable[] = [cancellation];
-  const progressChanged = new vscode.EventEmitter<void>();
-  listeners.push(progressChanged);
-  listeners.push(
+  const progressChanged = new vscode.EventEmitter<JobProgress>();
+  const listeners: vscode.Disposable[] = [
+    cancellation,
+    progressChanged,
     ctx.client.onProgress(compressPartialType, partialResultToken, (partial) => {
       ctx.tracker.update(job.id, partial.progress);
-      progressChanged.fire();
+      progressChanged.fire(partial.progress);
     }),
-  );
+  ];
   const request = ctx.client.sendRequest(
     compressRequest,
     {
@@ -101,8 +102,7 @@ async function runJob(
     },
     cancellation.token,
   );
-  if (settings.progressLocation !== 'statusBar')
-    showNotification(name, request, job.id, ctx.tracker, progressChanged.event, cancellation);
+  if (settings.progressLocation !== 'statusBar') showNotification(name, request, progressChanged.event, cancellation);
   ctx.log.appendLine(
     `[${new Date().toLocaleTimeString()}] compress ${input.fsPath} -> ${output.fsPath} (level ${settings.level}, chunk ${settings.chunkSize} B)`,
   );
@@ -121,9 +121,7 @@ async function runJob(
 function showNotification(
   name: string,
   request: Promise<unknown>,
-  jobId: number,
-  tracker: JobTracker,
-  onProgress: vscode.Event<void>,
+  onProgress: vscode.Event<JobProgress>,
   cancellation: vscode.CancellationTokenSource,
 ): void {
   void vscode.window.withProgress(
@@ -131,9 +129,7 @@ function showNotification(
     async (progress, token) => {
       token.onCancellationRequested(() => cancellation.cancel());
       let reported = 0;
-      const subscription = onProgress(() => {
-        const p = tracker.all().find((j) => j.id === jobId)?.progress;
-        if (!p) return;
+      const subscription = onProgress((p) => {
         const percent = p.totalBytes ? (100 * p.bytesIn) / p.totalBytes : reported;
         progress.report({ message: progressMessage(p), increment: Math.max(0, percent - reported) });
         reported = Math.max(reported, percent);

@@ -4,15 +4,13 @@
  */
 import * as zstd from 'zstd-napi/binding';
 
-export { compressBound } from './threadPlan';
-
 /**
  * How much input is fed to zstd between two checks of the abort flag: about 100 ms of work at the
  * level's typical speed, so cancelling stays prompt even at level 22. A chunk that fits in one
  * slice is compressed in one call, which gives the same frame as ZSTD_compress2 (smaller output
  * than feeding it piecewise). Depends on the level only, so output never depends on threads.
  */
-export function sliceFor(level: number): number {
+function sliceFor(level: number): number {
   if (level <= 3) return 32 << 20;
   if (level <= 6) return 16 << 20;
   if (level <= 9) return 4 << 20;
@@ -72,4 +70,3 @@ export function decompressFrame(frame: Uint8Array, size: number): Buffer {
 }
 
 export const zstdVersion = (): string => zstd.versionString();
-export const levelBounds = (): { min: number; max: number } => ({ min: zstd.minCLevel(), max: zstd.maxCLevel() });

@@ -112,12 +112,12 @@ export interface BlockHeader {
   contentBytes: number;
 }
 
-/** Parses the 3-byte block header at `at` in `bytes`; `offset` is its absolute position. */
-export function parseBlockHeader(bytes: Uint8Array, at: number, offset: number, frame?: number): BlockHeader {
-  if (bytes.length - at < BLOCK_HEADER_SIZE) {
-    throw new FormatError(`truncated block header: ${Math.max(0, bytes.length - at)} of 3 bytes`, offset, frame);
+/** Parses the 3-byte block header at the start of `bytes`; `offset` is its absolute position. */
+export function parseBlockHeader(bytes: Uint8Array, offset: number, frame?: number): BlockHeader {
+  if (bytes.length < BLOCK_HEADER_SIZE) {
+    throw new FormatError(`truncated block header: ${bytes.length} of 3 bytes`, offset, frame);
   }
-  const raw = bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16);
+  const raw = bytes[0] | (bytes[1] << 8) | (bytes[2] << 16);
   const type = BLOCK_TYPES[(raw >> 1) & 3];
   const size = raw >>> 3;
   if (type === 'reserved') throw new FormatError('block type 3 is reserved', offset, frame);

@@ -50,7 +50,7 @@ export async function walkBlocks(
   let pos = offset;
   for (let index = 0; ; index++) {
     const bytes = await source.read(pos, BLOCK_HEADER_SIZE);
-    const block = parseBlockHeader(bytes, 0, pos, frame);
+    const block = parseBlockHeader(bytes, pos, frame);
     const end = pos + BLOCK_HEADER_SIZE + block.contentBytes;
     if (end > source.size) {
       throw new FormatError(

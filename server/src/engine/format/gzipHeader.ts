@@ -1,7 +1,6 @@
 /** RFC 1952 gzip member headers, with the BGZF extra subfield (SAM/BAM spec §4.1). */
 import { FormatError } from './formatError';
 
-export const GZIP_ID = 0x8b1f; // bytes 1f 8b
 const FTEXT = 1;
 const FHCRC = 2;
 const FEXTRA = 4;
