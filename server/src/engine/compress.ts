@@ -314,36 +314,33 @@ async function runPipeline(
       const outcome = reply.outcome;
       if (failure === undefined && outcome.kind === 'done') {
         const frame = new Uint8Array(reply.output, 0, outcome.compressedSize);
-        const checksum = new DataView(reply.output).getUint32(outcome.compressedSize - 4, true);
-        if (checksum !== parseInt(outcome.digest.slice(8), 16)) {
-          fail(new ChunkpressError(`Chunk ${item.index}: frame checksum does not match its XXH64`, 'EINTERNAL'));
-        } else {
-          const outputOffset = writer.committedBytes;
-          try {
-            await writer.appendFrame(
-              frame,
-              { compressedSize: outcome.compressedSize, decompressedSize: item.inputSize, checksum },
-              outcome.digest,
-            );
-          } catch (err) {
-            fail(err);
-          }
-          if (failure === undefined) {
-            meter.bytesIn += item.inputSize;
-            meter.bytesOut = writer.committedBytes;
-            meter.chunksDone++;
-            const record: ChunkRecord = {
-              index: item.index,
-              inputOffset: item.inputOffset,
-              inputSize: item.inputSize,
-              outputOffset,
-              compressedSize: outcome.compressedSize,
-              checksum,
-              digest: outcome.digest,
-              elapsedMs: outcome.elapsedMs,
-            };
-            listener?.onChunk?.(record, meter.snapshot());
-          }
+        // The frame's Content_Checksum: the low half of the chunk's XXH64 (see ChunkCompressor).
+        const checksum = parseInt(outcome.digest.slice(8), 16);
+        const outputOffset = writer.committedBytes;
+        try {
+          await writer.appendFrame(
+            frame,
+            { compressedSize: outcome.compressedSize, decompressedSize: item.inputSize, checksum },
+            outcome.digest,
+          );
+        } catch (err) {
+          fail(err);
+        }
+        if (failure === undefined) {
+          meter.bytesIn += item.inputSize;
+          meter.bytesOut = writer.committedBytes;
+          meter.chunksDone++;
+          const record: ChunkRecord = {
+            index: item.index,
+            inputOffset: item.inputOffset,
+            inputSize: item.inputSize,
+            outputOffset,
+            compressedSize: outcome.compressedSize,
+            checksum,
+            digest: outcome.digest,
+            elapsedMs: outcome.elapsedMs,
+          };
+          listener?.onChunk?.(record, meter.snapshot());
         }
       } else if (outcome.kind === 'failed') {
         fail(new ChunkpressError(`Chunk ${item.index}: zstd failed: ${outcome.message}`, 'EINTERNAL'));

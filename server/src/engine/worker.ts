@@ -16,11 +16,13 @@ port.on('message', (task: CompressTask) => {
   const started = performance.now();
   try {
     const src = new Uint8Array(task.input, 0, task.inputLength);
-    const size = compressor.compressFrame(src, new Uint8Array(task.output), task.level, stopped);
+    const digest = xxh64(src);
+    const checksum = parseInt(digest.slice(8), 16);
+    const size = compressor.compressFrame(src, new Uint8Array(task.output), task.level, checksum, stopped);
     outcome =
       size === undefined
         ? { kind: 'aborted' }
-        : { kind: 'done', compressedSize: size, digest: xxh64(src), elapsedMs: performance.now() - started };
+        : { kind: 'done', compressedSize: size, digest, elapsedMs: performance.now() - started };
   } catch (err) {
     outcome = { kind: 'failed', message: err instanceof Error ? err.message : String(err) };
   }
