@@ -43,5 +43,8 @@ for (const [size, level] of [
 
 test('a stop request before the first slice yields no frame', () => {
   const src = sampleData(1 << 16, 1);
-  assert.equal(compressor.compressFrame(src, Buffer.alloc(compressBound(src.length)), 3, 0, () => true), undefined);
+  assert.equal(
+    compressor.compressFrame(src, Buffer.alloc(compressBound(src.length)), 3, 0, () => true),
+    undefined,
+  );
 });
