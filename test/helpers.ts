@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { inspectArchive, problemError, type ArchiveInfo } from '../server/src/engine/inspect';
 import { WorkerPool } from '../server/src/engine/pool';
 import { parseManifest, type Manifest } from '../server/src/engine/format/manifest';
 import { parseSeekTable, type SeekTable } from '../server/src/engine/format/seekTable';
@@ -54,4 +55,12 @@ export function readArchive(file: string): ArchiveParts {
     offset += entry.compressedSize;
   }
   return { bytes, table, manifest, frames };
+}
+
+/** inspectArchive, rejecting with the EFORMAT error when the file has a problem. */
+export async function inspectStrict(file: string): Promise<ArchiveInfo> {
+  const info = await inspectArchive(file);
+  const problem = problemError(info);
+  if (problem) throw problem;
+  return info;
 }

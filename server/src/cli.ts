@@ -11,7 +11,7 @@ import {
 } from './engine/compress';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_LEVEL, DEFAULT_MEMORY_FACTOR } from './engine/compressOptions';
 import { ChunkpressError } from './engine/errors';
-import { inspectArchive } from './engine/inspect';
+import { inspectArchive, problemError } from './engine/inspect';
 import { WorkerPool } from './engine/pool';
 import type { ProgressSnapshot } from './engine/progress';
 import { formatDuration, formatRate, formatSize, parseSize } from './engine/sizes';
@@ -241,6 +241,9 @@ async function inspectFiles(args: Args): Promise<number> {
     try {
       const info = await inspectArchive(file);
       process.stdout.write(args.json ? `${JSON.stringify(info)}\n` : inspectReport(info));
+      // What precedes the damage is listed above; the damage itself goes to stderr and the status.
+      const problem = problemError(info);
+      if (problem) throw problem;
     } catch (err) {
       failures++;
       process.stderr.write(`chunkpress: ${(err as Error).message}\n`);

@@ -52,8 +52,13 @@ test('2,000 mutations of four kinds of archive: described or refused, never a cr
       const cut = rand(5) === 0 ? rand(bytes.length) : bytes.length;
       fs.writeFileSync(file, bytes.subarray(0, cut));
       try {
-        await inspectArchive(file);
-        described++;
+        const info = await inspectArchive(file);
+        if (info.problem) {
+          assert.match(info.problem.message, /\(at byte \d+/);
+          // What is listed lies before the damage (or the damage is in the trailer).
+          for (const f of info.frames) assert.ok(f.offset <= info.fileSize, `${name} mutant ${i}: frame past the end`);
+          refused++;
+        } else described++;
       } catch (err) {
         assert.ok(
           err instanceof ChunkpressError,

@@ -7,7 +7,7 @@ import { after, test } from 'node:test';
 import { ChunkpressError } from '../../server/src/engine/errors';
 import { parseGzipHeader } from '../../server/src/engine/format/gzipHeader';
 import { inspectArchive } from '../../server/src/engine/inspect';
-import { sampleData, tempDir } from '../helpers';
+import { sampleData, tempDir, inspectStrict } from '../helpers';
 
 const dir = tempDir('chunkpress-gzip-');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -83,7 +83,7 @@ test('corrupt gzip: reserved flags, truncated member, garbage after a member', a
   const truncated = path.join(dir, 'truncated.gz');
   fs.writeFileSync(truncated, good.subarray(0, good.length - 100));
   await assert.rejects(
-    inspectArchive(truncated),
+    inspectStrict(truncated),
     (err: ChunkpressError) =>
       err.code === 'EFORMAT' &&
       /^".*truncated\.gz" is not a valid gzip file: member 0 is truncated: its deflate stream does not end \(at byte 19, frame 0\)$/.test(
@@ -93,7 +93,7 @@ test('corrupt gzip: reserved flags, truncated member, garbage after a member', a
   const garbage = path.join(dir, 'garbage.gz');
   fs.writeFileSync(garbage, Buffer.concat([good, Buffer.from('trailing junk')]));
   await assert.rejects(
-    inspectArchive(garbage),
+    inspectStrict(garbage),
     new RegExp(`expected a gzip member \\(1f 8b\\) after member 0 \\(at byte ${good.length}, frame 1\\)`),
   );
 });

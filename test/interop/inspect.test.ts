@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { inspectArchive } from '../../server/src/engine/inspect';
 import { ChunkpressError } from '../../server/src/engine/errors';
-import { repoRoot, sampleData, tempDir } from '../helpers';
+import { repoRoot, sampleData, tempDir, inspectStrict } from '../helpers';
 
 const cli = path.join(repoRoot, 'dist', 'cli.js');
 const dir = tempDir('chunkpress-inspect-');
@@ -30,8 +30,8 @@ test('a Chunkpress archive is described from its footer, seek table and manifest
   assert.equal(info.checksums, 'all');
   assert.equal(info.manifest?.source.name, 'many.bin');
   const trailer = info.fileSize - info.frames[977].offset; // manifest + seek table
-  // The gzip sniff (2 B), the footer (9 B), the manifest magic (4 B), then the trailer itself.
-  assert.equal(info.bytesRead, 2 + 9 + 4 + trailer, `read ${info.bytesRead} B, trailer is ${trailer} B`);
+  // The gzip sniff (2 B), the footer (9 B), the manifest's skippable header (8 B), then the trailer itself.
+  assert.equal(info.bytesRead, 2 + 9 + 8 + trailer, `read ${info.bytesRead} B, trailer is ${trailer} B`);
   assert.deepEqual(
     info.frames.slice(-2).map((f) => [f.role, f.variant]),
     [
@@ -77,7 +77,7 @@ test('foreign files are walked: single frame, pzstd, concatenated, empty', async
 
 test('not zstd, or a folder: an error naming the file and the offset', async () => {
   const text = file('notes.txt', Buffer.from('hello, this is not compressed\n'));
-  await assert.rejects(inspectArchive(text), (err: ChunkpressError) => {
+  await assert.rejects(inspectStrict(text), (err: ChunkpressError) => {
     assert.equal(err.code, 'EFORMAT');
     assert.equal(
       err.message,
@@ -85,7 +85,7 @@ test('not zstd, or a folder: an error naming the file and the offset', async () 
     );
     return true;
   });
-  await assert.rejects(inspectArchive(dir), (err: ChunkpressError) => err.code === 'EISDIR');
+  await assert.rejects(inspectStrict(dir), (err: ChunkpressError) => err.code === 'EISDIR');
 });
 
 test('chunkpress inspect prints the model, --json the same as data', () => {
@@ -104,4 +104,45 @@ test('chunkpress inspect prints the model, --json the same as data', () => {
   const bad = spawnSync(process.execPath, [cli, 'inspect', path.join(dir, 'nope.zst')]);
   assert.equal(bad.status, 1);
   assert.equal(bad.stderr.toString(), `chunkpress: "${path.join(dir, 'nope.zst')}" does not exist\n`);
+});
+
+test('damage keeps what precedes it: the frames before, and a problem naming frame and offset', async () => {
+  const plain = file('damage.txt', sampleData(300_000, 9));
+  const good = execFileSync('zstd', ['-c', '-q', plain]);
+  const cut = file('cut.zst', Buffer.concat([good, good]).subarray(0, 2 * good.length - 10));
+  const info = await inspectArchive(cut);
+  assert.deepEqual(
+    info.frames.map((f) => [f.role, f.offset, f.contentSize]),
+    [['data', 0, 300_000]],
+  );
+  assert.equal(info.problem?.frame, 1);
+  assert.ok(info.problem!.offset >= good.length && info.problem!.offset < 2 * good.length);
+  assert.match(info.problem!.message, /^".*cut\.zst" is not a valid zstd file: .* \(at byte \d+, frame 1\)$/);
+
+  // A broken seek table does not hide the frames: they are walked, and the table is the problem.
+  const input = file('table.bin', sampleData(200_000, 4));
+  execFileSync(process.execPath, [cli, 'compress', '-q', '-c', '64K', input]);
+  const archive = fs.readFileSync(`${input}.zst`);
+  const bad = Buffer.from(archive);
+  const entries = bad.length - 9 - 4 * 12; // first of the 4 entries
+  bad.writeUInt32LE(0x7fffffff, entries); // its compressed size runs far past the table
+  const walked = await inspectArchive(file('bad-table.zst', bad));
+  assert.equal(walked.via, 'header-walk');
+  assert.equal(walked.dataFrames, 4);
+  assert.equal(walked.contentSize, 200_000);
+  assert.match(walked.problem!.message, /seek table entry 0 runs the data frames to byte 2147483647/);
+  assert.equal(walked.problem!.frame, 0);
+
+  // A manifest whose Frame_Size does not fill the space before the seek table is refused by name.
+  const info2 = await inspectArchive(`${input}.zst`);
+  const manifestAt = info2.frames.find((f) => f.role === 'manifest')!.offset;
+  const lying = Buffer.from(archive);
+  lying.writeUInt32LE(lying.readUInt32LE(manifestAt + 4) - 1, manifestAt + 4);
+  const refused = await inspectArchive(file('bad-manifest.zst', lying));
+  assert.match(
+    refused.problem!.message,
+    new RegExp(
+      `manifest frame claims \\d+ payload bytes but \\d+ lie before the seek table \\(at byte ${manifestAt + 4}\\)`,
+    ),
+  );
 });

@@ -6,7 +6,8 @@
 import * as fsp from 'node:fs/promises';
 import { ChunkpressError, describeFsError } from './errors';
 import { FormatError } from './format/formatError';
-import { MANIFEST_MAGIC, SEEK_TABLE_FOOTER_SIZE, SEEK_TABLE_MAGIC } from './format/constants';
+import { MANIFEST_MAGIC, SEEK_TABLE_FOOTER_SIZE, SEEK_TABLE_MAGIC, SKIPPABLE_HEADER_SIZE } from './format/constants';
+import { readSkippableHeader } from './format/skippableFrame';
 import { bufferedSource, walkFrames, type ByteSource } from './format/frameWalker';
 import { isGzip, type GzipHeader } from './format/gzipHeader';
 import { walkGzipMembers, type WalkOptions } from './gzipMembers';
@@ -32,6 +33,16 @@ export interface FrameRow {
   variant?: number;
   /** gzip members: their header. */
   gzip?: GzipHeader;
+  /** zstd frames found by the header walk: how many blocks they have. */
+  blockCount?: number;
+}
+
+/** Where a file stopped making sense; everything before it is listed. */
+export interface InspectProblem {
+  /** The whole sentence, offset and frame included. */
+  message: string;
+  offset: number;
+  frame: number | undefined;
 }
 
 export interface ArchiveInfo {
@@ -52,9 +63,15 @@ export interface ArchiveInfo {
   via: 'seek-table' | 'header-walk';
   /** Bytes read from the file to answer. */
   bytesRead: number;
+  /** Set when the file is corrupt or truncated: `frames` then holds what precedes the damage. */
+  problem: InspectProblem | undefined;
 }
 
-/** Describes the archive at `file`. Errors name the file, the frame and the byte offset. */
+/**
+ * Describes the archive at `file`. A file that cannot be opened or read rejects with a
+ * ChunkpressError naming it; a corrupt or truncated one resolves with what could be listed and
+ * a `problem` naming the frame and byte offset where it went wrong.
+ */
 export async function inspectArchive(file: string, options: WalkOptions = {}): Promise<ArchiveInfo> {
   let handle: fsp.FileHandle;
   try {
@@ -62,62 +79,79 @@ export async function inspectArchive(file: string, options: WalkOptions = {}): P
   } catch (err) {
     throw describeFsError(err, file, 'read');
   }
-  let kind = 'zstd';
   try {
     const stat = await handle.stat();
     if (stat.isDirectory()) throw describeFsError({ code: 'EISDIR' }, file, 'read');
     let bytesRead = 0;
     const readAt = async (offset: number, length: number): Promise<Uint8Array> => {
       const buffer = Buffer.allocUnsafe(length);
-      const { bytesRead: n } = await handle.read(buffer, 0, length, offset);
+      const { bytesRead: n } = await handle.read(buffer, 0, length, offset).catch((err: unknown) => {
+        throw describeFsError(err, file, 'read');
+      });
       bytesRead += n;
       return buffer.subarray(0, n);
     };
     const size = stat.size;
-    const base = { file, fileSize: size };
-    if (size === 0) {
-      return {
-        ...base,
-        layout: 'empty',
-        seekable: false,
-        checksums: 'none',
-        dataFrames: 0,
-        skippableFrames: 0,
-        contentSize: 0,
-        frames: [],
-        manifest: undefined,
-        seekTable: undefined,
-        via: 'header-walk',
-        bytesRead,
-      };
-    }
+    const finish = (derived: Derived, via: ArchiveInfo['via']): ArchiveInfo => ({
+      file,
+      fileSize: size,
+      ...derived,
+      via,
+      bytesRead,
+    });
+    if (size === 0) return finish(emptyArchive(), 'header-walk');
     if (isGzip(await readAt(0, 2))) {
-      kind = 'gzip';
       // BGZF members are a few KiB: a small page reads a trailer and the next header together.
-      const info = await fromGzip(bufferedSource(size, readAt, 512), options);
-      return { ...base, ...info, via: 'header-walk', bytesRead };
+      return finish(await fromGzip(bufferedSource(size, readAt, 512), options, file), 'header-walk');
     }
-    const footer = parseSeekFooter(
-      await readAt(Math.max(0, size - SEEK_TABLE_FOOTER_SIZE), SEEK_TABLE_FOOTER_SIZE),
-      size,
-    );
-    if (footer) {
-      const table = parseSeekTable(await readAt(size - footer.tableSize, footer.tableSize), size);
-      const manifest = await readManifest(table, readAt);
-      const info = fromSeekTable(table, manifest);
-      return { ...base, ...info, via: 'seek-table', bytesRead };
+    let tableProblem: InspectProblem | undefined;
+    try {
+      const footer = parseSeekFooter(
+        await readAt(Math.max(0, size - SEEK_TABLE_FOOTER_SIZE), SEEK_TABLE_FOOTER_SIZE),
+        size,
+      );
+      if (footer) {
+        const table = parseSeekTable(await readAt(size - footer.tableSize, footer.tableSize), size);
+        const manifest = await readManifest(table, readAt);
+        return finish(fromSeekTable(table, manifest), 'seek-table');
+      }
+    } catch (err) {
+      // A damaged seek table or manifest does not hide the frames: walk them instead.
+      tableProblem = toProblem(err, file, 'zstd');
     }
     // Small pages: hopping from block header to block header (about every 40 KiB) should not read
     // the blocks in between.
-    const info = await fromWalk(bufferedSource(size, readAt, 4 << 10));
-    return { ...base, ...info, via: 'header-walk', bytesRead };
-  } catch (err) {
-    if (err instanceof FormatError)
-      throw new ChunkpressError(`"${file}" is not a valid ${kind} file: ${err.message}`, 'EFORMAT', file);
-    throw err;
+    const walked = await fromWalk(bufferedSource(size, readAt, 4 << 10), file);
+    return finish({ ...walked, problem: tableProblem ?? walked.problem }, 'header-walk');
   } finally {
     await handle.close();
   }
+}
+
+/** A FormatError becomes the archive's problem; anything else (I/O, cancel) propagates. */
+function toProblem(err: unknown, file: string, kind: 'zstd' | 'gzip'): InspectProblem {
+  if (!(err instanceof FormatError)) throw err;
+  return { message: `"${file}" is not a valid ${kind} file: ${err.message}`, offset: err.offset, frame: err.frame };
+}
+
+/** The error a caller that wants all or nothing (the CLI's exit status, tests) raises for a problem. */
+export function problemError(info: ArchiveInfo): ChunkpressError | undefined {
+  return info.problem && new ChunkpressError(info.problem.message, 'EFORMAT', info.file);
+}
+
+function emptyArchive(): Derived {
+  return {
+    layout: 'empty',
+    seekable: false,
+    checksums: 'none',
+    dataFrames: 0,
+    skippableFrames: 0,
+    contentSize: 0,
+    frames: [],
+    manifest: undefined,
+    seekTable: undefined,
+    problem: undefined,
+  };
 }
 
 /** The manifest sits between the data frames and the seek table; anything else there is not ours. */
@@ -126,9 +160,17 @@ async function readManifest(
   readAt: (offset: number, length: number) => Promise<Uint8Array>,
 ): Promise<Manifest | undefined> {
   const span = table.tableOffset - table.compressedTotal;
-  if (span < 8) return undefined;
-  const head = await readAt(table.compressedTotal, 4);
-  if (Buffer.from(head).readUInt32LE(0) !== MANIFEST_MAGIC) return undefined;
+  if (span < SKIPPABLE_HEADER_SIZE) return undefined;
+  // Check the skippable header before reading the span: a foreign frame there is not ours, and
+  // its claimed size must fill the span exactly.
+  const head = readSkippableHeader(await readAt(table.compressedTotal, SKIPPABLE_HEADER_SIZE));
+  if (head?.magic !== MANIFEST_MAGIC) return undefined;
+  if (SKIPPABLE_HEADER_SIZE + head.payloadSize !== span) {
+    throw new FormatError(
+      `manifest frame claims ${head.payloadSize} payload bytes but ${span - SKIPPABLE_HEADER_SIZE} lie before the seek table`,
+      table.compressedTotal + 4,
+    );
+  }
   return parseManifest(await readAt(table.compressedTotal, span), table.compressedTotal);
 }
 
@@ -185,40 +227,50 @@ function fromSeekTable(table: SeekTable, manifest: Manifest | undefined): Derive
     frames: [...frames, ...trailer],
     manifest,
     seekTable,
+    problem: undefined,
   };
 }
 
-async function fromWalk(source: ByteSource): Promise<Derived> {
+async function fromWalk(source: ByteSource, file: string): Promise<Derived> {
   const frames: FrameRow[] = [];
   let contentOffset: number | undefined = 0;
   let withChecksum = 0;
-  for await (const frame of walkFrames(source)) {
-    if (frame.kind === 'skippable') {
-      const pzstdSize = frame.skippable.variant === 0 && frame.skippable.payloadSize === 4;
+  let problem: InspectProblem | undefined;
+  try {
+    await walk();
+  } catch (err) {
+    problem = toProblem(err, file, 'zstd');
+  }
+  async function walk(): Promise<void> {
+    for await (const frame of walkFrames(source)) {
+      if (frame.kind === 'skippable') {
+        const pzstdSize = frame.skippable.variant === 0 && frame.skippable.payloadSize === 4;
+        frames.push({
+          index: frame.index,
+          role: pzstdSize ? 'pzstd-size' : 'skippable',
+          offset: frame.offset,
+          compressedSize: frame.compressedSize,
+          contentOffset: undefined,
+          contentSize: undefined,
+          checksum: undefined,
+          variant: frame.skippable.variant,
+        });
+        continue;
+      }
+      const size = frame.header.contentSize;
       frames.push({
         index: frame.index,
-        role: pzstdSize ? 'pzstd-size' : 'skippable',
+        role: 'data',
         offset: frame.offset,
         compressedSize: frame.compressedSize,
-        contentOffset: undefined,
-        contentSize: undefined,
-        checksum: undefined,
-        variant: frame.skippable.variant,
+        contentOffset,
+        contentSize: size,
+        checksum: frame.checksum,
+        blockCount: frame.blockCount,
       });
-      continue;
+      contentOffset = contentOffset === undefined || size === undefined ? undefined : contentOffset + size;
+      if (frame.header.hasChecksum) withChecksum++;
     }
-    const size = frame.header.contentSize;
-    frames.push({
-      index: frame.index,
-      role: 'data',
-      offset: frame.offset,
-      compressedSize: frame.compressedSize,
-      contentOffset,
-      contentSize: size,
-      checksum: frame.checksum,
-    });
-    contentOffset = contentOffset === undefined || size === undefined ? undefined : contentOffset + size;
-    if (frame.header.hasChecksum) withChecksum++;
   }
   const data = frames.filter((f) => f.role === 'data');
   const skippable = frames.length - data.length;
@@ -233,24 +285,33 @@ async function fromWalk(source: ByteSource): Promise<Derived> {
     frames,
     manifest: undefined,
     seekTable: undefined,
+    problem,
   };
 }
 
-async function fromGzip(source: ByteSource, options: WalkOptions): Promise<Derived> {
+async function fromGzip(source: ByteSource, options: WalkOptions, file: string): Promise<Derived> {
   const frames: FrameRow[] = [];
   let contentSize = 0;
-  for await (const m of walkGzipMembers(source, options)) {
-    frames.push({
-      index: m.index,
-      role: 'member',
-      offset: m.offset,
-      compressedSize: m.compressedSize,
-      contentOffset: m.contentOffset,
-      contentSize: m.contentSize,
-      checksum: m.crc32,
-      gzip: m.header,
-    });
-    contentSize = m.contentOffset + m.contentSize;
+  let problem: InspectProblem | undefined;
+  try {
+    await walk();
+  } catch (err) {
+    problem = toProblem(err, file, 'gzip');
+  }
+  async function walk(): Promise<void> {
+    for await (const m of walkGzipMembers(source, options)) {
+      frames.push({
+        index: m.index,
+        role: 'member',
+        offset: m.offset,
+        compressedSize: m.compressedSize,
+        contentOffset: m.contentOffset,
+        contentSize: m.contentSize,
+        checksum: m.crc32,
+        gzip: m.header,
+      });
+      contentSize = m.contentOffset + m.contentSize;
+    }
   }
   const bgzf = frames.length > 0 && frames.every((f) => f.gzip?.bgzfBlockSize !== undefined);
   return {
@@ -263,5 +324,6 @@ async function fromGzip(source: ByteSource, options: WalkOptions): Promise<Deriv
     frames,
     manifest: undefined,
     seekTable: undefined,
+    problem,
   };
 }
