@@ -89,3 +89,39 @@ export function decompressFrame(frame: Uint8Array, size: number): Buffer {
 }
 
 export const zstdVersion = (): string => zstd.versionString();
+
+/**
+ * Decodes one frame piece by piece through a fixed output buffer, so memory is the frame's window
+ * plus `outputSize`, whatever the content size. Windows over 2^27 (zstd's own default limit) are
+ * refused by zstd with "Frame requires too much memory".
+ */
+export class FrameDecoder {
+  private readonly dctx = new zstd.DCtx();
+  private readonly out: Buffer;
+
+  constructor(outputSize = 256 << 10) {
+    this.out = Buffer.allocUnsafe(outputSize);
+  }
+
+  /** Starts a new frame. */
+  reset(): void {
+    this.dctx.reset(zstd.ResetDirective.sessionOnly);
+  }
+
+  /**
+   * Feeds `input`; `onOutput` sees each decoded piece (valid only during the call). Returns the
+   * bytes of `input` consumed and whether the frame is complete (then the rest is not consumed).
+   */
+  feed(input: Uint8Array, onOutput: (piece: Uint8Array) => void): { consumed: number; frameDone: boolean } {
+    let consumed = 0;
+    for (;;) {
+      const [hint, produced, used] = this.dctx.decompressStream(this.out, input.subarray(consumed));
+      consumed += used;
+      if (produced > 0) onOutput(this.out.subarray(0, produced));
+      if (hint === 0) return { consumed, frameDone: true };
+      // Output full: more may be pending even with no input left.
+      if (produced === this.out.length) continue;
+      if (consumed === input.length) return { consumed, frameDone: false };
+    }
+  }
+}

@@ -3,8 +3,8 @@
  * table and manifest (a few KiB, whatever the archive's size); any other file is walked frame by
  * frame (RFC 8878) without decoding.
  */
-import * as fsp from 'node:fs/promises';
-import { ChunkpressError, describeFsError } from './errors';
+import { withArchive } from './archiveFile';
+import { ChunkpressError } from './errors';
 import { FormatError } from './format/formatError';
 import { MANIFEST_MAGIC, SEEK_TABLE_FOOTER_SIZE, SEEK_TABLE_MAGIC, SKIPPABLE_HEADER_SIZE } from './format/constants';
 import { readSkippableHeader } from './format/skippableFrame';
@@ -73,31 +73,14 @@ export interface ArchiveInfo {
  * a `problem` naming the frame and byte offset where it went wrong.
  */
 export async function inspectArchive(file: string, options: WalkOptions = {}): Promise<ArchiveInfo> {
-  let handle: fsp.FileHandle;
-  try {
-    handle = await fsp.open(file, 'r');
-  } catch (err) {
-    throw describeFsError(err, file, 'read');
-  }
-  try {
-    const stat = await handle.stat();
-    if (stat.isDirectory()) throw describeFsError({ code: 'EISDIR' }, file, 'read');
-    let bytesRead = 0;
-    const readAt = async (offset: number, length: number): Promise<Uint8Array> => {
-      const buffer = Buffer.allocUnsafe(length);
-      const { bytesRead: n } = await handle.read(buffer, 0, length, offset).catch((err: unknown) => {
-        throw describeFsError(err, file, 'read');
-      });
-      bytesRead += n;
-      return buffer.subarray(0, n);
-    };
-    const size = stat.size;
+  return withArchive(file, async (archive) => {
+    const { size, readAt } = archive;
     const finish = (derived: Derived, via: ArchiveInfo['via']): ArchiveInfo => ({
       file,
       fileSize: size,
       ...derived,
       via,
-      bytesRead,
+      bytesRead: archive.bytesRead,
     });
     if (size === 0) return finish(emptyArchive(), 'header-walk');
     if (isGzip(await readAt(0, 2))) {
@@ -123,13 +106,11 @@ export async function inspectArchive(file: string, options: WalkOptions = {}): P
     // the blocks in between.
     const walked = await fromWalk(bufferedSource(size, readAt, 4 << 10), file);
     return finish({ ...walked, problem: tableProblem ?? walked.problem }, 'header-walk');
-  } finally {
-    await handle.close();
-  }
+  });
 }
 
 /** A FormatError becomes the archive's problem; anything else (I/O, cancel) propagates. */
-function toProblem(err: unknown, file: string, kind: 'zstd' | 'gzip'): InspectProblem {
+export function toProblem(err: unknown, file: string, kind: 'zstd' | 'gzip'): InspectProblem {
   if (!(err instanceof FormatError)) throw err;
   return { message: `"${file}" is not a valid ${kind} file: ${err.message}`, offset: err.offset, frame: err.frame };
 }

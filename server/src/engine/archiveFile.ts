@@ -1,0 +1,62 @@
+/** An archive opened for random reads: every read error names the file, and bytes read are counted. */
+import * as fsp from 'node:fs/promises';
+import { describeFsError } from './errors';
+
+export interface ArchiveFile {
+  readonly path: string;
+  readonly size: number;
+  /** Bytes actually read so far. */
+  readonly bytesRead: number;
+  /** Up to `length` bytes at `offset`; fewer only at the end of the file. */
+  readAt(offset: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/** Opens `file` for reading; refuses folders with EISDIR, like every other input. */
+export async function openArchive(file: string): Promise<ArchiveFile> {
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(file, 'r');
+  } catch (err) {
+    throw describeFsError(err, file, 'read');
+  }
+  try {
+    const stat = await handle.stat();
+    if (stat.isDirectory()) throw describeFsError({ code: 'EISDIR' }, file, 'read');
+    let bytesRead = 0;
+    return {
+      path: file,
+      size: stat.size,
+      get bytesRead() {
+        return bytesRead;
+      },
+      async readAt(offset, length) {
+        const buffer = Buffer.allocUnsafe(Math.max(0, Math.min(length, stat.size - offset)));
+        let done = 0;
+        while (done < buffer.length) {
+          const { bytesRead: n } = await handle.read(buffer, done, buffer.length - done, offset + done).catch((err) => {
+            throw describeFsError(err, file, 'read');
+          });
+          if (n === 0) break; // the file shrank under us
+          done += n;
+        }
+        bytesRead += done;
+        return buffer.subarray(0, done);
+      },
+      close: () => handle.close(),
+    };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
+
+/** Runs `use` with the archive open, and closes it whatever happens. */
+export async function withArchive<T>(file: string, use: (archive: ArchiveFile) => Promise<T>): Promise<T> {
+  const archive = await openArchive(file);
+  try {
+    return await use(archive);
+  } finally {
+    await archive.close();
+  }
+}
