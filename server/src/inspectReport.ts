@@ -51,6 +51,11 @@ export function inspectReport(info: ArchiveInfo): string {
     );
   }
   lines.push(`  read ${info.bytesRead} B via ${info.via}`);
+  if (info.problem) {
+    lines.push(
+      `  error: ${info.problem.message.replace(/^".*?" /, '')}; ${info.frames.length} ${unit}s listed before it`,
+    );
+  }
   lines.push('');
   lines.push(
     `${'frame'.padStart(7)} ${'role'.padEnd(13)} ${'offset'.padStart(12)} ${'compressed'.padStart(11)} ${'content at'.padStart(13)} ${'content'.padStart(11)} ${'ratio'.padStart(6)} ${'checksum'.padStart(8)}`,

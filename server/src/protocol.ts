@@ -5,11 +5,14 @@
 import {
   ProgressType,
   ProtocolRequestType,
+  RequestType,
   RequestType0,
   type PartialResultParams,
   type WorkDoneProgressParams,
 } from 'vscode-languageserver-protocol';
 // Type-only: the wire shape is the engine's record; nothing of the engine is bundled into the client.
+import type { FrameDetail } from './engine/frameDetail';
+import type { ArchiveInfo, FrameRow } from './engine/inspect';
 import type { ChunkRecord } from './engine/progress';
 
 /** Where a job is, as the engine's ProgressSnapshot (plain numbers, JSON-safe). */
@@ -91,3 +94,72 @@ export interface ServerInfo {
 }
 
 export const serverInfoRequest = new RequestType0<ServerInfo, void>('chunkpress/serverInfo');
+
+// ---- Archives panel: inspection, from headers alone ----
+
+export interface InspectParams extends WorkDoneProgressParams {
+  /** File system path of the archive. */
+  path: string;
+}
+
+/**
+ * An archive without its frame list, which comes in pages (`chunkpress/frames`): a BGZF file can
+ * have a hundred thousand members. `problem` is set for a corrupt or truncated file.
+ */
+export type ArchiveSummary = Omit<ArchiveInfo, 'frames'> & {
+  frameCount: number;
+  mtimeMs: number;
+  /** Time the server spent inspecting (0 when answered from its cache). */
+  elapsedMs: number;
+};
+
+/** Inspects an archive; reports progress while inflating gzip members, and honours cancellation. */
+export const inspectRequest = new ProtocolRequestType<InspectParams, ArchiveSummary, never, JobErrorData, void>(
+  'chunkpress/inspect',
+);
+
+export interface FramesParams {
+  path: string;
+  start: number;
+  count: number;
+}
+
+export interface FramesResult {
+  frames: FrameRow[];
+  frameCount: number;
+}
+
+/** Rows `start`..`start + count` of an archive's frame list (frames, members, trailer frames). */
+export const framesRequest = new RequestType<FramesParams, FramesResult, JobErrorData>('chunkpress/frames');
+
+export interface FrameDetailParams {
+  path: string;
+  index: number;
+  offset: number;
+  blockStart: number;
+  blockCount: number;
+}
+
+/** One frame's header fields and a page of its blocks. */
+export const frameDetailRequest = new RequestType<FrameDetailParams, FrameDetail, JobErrorData>(
+  'chunkpress/frameDetail',
+);
+
+export interface MeasureParams extends WorkDoneProgressParams {
+  path: string;
+  index: number;
+  offset: number;
+  compressedSize: number;
+}
+
+/** Decodes a frame that does not declare its size, to tell it; with progress and cancellation. */
+export const measureFrameRequest = new ProtocolRequestType<
+  MeasureParams,
+  { contentSize: number },
+  never,
+  JobErrorData,
+  void
+>('chunkpress/measureFrame');
+
+/** The full listing as text, the same as `chunkpress inspect` prints. */
+export const reportRequest = new RequestType<{ path: string }, { text: string }, JobErrorData>('chunkpress/report');

@@ -2,26 +2,48 @@
  * The Chunkpress helper: a vscode-languageserver connection over IPC that runs compression jobs
  * on one shared worker pool and streams their progress back to the extension.
  */
+import * as path from 'node:path';
 import {
   createConnection,
   LSPErrorCodes,
   ProposedFeatures,
   ResponseError,
   WorkDoneProgressCancelNotification,
+  type CancellationToken,
+  type WorkDoneProgressParams,
 } from 'vscode-languageserver/node';
 import { defaultSystem } from './engine/compress';
 import { zstdVersion } from './engine/codec';
 import { ChunkpressError } from './engine/errors';
+import { describeFrame } from './engine/frameDetail';
+import { applyMeasuredSize } from './engine/inspect';
+import { measureFrame } from './engine/measure';
 import { WorkerPool } from './engine/pool';
 import { MAX_THREADS } from './engine/threadPlan';
+import { inspectReport } from './inspectReport';
+import { InspectionCache } from './inspections';
 import { JobRegistry } from './jobs';
-import { compressPartialType, compressRequest, serverInfoRequest, type JobErrorData } from './protocol';
+import {
+  compressPartialType,
+  compressRequest,
+  frameDetailRequest,
+  framesRequest,
+  inspectRequest,
+  measureFrameRequest,
+  reportRequest,
+  serverInfoRequest,
+  type JobErrorData,
+} from './protocol';
 
 const VERSION = '0.1.0';
 
 const connection = createConnection(ProposedFeatures.all);
 const pool = new WorkerPool(Math.min(defaultSystem.cores, MAX_THREADS));
 const jobs = new JobRegistry(pool);
+const inspections = new InspectionCache();
+/** Inspections and measurements in flight, by their workDoneToken, for window/workDoneProgress/cancel. */
+const tasks = new Map<string | number, AbortController>();
+const REPORT_INTERVAL_MS = 100;
 
 connection.onInitialize(() => ({
   capabilities: {},
@@ -55,16 +77,113 @@ connection.onRequest(compressRequest, async (params, token) => {
   }
 });
 
+/**
+ * Runs a cancellable task that reports $/progress on the request's workDoneToken (if any):
+ * `report(fraction, message)` is throttled to one notification per REPORT_INTERVAL_MS.
+ */
+async function withWorkDone<T>(
+  params: WorkDoneProgressParams,
+  title: string,
+  token: CancellationToken,
+  run: (signal: AbortSignal, report: (fraction: number, message: string) => void) => Promise<T>,
+): Promise<T> {
+  const progressToken = params.workDoneToken; // attachWorkDoneProgress removes it from params
+  const workDone = connection.languages.attachWorkDoneProgress(params);
+  const controller = new AbortController();
+  const subscription = token.onCancellationRequested(() => controller.abort());
+  if (progressToken !== undefined) tasks.set(progressToken, controller);
+  let last = -Infinity;
+  workDone.begin(title, 0, undefined, true);
+  try {
+    return await run(controller.signal, (fraction, message) => {
+      const now = performance.now();
+      if (now - last < REPORT_INTERVAL_MS) return;
+      last = now;
+      workDone.report(Math.floor(100 * Math.min(1, fraction)), message);
+    });
+  } catch (err) {
+    throw toResponseError(err);
+  } finally {
+    workDone.done();
+    subscription.dispose();
+    if (progressToken !== undefined) tasks.delete(progressToken);
+  }
+}
+
+const inspectionProgress =
+  (report: (fraction: number, message: string) => void) =>
+  (done: number, total: number): void =>
+    report(total > 0 ? done / total : 1, `${Math.floor((100 * done) / Math.max(1, total))}% walked`);
+
+connection.onRequest(inspectRequest, (params, token) =>
+  withWorkDone(params, `Inspecting ${path.basename(params.path)}`, token, async (signal, report) => {
+    const started = performance.now();
+    const { info, mtimeMs, cached } = await inspections.get(params.path, {
+      signal,
+      onProgress: inspectionProgress(report),
+    });
+    const { frames, ...summary } = info;
+    const elapsedMs = cached ? 0 : performance.now() - started;
+    return { ...summary, frameCount: frames.length, mtimeMs, elapsedMs };
+  }),
+);
+
+connection.onRequest(framesRequest, async ({ path: file, start, count }) => {
+  try {
+    const { info } = await inspections.get(file);
+    const from = Math.max(0, start);
+    return { frames: info.frames.slice(from, from + Math.max(0, count)), frameCount: info.frames.length };
+  } catch (err) {
+    throw toResponseError(err);
+  }
+});
+
+connection.onRequest(frameDetailRequest, async ({ path: file, ...frame }) => {
+  try {
+    return await describeFrame(file, frame);
+  } catch (err) {
+    throw toResponseError(err);
+  }
+});
+
+connection.onRequest(measureFrameRequest, (params, token) =>
+  withWorkDone(
+    params,
+    `Measuring frame ${params.index} of ${path.basename(params.path)}`,
+    token,
+    async (signal, report) => {
+      const contentSize = await measureFrame(params.path, params, {
+        signal,
+        onProgress: (done, total) => report(done / total, `${Math.floor((100 * done) / total)}% decoded`),
+      });
+      // Later pages, the summary and the report then show it too.
+      const { info } = await inspections.get(params.path);
+      if (info.frames.some((f) => f.index === params.index && f.role === 'data'))
+        applyMeasuredSize(info, params.index, contentSize);
+      return { contentSize };
+    },
+  ),
+);
+
+connection.onRequest(reportRequest, async ({ path: file }) => {
+  try {
+    return { text: inspectReport((await inspections.get(file)).info) };
+  } catch (err) {
+    throw toResponseError(err);
+  }
+});
+
 // Registered after `initialize`, where vscode-languageserver installs its own handler for this
 // notification (for server-created progress only); ours also cancels jobs by their client token.
 connection.onInitialized(() => {
   connection.onNotification(WorkDoneProgressCancelNotification.type, ({ token }) => {
-    jobs.cancelByToken(token);
+    if (!jobs.cancelByToken(token)) tasks.get(token)?.abort();
   });
 });
 
 connection.onShutdown(async () => {
   jobs.cancelAll();
+  for (const task of tasks.values()) task.abort();
   await pool.close();
 });
 

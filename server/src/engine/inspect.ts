@@ -308,3 +308,21 @@ async function fromGzip(source: ByteSource, options: WalkOptions, file: string):
     problem,
   };
 }
+
+/**
+ * Records the size of data frame `index`, measured by decoding it, and recomputes the content
+ * offsets after it and the total (still unknown while any other frame is).
+ */
+export function applyMeasuredSize(info: ArchiveInfo, index: number, size: number): void {
+  const row = info.frames.find((f) => f.index === index && f.role === 'data');
+  if (!row) throw new RangeError(`frame ${index} is not a data frame`);
+  row.contentSize = size;
+  let contentOffset: number | undefined = 0;
+  for (const f of info.frames) {
+    if (f.role !== 'data') continue;
+    f.contentOffset = contentOffset;
+    contentOffset =
+      contentOffset === undefined || f.contentSize === undefined ? undefined : contentOffset + f.contentSize;
+  }
+  info.contentSize = contentOffset;
+}
