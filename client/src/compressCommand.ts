@@ -7,6 +7,7 @@ import { progressMessage } from '../../server/src/progressText';
 import {
   compressPartialType,
   compressRequest,
+  type CompressPartial,
   type CompressResult,
   type JobErrorData,
   type JobProgress,
@@ -14,11 +15,19 @@ import {
 import type { JobTracker } from './jobTracker';
 import type { Settings } from './settings';
 
+/** Told about each job's archive as it is written (the Archives panel shows it live). */
+export interface JobObserver {
+  started(output: string): void;
+  progress(output: string, partial: CompressPartial): void;
+  ended(output: string, succeeded: boolean): void;
+}
+
 export interface CompressContext {
   client: LanguageClient;
   tracker: JobTracker;
   log: vscode.LogOutputChannel;
   settings(): Settings;
+  observer?: JobObserver;
 }
 
 export type JobOutcome =
@@ -85,8 +94,11 @@ async function runJob(
     ctx.client.onProgress(compressPartialType, partialResultToken, (partial) => {
       ctx.tracker.update(job.id, partial.progress);
       progressChanged.fire(partial.progress);
+      ctx.observer?.progress(output.fsPath, partial);
     }),
   ];
+  ctx.observer?.started(output.fsPath);
+  let succeeded = false;
   const request = ctx.client.sendRequest(
     compressRequest,
     {
@@ -108,6 +120,7 @@ async function runJob(
   );
   try {
     const result = await request;
+    succeeded = true;
     reportResult(ctx, result);
     return { kind: 'done', result };
   } catch (err) {
@@ -115,6 +128,7 @@ async function runJob(
   } finally {
     ctx.tracker.remove(job.id);
     for (const listener of listeners) listener.dispose();
+    ctx.observer?.ended(output.fsPath, succeeded);
   }
 }
 

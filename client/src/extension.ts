@@ -1,6 +1,20 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { serverInfoRequest, type ServerInfo } from '../../server/src/protocol';
+import {
+  ARCHIVES_VIEW,
+  copyValueCommand,
+  inspectArchiveCommand,
+  measureFrameCommand,
+  openReportCommand,
+  refreshCommand,
+  removeArchiveCommand,
+  revealInExplorerCommand,
+  type ArchivesUi,
+} from './archives/archiveCommands';
+import { ArchivesTree, findNode, renderPath, type RenderedRow } from './archives/archivesTree';
+import { ArchiveStore } from './archives/archiveStore';
+import { REPORT_SCHEME, ReportProvider } from './archives/reportDocument';
 import { compressCommand, compressWithOptionsCommand, showJobsCommand } from './commands';
 import { compressFiles, type CompressContext, type JobOutcome } from './compressCommand';
 import { JobTracker } from './jobTracker';
@@ -14,6 +28,10 @@ export interface ChunkpressApi {
   statusBarText(): string;
   serverInfo(): Promise<ServerInfo>;
   cancelAll(): void;
+  /** The Archives panel's rows under the row reached by following `labels` from the top. */
+  archiveRows(labels: string[]): Promise<RenderedRow[]>;
+  /** Runs a panel command on the row reached by `labels`, as its context menu would. */
+  archiveCommand(command: string, labels: string[]): Promise<unknown>;
 }
 
 let client: LanguageClient | undefined;
@@ -23,6 +41,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chunkp
   client = createServerClient(context, log);
   const tracker = new JobTracker();
   const statusBar = new StatusBar(tracker);
+  const store = new ArchiveStore(client, log);
+  const tree = new ArchivesTree(store);
+  const view = vscode.window.createTreeView(ARCHIVES_VIEW, { treeDataProvider: tree, showCollapseAll: true });
+  const ui: ArchivesUi = { store, tree, view };
   const ctx: CompressContext = {
     client,
     tracker,
@@ -31,6 +53,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chunkp
       const settings = readSettings((message) => log.appendLine(message));
       statusBar.enabled = settings.progressLocation !== 'notification';
       return settings;
+    },
+    observer: {
+      started: (output) => store.jobStarted(output),
+      progress: (output, partial) => store.jobProgress(output, partial),
+      ended: (output, succeeded) => {
+        const entry = store.jobEnded(output, succeeded);
+        // Show the new archive where the user is looking, without pulling them into the panel.
+        if (entry && view.visible) void view.reveal(tree.rootFor(entry), { select: true, focus: false, expand: true });
+      },
     },
   };
   context.subscriptions.push(
@@ -46,9 +77,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chunkp
       tracker.cancelAll();
       await client?.restart();
     }),
+    store,
+    tree,
+    view,
+    vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, new ReportProvider(client, store)),
+    vscode.commands.registerCommand('chunkpress.inspectArchive', inspectArchiveCommand(ui)),
+    vscode.commands.registerCommand('chunkpress.openReport', openReportCommand(ui)),
+    vscode.commands.registerCommand('chunkpress.archives.refresh', refreshCommand(ui)),
+    vscode.commands.registerCommand('chunkpress.copyValue', copyValueCommand()),
+    vscode.commands.registerCommand('chunkpress.measureFrame', measureFrameCommand(ui)),
+    vscode.commands.registerCommand('chunkpress.removeArchive', removeArchiveCommand(ui)),
+    vscode.commands.registerCommand('chunkpress.revealArchiveInExplorer', revealInExplorerCommand()),
   );
   await client.start();
   const info = await client.sendRequest(serverInfoRequest);
+  void store.scan(); // the view waits for it; activation does not
   log.appendLine(
     `Chunkpress helper ${info.version} (pid ${info.pid}): zstd ${info.zstdVersion}, ${info.cores} cores, pool of ${info.poolSize} workers`,
   );
@@ -57,6 +100,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chunkp
     statusBarText: () => statusBar.text,
     serverInfo: () => client!.sendRequest(serverInfoRequest),
     cancelAll: () => tracker.cancelAll(),
+    archiveRows: (labels) => renderPath(tree, labels),
+    archiveCommand: async (command, labels) => vscode.commands.executeCommand(command, await findNode(tree, labels)),
   };
 }
 

@@ -120,6 +120,8 @@ export const inspectRequest = new ProtocolRequestType<InspectParams, ArchiveSumm
 
 export interface FramesParams {
   path: string;
+  /** `data`: zstd frames holding content, or gzip members; `skippable`: every other frame. */
+  kind: 'data' | 'skippable';
   start: number;
   count: number;
 }
@@ -129,7 +131,7 @@ export interface FramesResult {
   frameCount: number;
 }
 
-/** Rows `start`..`start + count` of an archive's frame list (frames, members, trailer frames). */
+/** Rows `start`..`start + count` of an archive's data frames (or of its skippable frames), and how many there are. */
 export const framesRequest = new RequestType<FramesParams, FramesResult, JobErrorData>('chunkpress/frames');
 
 export interface FrameDetailParams {

@@ -128,11 +128,12 @@ connection.onRequest(inspectRequest, (params, token) =>
   }),
 );
 
-connection.onRequest(framesRequest, async ({ path: file, start, count }) => {
+connection.onRequest(framesRequest, async ({ path: file, kind, start, count }) => {
   try {
     const { info } = await inspections.get(file);
+    const rows = info.frames.filter((f) => (f.role === 'data' || f.role === 'member') === (kind === 'data'));
     const from = Math.max(0, start);
-    return { frames: info.frames.slice(from, from + Math.max(0, count)), frameCount: info.frames.length };
+    return { frames: rows.slice(from, from + Math.max(0, count)), frameCount: rows.length };
   } catch (err) {
     throw toResponseError(err);
   }

@@ -6,26 +6,14 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ChunkpressApi } from '../../../client/src/extension';
 import { readArchive, sampleData } from '../../helpers';
+import { activate, waitFor } from './hostHelpers';
 
-const ID = 'chunkpress.chunkpress';
 let api: ChunkpressApi;
 let dir: string;
 
-async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 suite('Chunkpress in the extension host', () => {
   suiteSetup(async () => {
-    const extension = vscode.extensions.getExtension<ChunkpressApi>(ID);
-    assert.ok(extension, `${ID} is not loaded`);
-    api = await extension.activate();
+    api = await activate();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chunkpress-host-'));
   });
 

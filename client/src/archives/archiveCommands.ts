@@ -1,0 +1,104 @@
+import * as vscode from 'vscode';
+import { copyText, type ArchiveNode, type ArchivesTree } from './archivesTree';
+import { errorText, type ArchiveStore } from './archiveStore';
+import { openReport } from './reportDocument';
+
+export const ARCHIVES_VIEW = 'chunkpress.archives';
+
+const ARCHIVE_FILTERS = { Archives: ['zst', 'tzst', 'gz', 'tgz'], 'All files': ['*'] };
+
+export interface ArchivesUi {
+  store: ArchiveStore;
+  tree: ArchivesTree;
+  view: vscode.TreeView<ArchiveNode>;
+}
+
+/** Shows the archive in the panel, expanded (the panel opens if it was hidden). */
+export async function revealArchive(ui: ArchivesUi, uri: vscode.Uri, origin: 'workspace' | 'opened'): Promise<void> {
+  const entry = ui.store.add(uri, origin);
+  await vscode.commands.executeCommand(`${ARCHIVES_VIEW}.focus`);
+  await ui.view.reveal(ui.tree.rootFor(entry), { select: true, focus: true, expand: true });
+}
+
+/** "Inspect Archive": from the Explorer (one or many), or a file picker for archives anywhere. */
+export function inspectArchiveCommand(ui: ArchivesUi) {
+  return async (clicked?: vscode.Uri, selected?: vscode.Uri[]): Promise<void> => {
+    let uris = selected && selected.length > 0 ? selected : clicked ? [clicked] : [];
+    if (uris.length === 0) {
+      uris =
+        (await vscode.window.showOpenDialog({
+          canSelectMany: true,
+          openLabel: 'Inspect',
+          title: 'Inspect Archive',
+          filters: ARCHIVE_FILTERS,
+        })) ?? [];
+    }
+    for (const uri of uris) {
+      if (uri.scheme !== 'file') {
+        void vscode.window.showErrorMessage(`Chunkpress inspects files on disk; ${uri.toString()} is not one.`);
+        continue;
+      }
+      await revealArchive(ui, uri, vscode.workspace.getWorkspaceFolder(uri) ? 'workspace' : 'opened');
+    }
+  };
+}
+
+/** "Open Report": for a row of the panel, an archive in the Explorer, or one picked from the panel's list. */
+export function openReportCommand(ui: ArchivesUi) {
+  return async (target?: ArchiveNode | vscode.Uri): Promise<void> => {
+    let archive: string | undefined;
+    if (target instanceof vscode.Uri) archive = target.fsPath;
+    else if (target && 'entry' in target) archive = target.entry.path;
+    else {
+      const pick = await vscode.window.showQuickPick(
+        ui.store.all().map((e) => ({ label: vscode.workspace.asRelativePath(e.path), path: e.path })),
+        { title: 'Open Report', placeHolder: 'Archive' },
+      );
+      archive = pick?.path;
+    }
+    if (archive) await openReport(archive);
+  };
+}
+
+export function copyValueCommand() {
+  return async (node?: ArchiveNode): Promise<void> => {
+    const text = node && copyText(node);
+    if (text !== undefined) await vscode.env.clipboard.writeText(text);
+  };
+}
+
+export function measureFrameCommand(ui: ArchivesUi) {
+  return async (node?: ArchiveNode): Promise<void> => {
+    if (node?.kind !== 'frame') return;
+    try {
+      const size = await ui.store.measure(node.entry, node.row);
+      void vscode.window.setStatusBarMessage(`Frame ${node.row.index} holds ${size} bytes`, 5000);
+    } catch (err) {
+      const message = errorText(err);
+      if (!/cancel/i.test(message)) void vscode.window.showErrorMessage(`Chunkpress: ${message}`);
+    }
+  };
+}
+
+export function refreshCommand(ui: ArchivesUi) {
+  return async (node?: ArchiveNode): Promise<void> => {
+    if (node?.kind === 'archive') {
+      ui.store.invalidate(node.entry.path);
+      return;
+    }
+    for (const entry of ui.store.all()) ui.store.invalidate(entry.path);
+    await ui.store.scan();
+  };
+}
+
+export function removeArchiveCommand(ui: ArchivesUi) {
+  return (node?: ArchiveNode): void => {
+    if (node?.kind === 'archive') ui.store.remove(node.entry.path);
+  };
+}
+
+export function revealInExplorerCommand() {
+  return async (node?: ArchiveNode): Promise<void> => {
+    if (node?.kind === 'archive') await vscode.commands.executeCommand('revealInExplorer', node.entry.uri);
+  };
+}

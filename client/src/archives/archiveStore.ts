@@ -1,0 +1,280 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { ResponseError, type LanguageClient } from 'vscode-languageclient/node';
+import type { FrameDetail } from '../../../server/src/engine/frameDetail';
+import type { FrameRow } from '../../../server/src/engine/inspect';
+import {
+  frameDetailRequest,
+  framesRequest,
+  inspectRequest,
+  measureFrameRequest,
+  type ArchiveSummary,
+  type CompressPartial,
+  type FramesResult,
+  type JobProgress,
+} from '../../../server/src/protocol';
+import { requestWithProgress } from '../serverProgress';
+import { chunkToRow } from './archiveRows';
+
+/** Files the panel lists: zstd (also tar.zst) and gzip. */
+export const ARCHIVE_GLOB = '**/*.{zst,tzst,gz,tgz}';
+const EXCLUDE_GLOB = '**/{node_modules,.git}/**';
+const MAX_LISTED = 2000;
+/** Inspecting gzip means inflating it; past this, show a cancellable notification. */
+const NOTIFY_ABOVE_BYTES = 64 << 20;
+
+export interface ArchiveEntry {
+  readonly path: string;
+  readonly uri: vscode.Uri;
+  /** Found in the workspace, or opened with Inspect Archive from elsewhere. */
+  origin: 'workspace' | 'opened';
+  summary: ArchiveSummary | undefined;
+  /** Why the last inspection failed (unreadable, not found): shown as an error row. */
+  error: string | undefined;
+  /** A compression job writing this archive: its chunks so far. */
+  live: { chunks: FrameRow[]; progress: JobProgress | undefined } | undefined;
+  /** Bumped on every change, so stale answers are dropped. */
+  generation: number;
+}
+
+/**
+ * The archives the panel knows and what the helper said about them. Inspection is lazy (on
+ * expand); file changes drop what was learnt so that the next look reads the file again.
+ */
+export class ArchiveStore implements vscode.Disposable {
+  private readonly entries = new Map<string, ArchiveEntry>();
+  private readonly inspecting = new Map<string, Promise<ArchiveSummary | undefined>>();
+  private readonly changed = new vscode.EventEmitter<ArchiveEntry | undefined>();
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private readonly openedWatchers = new Map<string, vscode.Disposable>();
+  /** Fires with the entry that changed, or undefined when the list itself did. */
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly client: LanguageClient,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    const watcher = vscode.workspace.createFileSystemWatcher(ARCHIVE_GLOB);
+    this.disposables.push(
+      watcher,
+      watcher.onDidCreate((uri) => this.add(uri, 'workspace')),
+      watcher.onDidChange((uri) => this.invalidate(uri.fsPath)),
+      watcher.onDidDelete((uri) => this.fileGone(uri.fsPath)),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.scan()),
+    );
+  }
+
+  all(): ArchiveEntry[] {
+    return [...this.entries.values()].sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  get(fsPath: string): ArchiveEntry | undefined {
+    return this.entries.get(fsPath);
+  }
+
+  private scanned: Promise<void> = Promise.resolve();
+
+  /** Resolves once the latest scan of the workspace is in. */
+  whenScanned(): Promise<void> {
+    return this.scanned;
+  }
+
+  /** Lists the workspace's archives (up to MAX_LISTED); keeps opened ones and running jobs. */
+  scan(): Promise<void> {
+    this.scanned = this.runScan().catch((err: unknown) => this.log.error(`scanning for archives: ${errorText(err)}`));
+    return this.scanned;
+  }
+
+  private async runScan(): Promise<void> {
+    const found = await vscode.workspace.findFiles(ARCHIVE_GLOB, EXCLUDE_GLOB, MAX_LISTED);
+    const present = new Set(found.map((uri) => uri.fsPath));
+    for (const [key, entry] of this.entries) {
+      if (entry.origin === 'workspace' && !entry.live && !present.has(key)) this.entries.delete(key);
+    }
+    for (const uri of found) this.add(uri, 'workspace', false);
+    this.changed.fire(undefined);
+  }
+
+  /** Adds an archive (Inspect Archive, a finished job); files outside the workspace get their own watcher. */
+  add(uri: vscode.Uri, origin: ArchiveEntry['origin'], notify = true): ArchiveEntry {
+    let entry = this.entries.get(uri.fsPath);
+    if (!entry) {
+      entry = { path: uri.fsPath, uri, origin, summary: undefined, error: undefined, live: undefined, generation: 0 };
+      this.entries.set(uri.fsPath, entry);
+      if (origin === 'opened' && !vscode.workspace.getWorkspaceFolder(uri)) this.watchOpened(uri);
+      if (notify) this.changed.fire(undefined);
+    }
+    return entry;
+  }
+
+  remove(fsPath: string): void {
+    this.entries.delete(fsPath);
+    this.openedWatchers.get(fsPath)?.dispose();
+    this.openedWatchers.delete(fsPath);
+    this.changed.fire(undefined);
+  }
+
+  /** Forgets what was learnt about `fsPath` and redraws it (the file changed, or Refresh). */
+  invalidate(fsPath: string): void {
+    const entry = this.entries.get(fsPath);
+    if (!entry || entry.live) return;
+    entry.summary = undefined;
+    entry.error = undefined;
+    entry.generation++;
+    this.inspecting.delete(fsPath);
+    this.changed.fire(entry);
+  }
+
+  /** The summary, inspecting the file if needed (shared by concurrent callers). */
+  inspect(entry: ArchiveEntry): Promise<ArchiveSummary | undefined> {
+    if (entry.summary) return Promise.resolve(entry.summary);
+    let pending = this.inspecting.get(entry.path);
+    if (!pending) {
+      pending = this.runInspect(entry);
+      this.inspecting.set(entry.path, pending);
+      void pending.finally(() => {
+        if (this.inspecting.get(entry.path) === pending) this.inspecting.delete(entry.path);
+      });
+    }
+    return pending;
+  }
+
+  private async runInspect(entry: ArchiveEntry): Promise<ArchiveSummary | undefined> {
+    const generation = entry.generation;
+    const name = path.basename(entry.path);
+    let size = 0;
+    try {
+      size = (await vscode.workspace.fs.stat(entry.uri)).size;
+    } catch {
+      // The helper names the problem below.
+    }
+    try {
+      const summary = await requestWithProgress(
+        this.client,
+        inspectRequest,
+        { path: entry.path },
+        {
+          title: `Inspecting ${name}`,
+          location: size > NOTIFY_ABOVE_BYTES ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window,
+          cancellable: true,
+        },
+      );
+      if (entry.generation !== generation) return this.inspect(entry);
+      entry.summary = summary;
+      entry.error = undefined;
+      this.log.appendLine(
+        `inspect ${entry.path}: ${summary.layout}, ${summary.frameCount} frames, read ${summary.bytesRead} B via ${summary.via} in ${summary.elapsedMs.toFixed(1)} ms${summary.problem ? `; ${summary.problem.message}` : ''}`,
+      );
+    } catch (err) {
+      entry.summary = undefined;
+      entry.error = errorText(err);
+      this.log.appendLine(`inspect ${entry.path}: ${entry.error}`);
+    }
+    this.changed.fire(entry);
+    return entry.summary;
+  }
+
+  async frames(entry: ArchiveEntry, kind: 'data' | 'skippable', start: number, count: number): Promise<FramesResult> {
+    if (entry.live && kind === 'data') {
+      return { frames: entry.live.chunks.slice(start, start + count), frameCount: entry.live.chunks.length };
+    }
+    return this.client.sendRequest(framesRequest, { path: entry.path, kind, start, count });
+  }
+
+  frameDetail(entry: ArchiveEntry, row: FrameRow, blockStart: number, blockCount: number): Promise<FrameDetail> {
+    return this.client.sendRequest(frameDetailRequest, {
+      path: entry.path,
+      index: row.index,
+      offset: row.offset,
+      blockStart,
+      blockCount,
+    });
+  }
+
+  /** Decodes a frame of unknown size to tell it; the archive's rows are then redrawn with it. */
+  async measure(entry: ArchiveEntry, row: FrameRow): Promise<number> {
+    const { contentSize } = await requestWithProgress(
+      this.client,
+      measureFrameRequest,
+      { path: entry.path, index: row.index, offset: row.offset, compressedSize: row.compressedSize },
+      {
+        title: `Measuring frame ${row.index} of ${path.basename(entry.path)}`,
+        location: vscode.ProgressLocation.Notification,
+        cancellable: true,
+      },
+    );
+    // The helper updated its copy; fetch the summary and pages again.
+    entry.summary = undefined;
+    entry.generation++;
+    this.changed.fire(entry);
+    return contentSize;
+  }
+
+  // ---- compression jobs: the archive shows while it is written ----
+
+  jobStarted(output: string): void {
+    const uri = vscode.Uri.file(output);
+    const entry = this.add(uri, vscode.workspace.getWorkspaceFolder(uri) ? 'workspace' : 'opened', false);
+    entry.live = { chunks: [], progress: undefined };
+    entry.summary = undefined;
+    entry.generation++;
+    this.changed.fire(undefined);
+  }
+
+  jobProgress(output: string, partial: CompressPartial): void {
+    const entry = this.entries.get(output);
+    if (!entry?.live) return;
+    entry.live.chunks.push(...partial.chunks.map(chunkToRow));
+    entry.live.progress = partial.progress;
+    this.changed.fire(entry);
+  }
+
+  /** After success the archive is inspected like any other; after failure it is gone. */
+  jobEnded(output: string, succeeded: boolean): ArchiveEntry | undefined {
+    const entry = this.entries.get(output);
+    if (!entry) return undefined;
+    entry.live = undefined;
+    entry.generation++;
+    if (!succeeded) {
+      void vscode.workspace.fs.stat(entry.uri).then(
+        () => this.changed.fire(entry), // an older archive of that name is still there
+        () => this.fileGone(output),
+      );
+      return undefined;
+    }
+    this.changed.fire(entry);
+    return entry;
+  }
+
+  private fileGone(fsPath: string): void {
+    const entry = this.entries.get(fsPath);
+    if (!entry || entry.live) return;
+    if (entry.origin === 'workspace') this.remove(fsPath);
+    else {
+      entry.summary = undefined;
+      entry.error = `"${fsPath}" no longer exists`;
+      entry.generation++;
+      this.changed.fire(entry);
+    }
+  }
+
+  private watchOpened(uri: vscode.Uri): void {
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.file(path.dirname(uri.fsPath)), path.basename(uri.fsPath)),
+    );
+    watcher.onDidChange(() => this.invalidate(uri.fsPath));
+    watcher.onDidCreate(() => this.invalidate(uri.fsPath));
+    watcher.onDidDelete(() => this.fileGone(uri.fsPath));
+    this.openedWatchers.set(uri.fsPath, watcher);
+  }
+
+  dispose(): void {
+    for (const d of [...this.disposables, ...this.openedWatchers.values()]) d.dispose();
+  }
+}
+
+/** The helper's message (it names the file, frame and offset), or the connection's. */
+export function errorText(err: unknown): string {
+  if (err instanceof ResponseError) return err.message;
+  return err instanceof Error ? err.message : String(err);
+}
