@@ -160,3 +160,71 @@ test('Compress with Chunks... picks level and chunk size for one run', async () 
   assert.equal(archive.manifest.options.level, 9);
   assert.equal(archive.manifest.options.chunkSize, 1 << 20);
 });
+
+/** A row of the Archives view whose text starts with `label`. */
+function archivesRow(page: Page, label: string) {
+  const exact = new RegExp(`^${label.replace(/\./g, '\\.')}$`);
+  return page
+    .locator('.part.sidebar .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: exact }) })
+    .first();
+}
+
+/** Expands a row (a click toggles it) and waits for the first child to show. */
+async function expand(page: Page, label: string, child: string): Promise<void> {
+  const row = archivesRow(page, label);
+  await row.waitFor({ timeout: 30_000 });
+  if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+  await archivesRow(page, child).waitFor({ timeout: 30_000 });
+}
+
+test('the Archives view: an archive down to a block header, then its report', async () => {
+  const { page } = session;
+  await page.locator('.activitybar .action-item a[aria-label^="Chunkpress"]').first().click();
+  await archivesRow(page, 'big.log.zst').waitFor({ timeout: 30_000 });
+  await shot(page, '07-archives-view');
+
+  await expand(page, 'big.log.zst', 'Chunks');
+  const archive = archivesRow(page, 'big.log.zst');
+  await page.waitForFunction(
+    `/12 chunks · Chunkpress/.test(document.querySelector('.part.sidebar')?.textContent ?? '')`,
+    undefined,
+    {
+      timeout: 30_000,
+    },
+  );
+  assert.match(
+    await archive.innerText(),
+    /big\.log\.zst\s*12 MiB → [\d.]+ (KiB|MiB) · [\d.]+× · 12 chunks · Chunkpress/,
+  );
+  await expand(page, 'Chunks', 'Chunk 0');
+  await expand(page, 'Chunk 0', 'Magic');
+  assert.match(await archivesRow(page, 'Magic').innerText(), /Magic\s*0xFD2FB528/);
+  assert.match(await archivesRow(page, 'Window size').innerText(), /Window size\s*[\d.]+ (KiB|MiB) \(\d+ B\)/);
+  await expand(page, 'Blocks', 'Block 0');
+  const block = await archivesRow(page, 'Block 0').innerText();
+  assert.match(block, /Block 0\s*compressed · [\d.]+ KiB/);
+  await archivesRow(page, 'Block 0').hover();
+  await page
+    .locator('.monaco-hover, .custom-hover, .workbench-hover')
+    .first()
+    .waitFor({ timeout: 10_000 })
+    .catch(() => undefined);
+  await shot(page, '08-block-header');
+
+  // The report: the inline action on the archive row opens a read-only listing.
+  await archive.hover();
+  await archive.locator('.action-label[aria-label="Open Report"]').click();
+  const tab = page.locator('.tabs-container .tab', { hasText: 'big.log.zst.report' });
+  await tab.first().waitFor({ timeout: 30_000 });
+  const text = await page.locator('.editor-instance .view-lines').first().innerText();
+  assert.match(text.replace(/\u00a0/g, ' '), /big\.log\.zst: Chunkpress archive, seekable, checksums on every frame/);
+  assert.match(text.replace(/\u00a0/g, ' '), /frame\s+role\s+offset\s+compressed/);
+  // The grammar colours sizes (tokenizing happens off the main thread, so wait for it).
+  await page.waitForFunction(
+    `[...document.querySelectorAll('.editor-instance .view-lines span span')].some((e) => /MiB/.test(e.textContent) && !/\\bmtk1\\b/.test(e.className))`,
+    undefined,
+    { timeout: 15_000 },
+  );
+  await shot(page, '09-report');
+});

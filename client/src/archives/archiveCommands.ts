@@ -50,11 +50,22 @@ export function openReportCommand(ui: ArchivesUi) {
     if (target instanceof vscode.Uri) archive = target.fsPath;
     else if (target && 'entry' in target) archive = target.entry.path;
     else {
-      const pick = await vscode.window.showQuickPick(
-        ui.store.all().map((e) => ({ label: vscode.workspace.asRelativePath(e.path), path: e.path })),
-        { title: 'Open Report', placeHolder: 'Archive' },
-      );
-      archive = pick?.path;
+      await ui.store.whenScanned();
+      const items = ui.store.all().map((e) => ({ label: vscode.workspace.asRelativePath(e.path), path: e.path }));
+      const browse = { label: '$(folder-opened) Other archive...', path: '' };
+      const pick = await vscode.window.showQuickPick([...items, browse], {
+        title: 'Open Report',
+        placeHolder: 'Archive to list',
+      });
+      if (pick === browse) {
+        const [uri] =
+          (await vscode.window.showOpenDialog({
+            title: 'Open Report',
+            openLabel: 'Open Report',
+            filters: ARCHIVE_FILTERS,
+          })) ?? [];
+        archive = uri?.fsPath;
+      } else archive = pick?.path;
     }
     if (archive) await openReport(archive);
   };

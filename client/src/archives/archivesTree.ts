@@ -319,7 +319,8 @@ function archiveItem(entry: ArchiveEntry): vscode.TreeItem {
   item.id = entry.path;
   item.resourceUri = entry.uri;
   const s: ArchiveSummary | undefined = entry.summary;
-  const folder = vscode.workspace.asRelativePath(path.dirname(entry.path));
+  // Before inspection: where it is (nothing for the workspace root, the full folder outside it).
+  const folder = path.dirname(vscode.workspace.asRelativePath(entry.uri));
   if (entry.live) {
     item.description = liveDescription(entry.live.progress);
     item.iconPath = new vscode.ThemeIcon('loading~spin');
