@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  archiveDescription,
+  blockDescription,
+  blockTooltip,
+  frameDescription,
+  frameHeaderFields,
+  frameLabel,
+  gzipFields,
+  skippableDescription,
+  skippableLabel,
+} from '../../client/src/archives/archiveRows';
+import type { FrameDetail } from '../../server/src/engine/frameDetail';
+import type { FrameRow } from '../../server/src/engine/inspect';
+import type { ArchiveSummary } from '../../server/src/protocol';
+
+const summary: ArchiveSummary = {
+  file: '/x/kernel.tar.zst',
+  fileSize: 202_627_575,
+  layout: 'chunkpress',
+  seekable: true,
+  checksums: 'all',
+  dataFrames: 325,
+  skippableFrames: 2,
+  contentSize: 1_361_950_720,
+  manifest: undefined,
+  seekTable: {
+    tableOffset: 202_623_658,
+    tableSize: 3917,
+    hasChecksums: true,
+    compressedTotal: 1,
+    decompressedTotal: 1,
+  },
+  via: 'seek-table',
+  bytesRead: 13_000,
+  problem: undefined,
+  frameCount: 327,
+  mtimeMs: 0,
+  elapsedMs: 1.2,
+};
+
+test('archive row: sizes, ratio, count and layout; damage is flagged', () => {
+  assert.equal(archiveDescription(summary), '1.27 GiB → 193 MiB · 6.72× · 325 chunks · Chunkpress');
+  assert.equal(
+    archiveDescription({
+      ...summary,
+      layout: 'single-frame',
+      dataFrames: 1,
+      contentSize: undefined,
+      problem: { message: 'x', offset: 9, frame: 0 },
+    }),
+    'size unknown → 193 MiB · ? · 1 frame · single zstd frame · damaged',
+  );
+});
+
+const row: FrameRow = {
+  index: 12,
+  role: 'data',
+  offset: 200_600_978,
+  compressedSize: 743_787,
+  contentOffset: 12 << 22,
+  contentSize: 4 << 20,
+  checksum: 0x1afe023c,
+};
+
+test('frame row: content range, stored size, ratio, checksum', () => {
+  assert.equal(frameLabel(row, 'chunkpress'), 'Chunk 12');
+  assert.equal(frameLabel(row, 'multi-frame'), 'Frame 12');
+  assert.equal(frameDescription(row), '48 MiB–52 MiB · 726 KiB · 5.64× · 1afe023c');
+  assert.equal(
+    frameDescription({ ...row, contentOffset: undefined, contentSize: undefined, checksum: undefined }),
+    'size unknown · 726 KiB · ?',
+  );
+});
+
+test('frame header fields spell out the descriptor bits and exact values', () => {
+  const detail: Extract<FrameDetail, { kind: 'zstd' }> = {
+    kind: 'zstd',
+    index: 0,
+    offset: 0,
+    header: {
+      headerSize: 10,
+      descriptor: 0x84,
+      contentSizeFlag: 2,
+      singleSegment: false,
+      hasChecksum: true,
+      dictionaryIdFlag: 0,
+      windowDescriptor: 0x48,
+      windowSize: 524_288,
+      dictionaryId: 0,
+      contentSize: 1_048_576,
+    },
+    blocks: [],
+    blockStart: 0,
+    blockCount: 8,
+    checksum: 0x45b5735f,
+    problem: undefined,
+  };
+  const fields = Object.fromEntries(frameHeaderFields(detail).map((f) => [f.label, f]));
+  assert.equal(fields.Descriptor.description, '0x84 (10 0 0 0 1 00)');
+  assert.match(
+    fields.Descriptor.tooltip!,
+    /Frame_Content_Size_flag 2, Single_Segment_flag 0, unused 0, reserved 0, Content_Checksum_flag 1, Dictionary_ID_flag 0/,
+  );
+  assert.equal(fields['Window size'].description, '512 KiB (524288 B)');
+  assert.equal(fields['Window size'].tooltip, 'Window_Descriptor 0x48: exponent 9, mantissa 0');
+  assert.equal(fields['Content size'].copy, '1048576');
+  assert.equal(fields.Checksum.description, '0x45B5735F');
+});
+
+test('block rows: type, size, last flag; the tooltip gives the exact span', () => {
+  const block = { index: 7, offset: 150_000, type: 'rle' as const, size: 131_072, last: true };
+  assert.equal(blockDescription(block), 'rle · 128 KiB of one byte · last');
+  assert.equal(
+    blockTooltip(block),
+    'Block header at byte 150000 (0x249F0): Last_Block 1, Block_Type rle, Block_Size 131072\nContent: bytes 150003..150003 (1 B stored, 131072 B decoded)',
+  );
+});
+
+test('skippable and gzip rows say what they are', () => {
+  const manifest: FrameRow = {
+    ...row,
+    index: 325,
+    role: 'manifest',
+    variant: 0xd,
+    compressedSize: 12_600,
+    checksum: undefined,
+  };
+  assert.equal(skippableLabel(manifest), 'Chunkpress manifest 325');
+  assert.equal(skippableDescription(manifest), '0x184D2A5D · 12.3 KiB at byte 200600978');
+  const member: FrameRow = {
+    ...row,
+    role: 'member',
+    gzip: {
+      headerSize: 18,
+      method: 8,
+      flags: 0x04,
+      text: false,
+      hasHeaderCrc: false,
+      mtime: 0,
+      xfl: 0,
+      os: 255,
+      name: undefined,
+      comment: undefined,
+      extra: [{ id: 'BC', length: 2 }],
+      bgzfBlockSize: 743_787,
+    },
+  };
+  const fields = Object.fromEntries(gzipFields(member).map((f) => [f.label, f.description]));
+  assert.deepEqual(
+    [fields.Flags, fields.MTIME, fields.OS, fields['FEXTRA BC'], fields.BSIZE],
+    ['0x04 (FEXTRA)', 'not set', 'unknown (255)', '2 B', '743787 B (block size)'],
+  );
+});
