@@ -11,16 +11,17 @@ import {
 } from './engine/compress';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_LEVEL, DEFAULT_MEMORY_FACTOR } from './engine/compressOptions';
 import { ChunkpressError } from './engine/errors';
+import { describeFrame } from './engine/frameDetail';
 import { inspectArchive, problemError } from './engine/inspect';
 import { WorkerPool } from './engine/pool';
 import type { ProgressSnapshot } from './engine/progress';
 import { formatDuration, formatRate, formatSize, parseSize } from './engine/sizes';
 import { summarize } from './engine/summary';
 import { MAX_THREADS } from './engine/threadPlan';
-import { inspectReport } from './inspectReport';
+import { frameReport, inspectReport } from './inspectReport';
 
 const USAGE = `Usage: chunkpress compress FILE... [options]
-       chunkpress inspect FILE [--json]
+       chunkpress inspect FILE... [--frame N] [--json]
 
 compress: compresses each FILE into FILE.zst: independent zstd frames compressed on all cores, plus a
 manifest and a seek table. Every zstd and tar can read the result. "-" reads stdin.
@@ -37,8 +38,10 @@ Options:
       --json              print one JSON result per input on stdout
   -h, --help              show this help
 
-inspect: lists what a .zst holds, from its headers alone (nothing is decompressed): its layout
-(Chunkpress, seekable, pzstd, single or multi-frame), the manifest, and one row per frame.
+inspect: lists what a .zst or .gz holds, from its headers alone (nothing is decompressed): its
+layout (Chunkpress, seekable, pzstd, single or multi-frame, gzip, BGZF), the manifest, and one row
+per frame. Exits 1 if a file is damaged, after listing what precedes the damage.
+      --frame N           one frame in full instead: header fields and every block header
 `;
 
 class UsageError extends Error {}
@@ -55,6 +58,7 @@ interface Args {
   verbose: boolean;
   quiet: boolean;
   json: boolean;
+  frame?: number;
 }
 
 /** `-l -5` would read as an option; zstd users type it, so join it into `--level=-5`. */
@@ -90,6 +94,7 @@ export function parseCli(argv: string[]): Args | 'help' {
       verbose: { type: 'boolean', short: 'v', default: false },
       quiet: { type: 'boolean', short: 'q', default: false },
       json: { type: 'boolean', default: false },
+      frame: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -99,9 +104,14 @@ export function parseCli(argv: string[]): Args | 'help' {
   if (files.length === 0)
     throw new UsageError(`${command} needs ${command === 'inspect' ? 'a FILE' : 'at least one FILE (or - for stdin)'}`);
   if (command === 'inspect') {
-    const extra = Object.keys(values).filter((k) => !['json', 'help', 'force', 'verbose', 'quiet'].includes(k));
+    const extra = Object.keys(values).filter(
+      (k) => !['json', 'help', 'force', 'verbose', 'quiet', 'frame'].includes(k),
+    );
     if (extra.length > 0) throw new UsageError(`inspect does not take --${extra[0]}`);
-  }
+  } else if (values.frame !== undefined) throw new UsageError('--frame goes with inspect');
+  const frame = number(values.frame, 'frame');
+  if (frame !== undefined && (!Number.isInteger(frame) || frame < 0))
+    throw new UsageError(`--frame takes a frame number from 0, not "${values.frame}"`);
   let chunkSize: number | undefined;
   try {
     chunkSize = values['chunk-size'] === undefined ? undefined : parseSize(values['chunk-size']);
@@ -120,6 +130,7 @@ export function parseCli(argv: string[]): Args | 'help' {
     verbose: values.verbose,
     quiet: values.quiet,
     json: values.json,
+    frame,
   };
 }
 
@@ -240,6 +251,24 @@ async function inspectFiles(args: Args): Promise<number> {
   for (const file of args.files) {
     try {
       const info = await inspectArchive(file);
+      if (args.frame !== undefined) {
+        const row = info.frames.find((f) => f.index === args.frame);
+        if (!row) {
+          const problem = problemError(info);
+          throw (
+            problem ??
+            new ChunkpressError(
+              `"${file}" has no frame ${args.frame} (frames 0..${info.frames.length - 1})`,
+              'EINVAL',
+              file,
+            )
+          );
+        }
+        const detail =
+          row.role === 'member' ? row : await describeFrame(file, { ...row, blockCount: Number.MAX_SAFE_INTEGER });
+        process.stdout.write(args.json ? `${JSON.stringify(detail)}\n` : frameReport(file, row, detail));
+        continue;
+      }
       process.stdout.write(args.json ? `${JSON.stringify(info)}\n` : inspectReport(info));
       // What precedes the damage is listed above; the damage itself goes to stderr and the status.
       const problem = problemError(info);

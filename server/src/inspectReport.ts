@@ -1,5 +1,6 @@
 /** `chunkpress inspect` as text: a summary, the manifest, then one row per frame. */
-import type { ArchiveInfo } from './engine/inspect';
+import type { FrameDetail } from './engine/frameDetail';
+import type { ArchiveInfo, FrameRow } from './engine/inspect';
 import { GZIP_OS } from './engine/format/gzipHeader';
 import { formatSize } from './engine/sizes';
 
@@ -69,6 +70,50 @@ export function inspectReport(info: ArchiveInfo): string {
     lines.push(
       `${String(f.index).padStart(7)} ${role.padEnd(13)} ${String(f.offset).padStart(12)} ${String(f.compressedSize).padStart(11)} ${(f.contentOffset === undefined ? '' : String(f.contentOffset)).padStart(13)} ${(f.role === 'data' || f.role === 'member' ? num(f.contentSize) : '').padStart(11)} ${r.padStart(6)} ${(f.role === 'data' || f.role === 'member' ? hex(f.checksum) : '').padStart(8)}`,
     );
+  }
+  return `${lines.map((l) => l.trimEnd()).join('\n')}\n`;
+}
+
+const SKIPPABLE_ROLES: Partial<Record<FrameRow['role'], string>> = {
+  manifest: 'Chunkpress manifest',
+  'seek-table': 'seek table',
+  'pzstd-size': 'pzstd size frame',
+};
+
+/** `chunkpress inspect FILE --frame N`: one frame's header fields and all its block headers. */
+export function frameReport(file: string, row: FrameRow, detail: FrameDetail | FrameRow): string {
+  const lines = [`${file}: frame ${row.index} at byte ${row.offset}, ${row.compressedSize} B`];
+  if ('gzip' in detail && detail.gzip) {
+    const g = detail.gzip;
+    lines.push(
+      `  gzip member: header ${g.headerSize} B, flags 0x${g.flags.toString(16).padStart(2, '0')}, MTIME ${g.mtime}, XFL ${g.xfl}, OS ${GZIP_OS[g.os] ?? g.os} (${g.os})`,
+    );
+    if (g.name !== undefined) lines.push(`  FNAME ${g.name}`);
+    if (g.comment !== undefined) lines.push(`  FCOMMENT ${g.comment}`);
+    for (const sub of g.extra) lines.push(`  FEXTRA ${sub.id} ${sub.length} B`);
+    if (g.bgzfBlockSize !== undefined) lines.push(`  BSIZE ${g.bgzfBlockSize} B`);
+    lines.push(`  CRC32 ${hex(row.checksum)}, ISIZE ${num(row.contentSize)} B`);
+  } else if ('kind' in detail && detail.kind === 'skippable') {
+    lines.push(
+      `  skippable frame: magic 0x${detail.magic.toString(16).toUpperCase()} (variant ${detail.variant.toString(16).toUpperCase()}), Frame_Size ${detail.payloadSize} B; ${SKIPPABLE_ROLES[row.role] ?? 'unknown to Chunkpress'}`,
+    );
+    if (detail.pzstdNextFrameSize !== undefined) lines.push(`  next frame: ${detail.pzstdNextFrameSize} B`);
+  } else if ('kind' in detail && detail.kind === 'zstd') {
+    const h = detail.header;
+    lines.push(
+      `  zstd frame header: ${h.headerSize} B, descriptor 0x${h.descriptor.toString(16).padStart(2, '0')} (content size flag ${h.contentSizeFlag}, single segment ${h.singleSegment ? 1 : 0}, checksum ${h.hasChecksum ? 1 : 0}, dictionary id flag ${h.dictionaryIdFlag})`,
+    );
+    lines.push(
+      `  window ${h.windowSize} B${h.windowDescriptor === undefined ? ' (single segment)' : ` (descriptor 0x${h.windowDescriptor.toString(16).padStart(2, '0')})`}, dictionary ${h.dictionaryIdFlag === 0 ? 'none' : h.dictionaryId}, content size ${num(h.contentSize)}, checksum ${h.hasChecksum ? hex(detail.checksum) : 'none'}`,
+    );
+    lines.push(`  ${detail.blockCount} blocks`, '');
+    lines.push(`${'block'.padStart(7)} ${'offset'.padStart(12)} ${'type'.padEnd(10)} ${'size'.padStart(7)}  last`);
+    for (const b of detail.blocks) {
+      lines.push(
+        `${String(b.index).padStart(7)} ${String(b.offset).padStart(12)} ${b.type.padEnd(10)} ${String(b.size).padStart(7)}  ${b.last ? 'yes' : ''}`,
+      );
+    }
+    if (detail.problem) lines.push(`  error: ${detail.problem.message.replace(/^".*?" /, '')}`);
   }
   return `${lines.map((l) => l.trimEnd()).join('\n')}\n`;
 }

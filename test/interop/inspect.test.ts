@@ -146,3 +146,33 @@ test('damage keeps what precedes it: the frames before, and a problem naming fra
     ),
   );
 });
+
+test('chunkpress inspect --frame N: header fields and every block; exit 1 past the last frame', () => {
+  const input = file('one.txt', sampleData(400_000, 13));
+  const archive = file('one.zst', execFileSync('zstd', ['-c', '-q', '-3', input]));
+  const text = execFileSync(process.execPath, [cli, 'inspect', archive, '--frame', '0'], { encoding: 'utf8' });
+  const lines = text.split('\n');
+  assert.match(lines[0], new RegExp(`^${archive.replace(/[.]/g, '\\.')}: frame 0 at byte 0, \\d+ B$`));
+  assert.match(
+    lines[1],
+    /^ {2}zstd frame header: \d+ B, descriptor 0x[0-9a-f]{2} \(content size flag \d, single segment 1, checksum 1/,
+  );
+  assert.match(
+    lines[2],
+    /^ {2}window 400000 B \(single segment\), dictionary none, content size 400000, checksum [0-9a-f]{8}$/,
+  );
+  const blocks = Number(/^ {2}(\d+) blocks$/.exec(lines[3])![1]);
+  assert.equal(blocks, Math.ceil(400_000 / (128 << 10)));
+  assert.equal(text.match(/^ +\d+ +\d+ (compressed|raw|rle) +\d+/gm)?.length, blocks);
+  assert.match(text, /yes\n$/); // the last block says so
+
+  const json = JSON.parse(
+    execFileSync(process.execPath, [cli, 'inspect', archive, '--frame', '0', '--json'], { encoding: 'utf8' }),
+  );
+  assert.equal(json.kind, 'zstd');
+  assert.equal(json.blocks.length, blocks);
+
+  const past = spawnSync(process.execPath, [cli, 'inspect', archive, '--frame', '1'], { encoding: 'utf8' });
+  assert.equal(past.status, 1);
+  assert.equal(past.stderr, `chunkpress: "${archive}" has no frame 1 (frames 0..0)\n`);
+});
