@@ -9,6 +9,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { benchInspect } from './inspectBench';
 
 const repo = path.resolve(__dirname, '..', '..');
 const cli = path.join(repo, 'dist', 'cli.js');
@@ -105,6 +106,7 @@ async function main(): Promise<void> {
   const runs = await roundRobin(repeat, contenders);
   // The same archive must come back byte for byte through the reference decoder.
   execFileSync('bash', ['-c', `zstd -dc ${q(out('cp-4M.zst'))} | cmp - ${q(corpus)}`]);
+  const inspect = await benchInspect(repo, out('cp-4M.zst'));
   const copies = quick ? 3 : 10;
   const streamed = await timed(
     `chunkpress stdin, ${copies}x corpus`,
@@ -139,6 +141,7 @@ async function main(): Promise<void> {
     `throughput, 4M chunks, vs pzstd -p 2: ${(rate(main4) / rate(runs.pzstd)).toFixed(2)}x (target >= 1.00)`,
     `output vs single-stream zstd -3: ${(main4.outputBytes / runs.single.outputBytes).toFixed(4)}x (target <= 1.01)`,
     `peak RSS, 4M chunks: ${main4.peakRssMiB.toFixed(0)} MiB (target <= 160); streamed ${copies}x input: ${streamed.peakRssMiB.toFixed(0)} MiB (target: the same)`,
+    `inspect of the 4M archive (${inspect.frames} frames): ${inspect.serverMs.toFixed(1)} ms on the server (target <= 50), ${inspect.roundTripMs.toFixed(1)} ms round trip over IPC, ${inspect.bytesRead} B read; zstd -lv takes ${inspect.zstdListMs.toFixed(0)} ms`,
   ];
   const report = [
     `# Benchmark ${new Date().toISOString().slice(0, 10)}`,
@@ -156,7 +159,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(results, 'latest.md'), report);
   fs.writeFileSync(
     path.join(results, 'latest.json'),
-    JSON.stringify({ corpus, size, runs, streamed, copies }, null, 2),
+    JSON.stringify({ corpus, size, runs, streamed, copies, inspect }, null, 2),
   );
   fs.rmSync(work, { recursive: true, force: true });
 }
