@@ -18,10 +18,15 @@ import type { ProgressSnapshot } from './engine/progress';
 import { formatDuration, formatRate, formatSize, parseSize } from './engine/sizes';
 import { summarize } from './engine/summary';
 import { MAX_THREADS } from './engine/threadPlan';
+import { decodeFiles } from './cliDecode';
 import { frameReport, inspectReport } from './inspectReport';
+import { UsageError } from './usageError';
 
 const USAGE = `Usage: chunkpress compress FILE... [options]
        chunkpress inspect FILE... [--frame N] [--json]
+       chunkpress decompress FILE... [-o OUT] [-T N] [-f] [-v] [-q] [--json]
+       chunkpress verify FILE... [-T N] [-v] [--json]
+       chunkpress extract FILE --offset N --length M [-o OUT] [-f]
 
 compress: compresses each FILE into FILE.zst: independent zstd frames compressed on all cores, plus a
 manifest and a seek table. Every zstd and tar can read the result. "-" reads stdin.
@@ -42,11 +47,19 @@ inspect: lists what a .zst or .gz holds, from its headers alone (nothing is deco
 layout (Chunkpress, seekable, pzstd, single or multi-frame, gzip, BGZF), the manifest, and one row
 per frame. Exits 1 if a file is damaged, after listing what precedes the damage.
       --frame N           one frame in full instead: header fields and every block header
+
+decompress: writes FILE without its .zst/.gz suffix (.tzst/.tgz become .tar), decoding the frames
+in parallel when their sizes are known (seekable and pzstd archives, zstd -T output) and with one
+streaming context otherwise. "-o -" writes stdout.
+
+verify: decodes every frame in parallel, checks its checksum and the manifest's digests, and
+names each bad frame with its byte offsets; exits 1 if any is bad.
+
+extract: writes only the bytes OFFSET..OFFSET+LENGTH of the content (K/M/G suffixes allowed),
+decoding only the frames that hold them; to stdout unless -o is given.
 `;
 
-class UsageError extends Error {}
-
-interface Args {
+export interface Args {
   command: string;
   files: string[];
   output?: string;
@@ -59,7 +72,19 @@ interface Args {
   quiet: boolean;
   json: boolean;
   frame?: number;
+  offset?: number;
+  length?: number;
 }
+
+const OUTPUT_OPTIONS = ['verbose', 'quiet', 'json', 'force', 'output'];
+/** Which options each command takes. */
+const OPTIONS_OF: Record<string, string[] | undefined> = {
+  compress: [...OUTPUT_OPTIONS, 'level', 'chunk-size', 'threads', 'memory-factor'],
+  inspect: ['json', 'frame'],
+  decompress: [...OUTPUT_OPTIONS, 'threads'],
+  verify: ['verbose', 'quiet', 'json', 'threads'],
+  extract: [...OUTPUT_OPTIONS, 'offset', 'length'],
+};
 
 /** `-l -5` would read as an option; zstd users type it, so join it into `--level=-5`. */
 function joinNegativeLevels(argv: string[]): string[] {
@@ -95,35 +120,45 @@ export function parseCli(argv: string[]): Args | 'help' {
       quiet: { type: 'boolean', short: 'q', default: false },
       json: { type: 'boolean', default: false },
       frame: { type: 'string' },
+      offset: { type: 'string' },
+      length: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help || positionals.length === 0) return 'help';
   const [command, ...files] = positionals;
-  if (command !== 'compress' && command !== 'inspect') throw new UsageError(`unknown command "${command}"`);
+  const allowed = OPTIONS_OF[command];
+  if (!allowed) throw new UsageError(`unknown command "${command}"`);
   if (files.length === 0)
-    throw new UsageError(`${command} needs ${command === 'inspect' ? 'a FILE' : 'at least one FILE (or - for stdin)'}`);
-  if (command === 'inspect') {
-    const extra = Object.keys(values).filter(
-      (k) => !['json', 'help', 'force', 'verbose', 'quiet', 'frame'].includes(k),
+    throw new UsageError(
+      `${command} needs ${command === 'compress' ? 'at least one FILE (or - for stdin)' : 'a FILE'}`,
     );
-    if (extra.length > 0) throw new UsageError(`inspect does not take --${extra[0]}`);
-  } else if (values.frame !== undefined) throw new UsageError('--frame goes with inspect');
+  const given = Object.entries(values).filter(([, v]) => v !== undefined && v !== false);
+  const stray = given.find(([k]) => !allowed.includes(k) && k !== 'help');
+  if (stray) throw new UsageError(`${command} does not take --${stray[0]}`);
+  if (command === 'extract') {
+    if (files.length !== 1) throw new UsageError('extract reads one FILE');
+    if (values.offset === undefined || values.length === undefined)
+      throw new UsageError('extract needs --offset and --length');
+  }
   const frame = number(values.frame, 'frame');
   if (frame !== undefined && (!Number.isInteger(frame) || frame < 0))
     throw new UsageError(`--frame takes a frame number from 0, not "${values.frame}"`);
-  let chunkSize: number | undefined;
-  try {
-    chunkSize = values['chunk-size'] === undefined ? undefined : parseSize(values['chunk-size']);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const size = (text: string | undefined): number | undefined => {
+    try {
+      return text === undefined ? undefined : parseSize(text);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  };
   return {
     command,
     files,
     output: values.output,
     level: number(values.level, 'level'),
-    chunkSize,
+    chunkSize: size(values['chunk-size']),
+    offset: size(values.offset),
+    length: size(values.length),
     threads: number(values.threads, 'threads'),
     memoryFactor: number(values['memory-factor'], 'memory factor'),
     force: values.force,
@@ -176,6 +211,7 @@ export async function main(argv: string[]): Promise<number> {
       return argv.length === 0 ? 1 : 0;
     }
     if (args.command === 'inspect') return await inspectFiles(args);
+    if (args.command !== 'compress') return await decodeFiles(args);
     jobs = plan(args);
   } catch (err) {
     process.stderr.write(

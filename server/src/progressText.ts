@@ -1,12 +1,13 @@
 /** Progress as one line of text, shared by the server's $/progress messages and the status bar. */
 import { formatDuration, formatRate } from './engine/sizes';
+import { WORKING_STAGES } from './engine/progress';
 import type { JobProgress } from './protocol';
 
 /** "45% · 12/27 chunks · 410 MB/s · ETA 0:04" */
 export function progressMessage(p: JobProgress): string {
   const parts: string[] = [];
   if (p.totalBytes) parts.push(`${Math.floor((100 * p.bytesIn) / p.totalBytes)}%`);
-  else if (p.stage !== 'compressing') parts.push(p.stage);
+  else if (!WORKING_STAGES.includes(p.stage)) parts.push(p.stage);
   parts.push(p.totalChunks !== null ? `${p.chunksDone}/${p.totalChunks} chunks` : `${p.chunksDone} chunks`);
   if (p.bytesPerSecond > 0 && p.chunksDone > 0) parts.push(formatRate(p.bytesPerSecond));
   if (p.etaMs !== null && p.chunksDone > 0) parts.push(`ETA ${formatDuration(p.etaMs)}`);
@@ -21,7 +22,7 @@ export function combineProgress(all: readonly JobProgress[]): JobProgress {
   const totalBytes = known ? sum((p) => p.totalBytes ?? 0) : null;
   const bytesPerSecond = sum((p) => p.bytesPerSecond);
   return {
-    stage: all.some((p) => p.stage === 'compressing') ? 'compressing' : (all[0]?.stage ?? 'preparing'),
+    stage: all.find((p) => WORKING_STAGES.includes(p.stage))?.stage ?? all[0]?.stage ?? 'preparing',
     bytesIn,
     bytesOut: sum((p) => p.bytesOut),
     totalBytes,

@@ -13,11 +13,11 @@ import {
 // Type-only: the wire shape is the engine's record; nothing of the engine is bundled into the client.
 import type { FrameDetail } from './engine/frameDetail';
 import type { ArchiveInfo, FrameRow } from './engine/inspect';
-import type { ChunkRecord } from './engine/progress';
+import type { ChunkRecord, Stage } from './engine/progress';
 
 /** Where a job is, as the engine's ProgressSnapshot (plain numbers, JSON-safe). */
 export interface JobProgress {
-  stage: 'preparing' | 'compressing' | 'finalizing' | 'done';
+  stage: Stage;
   bytesIn: number;
   bytesOut: number;
   totalBytes: number | null;

@@ -9,6 +9,8 @@ export interface ArchiveFile {
   readonly bytesRead: number;
   /** Up to `length` bytes at `offset`; fewer only at the end of the file. */
   readAt(offset: number, length: number): Promise<Uint8Array>;
+  /** Fills `target` from `offset` (less only at the end of the file); returns the bytes read. */
+  readInto(offset: number, target: Uint8Array): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -24,24 +26,28 @@ export async function openArchive(file: string): Promise<ArchiveFile> {
     const stat = await handle.stat();
     if (stat.isDirectory()) throw describeFsError({ code: 'EISDIR' }, file, 'read');
     let bytesRead = 0;
+    const readInto = async (offset: number, target: Uint8Array): Promise<number> => {
+      let done = 0;
+      while (done < target.length) {
+        const { bytesRead: n } = await handle.read(target, done, target.length - done, offset + done).catch((err) => {
+          throw describeFsError(err, file, 'read');
+        });
+        if (n === 0) break; // the end of the file (or it shrank under us)
+        done += n;
+      }
+      bytesRead += done;
+      return done;
+    };
     return {
       path: file,
       size: stat.size,
       get bytesRead() {
         return bytesRead;
       },
+      readInto,
       async readAt(offset, length) {
         const buffer = Buffer.allocUnsafe(Math.max(0, Math.min(length, stat.size - offset)));
-        let done = 0;
-        while (done < buffer.length) {
-          const { bytesRead: n } = await handle.read(buffer, done, buffer.length - done, offset + done).catch((err) => {
-            throw describeFsError(err, file, 'read');
-          });
-          if (n === 0) break; // the file shrank under us
-          done += n;
-        }
-        bytesRead += done;
-        return buffer.subarray(0, done);
+        return buffer.subarray(0, await readInto(offset, buffer));
       },
       close: () => handle.close(),
     };

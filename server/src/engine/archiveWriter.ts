@@ -1,20 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
 import type { Writable } from 'node:stream';
-import { describeFsError } from './errors';
 import { writeManifest, type Manifest } from './format/manifest';
 import { writeSeekTable, type SeekEntry } from './format/seekTable';
-
-const BACKGROUND_SYNC_BYTES = 64 << 20;
-
-interface Sink {
-  write(bytes: Uint8Array): Promise<void>;
-  /** Makes the written bytes durable and visible under the final name. */
-  commit(): Promise<void>;
-  /** Removes whatever was written; safe to call more than once. */
-  discard(): Promise<void>;
-}
+import { fileSink, streamSink, type Sink } from './outputSink';
 
 /**
  * Writes an archive in order: data frames, then the manifest and the seek table. File output goes
@@ -38,75 +25,11 @@ export class ArchiveWriter {
 
   /** Opens a temporary file beside `finalPath`. Fails at once if the target exists and `overwrite` is false. */
   static async toFile(finalPath: string, overwrite: boolean): Promise<ArchiveWriter> {
-    if (!overwrite && (await exists(finalPath))) throw describeFsError({ code: 'EEXIST' }, finalPath, 'create');
-    const dir = path.dirname(finalPath);
-    const tempPath = path.join(dir, `.${path.basename(finalPath)}.${randomBytes(4).toString('hex')}.partial`);
-    let handle: fs.FileHandle;
-    try {
-      handle = await fs.open(tempPath, 'wx', 0o644);
-    } catch (err) {
-      throw describeFsError(err, finalPath, 'create');
-    }
-    let closed = false;
-    // Flush to disk in the background as the archive grows, so the fsync before the rename does
-    // not stall on the whole file at the end (about 1 s per GB on a plain disk).
-    let unsynced = 0;
-    let syncing: Promise<void> = Promise.resolve();
-    let syncError: unknown;
-    const close = async (): Promise<void> => {
-      if (!closed) {
-        closed = true;
-        await handle.close();
-      }
-    };
-    const sink: Sink = {
-      async write(bytes) {
-        try {
-          let done = 0;
-          while (done < bytes.length) done += (await handle.write(bytes, done, bytes.length - done)).bytesWritten;
-          unsynced += bytes.length;
-          if (unsynced >= BACKGROUND_SYNC_BYTES) {
-            unsynced = 0;
-            // Kept from rejecting unobserved; a failure surfaces at commit.
-            syncing = syncing.then(() => handle.datasync()).catch((err: unknown) => void (syncError ??= err));
-          }
-        } catch (err) {
-          throw describeFsError(err, finalPath, 'write');
-        }
-      },
-      async commit() {
-        try {
-          await syncing;
-          if (syncError !== undefined) throw syncError;
-          await handle.sync();
-          await close();
-          await publish(tempPath, finalPath, overwrite);
-        } catch (err) {
-          throw describeFsError(err, finalPath, 'write');
-        }
-        await syncDirectory(dir);
-      },
-      async discard() {
-        await syncing;
-        await close().catch(() => undefined);
-        await fs.rm(tempPath, { force: true });
-      },
-    };
-    return new ArchiveWriter(sink, finalPath);
+    return new ArchiveWriter(await fileSink(finalPath, overwrite), finalPath);
   }
 
   static toStream(stream: Writable, label = 'stdout'): ArchiveWriter {
-    const sink: Sink = {
-      write: (bytes) =>
-        new Promise((resolve, reject) => {
-          // A copy: a stream's consumer may hold on to a chunk after its callback, and the caller's
-          // buffer goes back to a worker as soon as this resolves.
-          stream.write(Buffer.from(bytes), (err) => (err ? reject(describeFsError(err, label, 'write')) : resolve()));
-        }),
-      commit: async () => undefined,
-      discard: async () => undefined,
-    };
-    return new ArchiveWriter(sink, undefined);
+    return new ArchiveWriter(streamSink(stream, label), undefined);
   }
 
   /** Appends one complete data frame. */
@@ -129,41 +52,5 @@ export class ArchiveWriter {
   /** Drops a partial archive. Does nothing once `finish` has succeeded. */
   async abort(): Promise<void> {
     if (!this.finished) await this.sink.discard();
-  }
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.lstat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Moves the finished temporary file to its name. Without consent to overwrite, a hard link
- * publishes atomically and fails if the name was taken meanwhile; file systems without links
- * fall back to check-then-rename.
- */
-async function publish(tempPath: string, finalPath: string, overwrite: boolean): Promise<void> {
-  if (overwrite) return fs.rename(tempPath, finalPath);
-  try {
-    await fs.link(tempPath, finalPath);
-    await fs.unlink(tempPath);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'ENOSYS') throw err;
-    if (await exists(finalPath)) throw Object.assign(new Error('exists'), { code: 'EEXIST' });
-    await fs.rename(tempPath, finalPath);
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await fs.open(dir, 'r');
-    await handle.sync().finally(() => handle.close());
-  } catch {
-    // Not every platform or file system can fsync a directory; the file itself is synced.
   }
 }

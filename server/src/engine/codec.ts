@@ -84,8 +84,18 @@ function appendChecksum(frame: Uint8Array, length: number, checksum: number): nu
 /** Decompresses one whole frame whose content size is known (tests and small reads). */
 export function decompressFrame(frame: Uint8Array, size: number): Buffer {
   const out = Buffer.allocUnsafe(size);
+  decompressInto(frame, out);
+  return out;
+}
+
+/**
+ * Decodes one frame into `out`, which must be exactly its declared content size: a frame that
+ * decodes to more (zstd: "Destination buffer is too small") or fewer bytes is an error, and so is
+ * a content checksum that does not match (zstd checks it).
+ */
+export function decompressInto(frame: Uint8Array, out: Uint8Array): void {
   const written = zstd.decompress(out, frame);
-  return out.subarray(0, written);
+  if (written !== out.length) throw new Error(`decodes to ${written} bytes but declares ${out.length}`);
 }
 
 export const zstdVersion = (): string => zstd.versionString();

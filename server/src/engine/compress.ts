@@ -286,6 +286,7 @@ async function runPipeline(
         break;
       }
       const reply = pool.run({
+        kind: 'compress',
         level: options.level,
         input: pair.input,
         inputLength: length,

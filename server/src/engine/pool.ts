@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { CompressTask, TaskReply } from './workerMessages';
+import type { NewTask, TaskReply, WorkerTask } from './workerMessages';
 
 type Pending = { resolve: (reply: TaskReply) => void; reject: (err: Error) => void };
 
@@ -10,13 +10,13 @@ interface Slot {
 }
 
 /**
- * A fixed-size set of compression workers shared by every job of a process, so that two jobs
+ * A fixed-size set of workers (compression and decoding) shared by every job of a process, so that two jobs
  * never oversubscribe the cores. Tasks queue FIFO; workers start on first use and restart if one
  * dies (its task fails, the others go on).
  */
 export class WorkerPool {
   private readonly slots: Slot[] = [];
-  private readonly queue: Array<{ task: CompressTask } & Pending> = [];
+  private readonly queue: Array<{ task: WorkerTask } & Pending> = [];
   private nextId = 1;
   private closed = false;
 
@@ -28,10 +28,10 @@ export class WorkerPool {
   }
 
   /** Runs one task; input and output buffers are transferred to the worker and back. */
-  run(task: Omit<CompressTask, 'id'>): Promise<TaskReply> {
+  run(task: NewTask): Promise<TaskReply> {
     if (this.closed) return Promise.reject(new Error('worker pool is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ task: { ...task, id: this.nextId++ }, resolve, reject });
+      this.queue.push({ task: { ...task, id: this.nextId++ } as WorkerTask, resolve, reject });
       this.dispatch();
     });
   }
@@ -82,8 +82,8 @@ export class WorkerPool {
       slot.busy = undefined;
       if (!this.closed) this.dispatch();
     };
-    worker.on('error', (err) => fail(new Error(`compression worker crashed: ${err.message}`)));
-    worker.on('exit', (code) => fail(new Error(`compression worker exited with code ${code}`)));
+    worker.on('error', (err) => fail(new Error(`worker crashed: ${err.message}`)));
+    worker.on('exit', (code) => fail(new Error(`worker exited with code ${code}`)));
     worker.unref();
     this.slots.push(slot);
     return slot;

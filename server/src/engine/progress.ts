@@ -1,6 +1,9 @@
 /** Progress of one job, as the engine reports it; the server and CLI decide how often to show it. */
 
-export type Stage = 'preparing' | 'compressing' | 'finalizing' | 'done';
+export type Stage = 'preparing' | 'compressing' | 'decompressing' | 'verifying' | 'finalizing' | 'done';
+
+/** The stages where chunks are being worked on. */
+export const WORKING_STAGES: readonly Stage[] = ['compressing', 'decompressing', 'verifying'];
 
 export interface ChunkRecord {
   index: number;

@@ -1,21 +1,45 @@
-/** Messages between the pool (main thread) and a compression worker. Buffers travel by transfer. */
+/** Messages between the pool (main thread) and a worker. Buffers travel by transfer. */
 
-export interface CompressTask {
+interface TaskBase {
   id: number;
-  level: number;
-  /** Holds `inputLength` bytes of the chunk; comes back untouched for reuse. */
+  /** Holds `inputLength` bytes; comes back untouched for reuse. */
   input: ArrayBuffer;
   inputLength: number;
-  /** At least compressBound(inputLength) bytes; comes back holding the frame. */
+  /** Comes back holding the result. */
   output: ArrayBuffer;
   /** Int32 at index 0 becomes non-zero when the job is cancelled. */
   abortFlag: SharedArrayBuffer;
 }
 
+/** Compress one chunk into one frame; `output` has at least compressBound(inputLength) bytes. */
+export interface CompressTask extends TaskBase {
+  kind: 'compress';
+  level: number;
+}
+
+/** Decode one frame that declares `contentSize` bytes into `output` (or straight into a file). */
+export interface DecompressTask extends TaskBase {
+  kind: 'decompress';
+  contentSize: number;
+  /** Also hash the content (XXH64) for checking against a manifest. */
+  digest: boolean;
+  /**
+   * Write the content's bytes `skip`..`skip + take` at `position` of the open file `fd` instead of
+   * returning it: decoded through a small buffer that stays in the core's cache, in parallel.
+   */
+  target?: { fd: number; position: number; skip: number; take: number };
+}
+
+export type WorkerTask = CompressTask | DecompressTask;
+/** A task before the pool numbers it. */
+export type NewTask = Omit<CompressTask, 'id'> | Omit<DecompressTask, 'id'>;
+
 export type TaskOutcome =
   | { kind: 'done'; compressedSize: number; digest: string; elapsedMs: number }
+  | { kind: 'decoded'; digest: string | undefined; elapsedMs: number }
   | { kind: 'aborted' }
-  | { kind: 'failed'; message: string };
+  /** `code`: a system error's code (ENOSPC...) when writing failed rather than decoding. */
+  | { kind: 'failed'; message: string; code?: string };
 
 export interface TaskReply {
   id: number;

@@ -1,0 +1,92 @@
+/** `chunkpress decompress`, `verify` and `extract`: the decode side of the CLI. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Args } from './cli';
+import { defaultSystem } from './engine/compress';
+import { decode, decodedName, type DecodeOutput, type DecodeResult } from './engine/decompress';
+import { ChunkpressError } from './engine/errors';
+import { WorkerPool } from './engine/pool';
+import { formatDuration, formatRate, formatSize } from './engine/sizes';
+import { MAX_THREADS } from './engine/threadPlan';
+import { UsageError } from './usageError';
+
+function outputFor(args: Args, file: string): DecodeOutput {
+  const toStdout = args.output === '-' || (args.command === 'extract' && args.output === undefined);
+  if (toStdout) {
+    if (process.stdout.isTTY) throw new UsageError('refusing to write binary data to a terminal; use -o FILE');
+    return { kind: 'stream', stream: process.stdout, label: 'stdout' };
+  }
+  if (args.files.length > 1 && args.output !== undefined) {
+    if (!fs.statSync(args.output, { throwIfNoEntry: false })?.isDirectory())
+      throw new UsageError(`with several inputs, -o must name an existing folder ("${args.output}" is not one)`);
+    return { kind: 'file', path: path.join(args.output, path.basename(decodedName(file))), overwrite: args.force };
+  }
+  return { kind: 'file', path: args.output ?? decodedName(file), overwrite: args.force };
+}
+
+function describe(args: Args, file: string, r: DecodeResult): string {
+  const how = `${r.frames} frame${r.frames === 1 ? '' : 's'}, ${r.mode}${r.mode === 'parallel' ? ` on ${r.threads} thread${r.threads === 1 ? '' : 's'}` : ''}`;
+  const speed = `in ${formatDuration(r.elapsedMs)} at ${formatRate(r.bytesPerSecond)}`;
+  if (args.command === 'verify') {
+    const digests = r.digestsChecked ? ', manifest digests match' : '';
+    return r.failures.length === 0
+      ? `${file}: OK, ${formatSize(r.bytesOut)} checked (${how}${digests}) ${speed}`
+      : `${file}: ${r.failures.length} bad frame${r.failures.length === 1 ? '' : 's'} (${how})`;
+  }
+  return `${file}: ${formatSize(r.bytesOut)} (${r.bytesOut} B) ${speed} (${how})${r.outputPath ? ` -> ${r.outputPath}` : ''}`;
+}
+
+/** Runs decompress, verify or extract on each file; returns the exit status. */
+export async function decodeFiles(args: Args): Promise<number> {
+  if (args.command === 'decompress' && args.output === '-' && args.files.length > 1)
+    throw new UsageError('only one input can go to stdout');
+  const outputs = args.files.map((file) =>
+    args.command === 'verify' ? ({ kind: 'none' } as const) : outputFor(args, file),
+  );
+  const pool = new WorkerPool(Math.min(defaultSystem.cores, MAX_THREADS));
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let failures = 0;
+  try {
+    for (const [i, file] of args.files.entries()) {
+      try {
+        const result = await decode({
+          input: file,
+          output: outputs[i],
+          verify: args.command === 'verify',
+          range: args.command === 'extract' ? { offset: args.offset ?? 0, length: args.length ?? 0 } : undefined,
+          pool,
+          threads: args.threads,
+          signal: controller.signal,
+          onFrame: (frame) => {
+            if (args.verbose && !frame.ok) process.stderr.write(`  frame ${frame.index}: ${frame.message}\n`);
+          },
+        });
+        for (const bad of result.failures) {
+          if (!args.verbose) process.stderr.write(`chunkpress: ${file}: ${bad.message}\n`);
+        }
+        if (result.failures.length > 0) failures++;
+        if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+        else if (!args.quiet && (outputs[i].kind !== 'stream' || args.verbose))
+          process.stderr.write(`${describe(args, file, result)}\n`);
+        if (args.verbose && result.note) process.stderr.write(`chunkpress: ${result.note}\n`);
+      } catch (err) {
+        failures++;
+        const message = err instanceof ChunkpressError || err instanceof Error ? err.message : String(err);
+        process.stderr.write(`chunkpress: ${message}\n`);
+        if (args.json)
+          process.stdout.write(
+            `${JSON.stringify({ input: file, error: message, code: (err as ChunkpressError).code })}\n`,
+          );
+        if (controller.signal.aborted) return 130;
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await pool.close();
+  }
+  return failures > 0 ? 1 : 0;
+}

@@ -1,0 +1,502 @@
+/**
+ * Decoding archives: whole (decompress), to nowhere with every check (verify), or one range of the
+ * content (extract). Frames of known size are decoded in parallel on the worker pool and written
+ * in order, a bounded window of them in flight; a file whose frames do not declare their sizes
+ * (or declare huge ones) is decoded by one streaming context; gzip goes through zlib.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Writable } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { openArchive, type ArchiveFile } from './archiveFile';
+import { FrameDecoder } from './codec';
+import { defaultSystem, type SystemInfo } from './compress';
+import { cancelled, ChunkpressError, describeFsError } from './errors';
+import { treeDigest } from './hash';
+import { inspectArchive, problemError, type ArchiveInfo, type FrameRow } from './inspect';
+import type { WorkerPool } from './pool';
+import { ProgressMeter, type ProgressSnapshot } from './progress';
+import { formatSize } from './sizes';
+import { fileSink, streamSink, type Sink } from './outputSink';
+import { MAX_THREADS } from './threadPlan';
+import type { TaskReply } from './workerMessages';
+
+/** Frames larger than this are streamed rather than decoded whole, to keep memory bounded. */
+export const MAX_WHOLE_FRAME = 64 << 20;
+const STREAM_READ = 1 << 20;
+
+export type DecodeOutput =
+  | { kind: 'file'; path: string; overwrite: boolean }
+  | { kind: 'stream'; stream: Writable; label: string }
+  /** Verify: decode and check, keep nothing. */
+  | { kind: 'none' };
+
+export interface DecodeJob {
+  /** Path of the archive. */
+  input: string;
+  output: DecodeOutput;
+  /** Only these bytes of the content (extract). */
+  range?: { offset: number; length: number };
+  /** Verify: check every frame and the manifest's digests; report failures instead of stopping. */
+  verify?: boolean;
+  pool: WorkerPool;
+  /** Upper bound on workers. */
+  threads?: number;
+  signal?: AbortSignal;
+  onProgress?: (snapshot: ProgressSnapshot) => void;
+  /** Each frame as it is checked (verify) or written. */
+  onFrame?: (frame: FrameOutcome) => void;
+  system?: SystemInfo;
+}
+
+export interface FrameOutcome {
+  index: number;
+  offset: number;
+  compressedSize: number;
+  contentOffset: number | undefined;
+  contentSize: number | undefined;
+  ok: boolean;
+  /** Why it failed, naming the frame and its byte offsets. */
+  message?: string;
+}
+
+export interface DecodeResult {
+  input: string;
+  outputPath: string | undefined;
+  /** Bytes written (or checked, for verify). */
+  bytesOut: number;
+  frames: number;
+  elapsedMs: number;
+  bytesPerSecond: number;
+  /** parallel: frames on the pool; streaming: one context, in order; gzip: zlib. */
+  mode: 'parallel' | 'streaming' | 'gzip';
+  threads: number;
+  /** Said to the user, e.g. why there was no parallelism. */
+  note: string | undefined;
+  /** Verify: every frame that failed (empty when all is well). */
+  failures: FrameOutcome[];
+  /** Verify of a Chunkpress archive: whether the manifest's digests all matched. */
+  digestsChecked: boolean;
+}
+
+type DataFrame = FrameRow & { contentOffset: number; contentSize: number };
+
+const isData = (f: FrameRow): boolean => f.role === 'data';
+const where = (f: FrameRow): string =>
+  `frame ${f.index} (bytes ${f.offset}..${f.offset + f.compressedSize - 1}${f.contentOffset === undefined || f.contentSize === undefined ? '' : `, content ${f.contentOffset}..${f.contentOffset + f.contentSize - 1}`})`;
+
+/** The output name for `archive`: its name without .zst/.gz (.tzst and .tgz become .tar). */
+export function decodedName(archive: string): string {
+  const base = path.basename(archive);
+  const m = /^(.*?)(\.tzst|\.tgz|\.zst|\.zstd|\.gz)$/i.exec(base);
+  if (!m || m[1] === '') return path.join(path.dirname(archive), `${base}.out`);
+  const stem = /^\.t(zst|gz)$/i.test(m[2]) ? `${m[1]}.tar` : m[1];
+  return path.join(path.dirname(archive), stem);
+}
+
+export async function decode(job: DecodeJob): Promise<DecodeResult> {
+  const system = job.system ?? defaultSystem;
+  if (job.signal?.aborted) throw cancelled();
+  const info = await inspectArchive(job.input);
+  const failures: FrameOutcome[] = [];
+  const problem = problemError(info);
+  if (problem && !job.verify) throw problem;
+  if (info.problem) {
+    failures.push({
+      index: info.problem.frame ?? info.frames.length,
+      offset: info.problem.offset,
+      compressedSize: 0,
+      contentOffset: undefined,
+      contentSize: undefined,
+      ok: false,
+      message: info.problem.message,
+    });
+  }
+  const gzip = info.layout === 'gzip' || info.layout === 'bgzf';
+  const data = info.frames.filter(isData);
+  const known = data.every((f) => f.contentSize !== undefined && f.contentOffset !== undefined);
+  const total = info.contentSize;
+  const range = job.range && checkRange(job.input, job.range, total);
+  const wanted = range ? range.length : total;
+
+  if (job.output.kind === 'file' && path.resolve(job.output.path) === path.resolve(job.input))
+    throw new ChunkpressError(`The output "${job.output.path}" would replace its own input`, 'EINVAL', job.output.path);
+  if (job.output.kind === 'file' && wanted !== undefined) {
+    const free = await system.freeSpace(path.dirname(path.resolve(job.output.path)));
+    if (free !== undefined && free < wanted)
+      throw new ChunkpressError(
+        `Not enough space for "${job.output.path}": it needs ${formatSize(wanted)} (${wanted} B) but only ${formatSize(free)} (${free} B) are free`,
+        'ENOSPC',
+        job.output.path,
+      );
+  }
+  const sink: Sink | undefined =
+    job.output.kind === 'file'
+      ? await fileSink(job.output.path, job.output.overwrite, false)
+      : job.output.kind === 'stream'
+        ? streamSink(job.output.stream, job.output.label)
+        : undefined;
+  const meter = new ProgressMeter(wanted, range ? undefined : data.length);
+  meter.stage = job.verify ? 'verifying' : 'decompressing';
+  const context: RunContext = { job, info, sink, meter, range, failures };
+  try {
+    const parallel = !gzip && known && data.every((f) => (f.contentSize ?? 0) <= MAX_WHOLE_FRAME);
+    let mode: DecodeResult['mode'];
+    let threads = 1;
+    let note: string | undefined;
+    if (gzip) {
+      mode = 'gzip';
+      note = 'gzip is decoded by one zlib stream';
+      await runGzip(context);
+    } else if (parallel) {
+      mode = 'parallel';
+      threads = Math.max(1, Math.min(system.cores, job.pool.size, job.threads ?? MAX_THREADS, data.length));
+      if (data.length === 1) note = 'a single frame: decoded on one thread (a frame cannot be split)';
+      await runParallel(context, data as DataFrame[], threads);
+    } else {
+      mode = 'streaming';
+      note =
+        data.length === 1
+          ? 'a single frame: decoded on one thread (a frame cannot be split)'
+          : known
+            ? `frames over ${formatSize(MAX_WHOLE_FRAME)}: decoded in order by one streaming context`
+            : 'frames without content size: decoded in order by one streaming context';
+      await runStreaming(context);
+    }
+    let digestsChecked = false;
+    if (job.verify && info.manifest && !range) {
+      digestsChecked = true;
+      if (context.digests && context.digests.length === data.length) {
+        const tree = treeDigest(context.digests);
+        if (tree !== info.manifest.content.digest && failures.length === 0) {
+          failures.push({
+            index: -1,
+            offset: 0,
+            compressedSize: 0,
+            contentOffset: 0,
+            contentSize: total,
+            ok: false,
+            message: `the content digest ${tree} does not match the manifest's ${info.manifest.content.digest}`,
+          });
+        }
+      }
+    }
+    if (job.signal?.aborted) throw cancelled();
+    meter.stage = 'finalizing';
+    job.onProgress?.(meter.snapshot());
+    await sink?.commit();
+    meter.stage = 'done';
+    const snapshot = meter.snapshot();
+    job.onProgress?.(snapshot);
+    return {
+      input: job.input,
+      outputPath: job.output.kind === 'file' ? job.output.path : undefined,
+      bytesOut: meter.bytesOut,
+      frames: data.length,
+      elapsedMs: snapshot.elapsedMs,
+      bytesPerSecond: snapshot.bytesPerSecond,
+      mode,
+      threads,
+      note,
+      failures,
+      digestsChecked,
+    };
+  } catch (err) {
+    await sink?.discard().catch(() => undefined);
+    throw err;
+  }
+}
+
+function checkRange(
+  file: string,
+  range: { offset: number; length: number },
+  total: number | undefined,
+): { offset: number; length: number } {
+  const { offset, length } = range;
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0)
+    throw new ChunkpressError(
+      `A range needs a whole offset and length of 0 or more (got ${offset}+${length})`,
+      'EINVAL',
+    );
+  if (total !== undefined && offset + length > total)
+    throw new ChunkpressError(
+      `The range ${offset}..${offset + length} goes past the end of "${file}": its content is ${total} bytes`,
+      'EINVAL',
+      file,
+    );
+  return range;
+}
+
+interface RunContext {
+  job: DecodeJob;
+  info: ArchiveInfo;
+  sink: Sink | undefined;
+  meter: ProgressMeter;
+  range: { offset: number; length: number } | undefined;
+  failures: FrameOutcome[];
+  /** Verify: each frame's XXH64, in order, for the manifest's digests. */
+  digests?: string[];
+}
+
+/**
+ * Writes the part of `content` (which starts at `contentOffset` of the whole content) that falls
+ * in the range, or all of it.
+ */
+async function emit(ctx: RunContext, content: Uint8Array, contentOffset: number): Promise<void> {
+  let piece = content;
+  if (ctx.range) {
+    const start = Math.max(ctx.range.offset, contentOffset);
+    const end = Math.min(ctx.range.offset + ctx.range.length, contentOffset + content.length);
+    if (end <= start) return;
+    piece = content.subarray(start - contentOffset, end - contentOffset);
+  }
+  if (ctx.sink && piece.length > 0) await ctx.sink.write(piece);
+  ctx.meter.bytesIn += piece.length;
+  ctx.meter.bytesOut += piece.length;
+}
+
+async function runParallel(ctx: RunContext, frames: DataFrame[], threads: number): Promise<void> {
+  const { job, meter } = ctx;
+  const selected = ctx.range
+    ? frames.filter(
+        (f) =>
+          f.contentOffset < ctx.range!.offset + ctx.range!.length &&
+          f.contentOffset + f.contentSize > ctx.range!.offset,
+      )
+    : frames;
+  if (ctx.range?.length === 0) return;
+  if (job.verify) ctx.digests = [];
+  const manifestDigests = job.verify && !ctx.range ? ctx.info.manifest?.chunks.digests : undefined;
+  const archive = await openArchive(job.input);
+  const abortFlag = new SharedArrayBuffer(4);
+  const window = 2 * threads;
+  const inFlight: Array<{ frame: DataFrame; reply: Promise<TaskReply> }> = [];
+  // Buffer pairs come back from the workers and are reused: fresh memory for every frame would
+  // cost a page fault per 4 KiB decoded. At most `window` are decoding and `threads` more are
+  // waiting to be written, so writing overlaps decoding and memory stays bounded.
+  // A file is written by the workers themselves, each frame at its place; streams in order here.
+  const fd = job.verify ? undefined : ctx.sink?.fd;
+  const inputSize = selected.reduce((max, f) => Math.max(max, f.compressedSize), 0);
+  const outputSize = fd === undefined ? selected.reduce((max, f) => Math.max(max, f.contentSize), 0) : 0;
+  const rangeStart = ctx.range?.offset ?? 0;
+  const rangeEnd = ctx.range ? ctx.range.offset + ctx.range.length : Infinity;
+  const maxPairs = window + threads;
+  const free: Array<{ input: ArrayBuffer; output: ArrayBuffer }> = [];
+  let pairs = 0;
+  let writing: Promise<void> = Promise.resolve();
+  let writeError: unknown;
+  const finishFrame = (result: FrameOutcome): void => {
+    meter.chunksDone++;
+    job.onFrame?.(result);
+    job.onProgress?.(meter.snapshot());
+  };
+  let next = 0;
+  try {
+    job.pool.warm(threads);
+    while (next < selected.length || inFlight.length > 0) {
+      if (job.signal?.aborted) throw cancelled();
+      if (writeError !== undefined) throw writeError;
+      // Keep the window full: read frames ahead while the workers decode.
+      while (next < selected.length && inFlight.length < window) {
+        if (free.length === 0 && pairs >= maxPairs) {
+          if (inFlight.length > 0) break;
+          await writing; // every pair is waiting to be written
+          if (writeError !== undefined) throw writeError;
+          continue;
+        }
+        const pair =
+          free.pop() ?? (pairs++, { input: new ArrayBuffer(inputSize), output: new ArrayBuffer(outputSize) });
+        const frame = selected[next++];
+        const read = await archive.readInto(frame.offset, new Uint8Array(pair.input, 0, frame.compressedSize));
+        if (read !== frame.compressedSize) {
+          throw new ChunkpressError(
+            `"${job.input}": ${where(frame)} is cut short by the end of the file`,
+            'EFORMAT',
+            job.input,
+          );
+        }
+        inFlight.push({
+          frame,
+          reply: job.pool.run({
+            kind: 'decompress',
+            input: pair.input,
+            inputLength: frame.compressedSize,
+            output: pair.output,
+            contentSize: frame.contentSize,
+            digest: job.verify === true,
+            abortFlag,
+            target:
+              fd === undefined
+                ? undefined
+                : {
+                    fd,
+                    position: Math.max(frame.contentOffset, rangeStart) - rangeStart,
+                    skip: Math.max(0, rangeStart - frame.contentOffset),
+                    take:
+                      Math.min(frame.contentOffset + frame.contentSize, rangeEnd) -
+                      Math.max(frame.contentOffset, rangeStart),
+                  },
+          }),
+        });
+      }
+      if (inFlight.length === 0) continue;
+      const { frame, reply } = inFlight.shift()!;
+      const { outcome, input, output } = await reply;
+      let message: string | undefined;
+      if (outcome.kind === 'failed' && outcome.code !== undefined && ctx.sink && job.output.kind === 'file')
+        throw describeFsError({ code: outcome.code, message: outcome.message }, job.output.path, 'write');
+      if (outcome.kind === 'failed') message = `${where(frame)} does not decode: ${outcome.message}`;
+      else if (outcome.kind === 'decoded' && manifestDigests && manifestDigests[frame.index] !== outcome.digest)
+        message = `${where(frame)} decodes, but its XXH64 ${outcome.digest} is not the manifest's ${manifestDigests[frame.index]}`;
+      if (outcome.kind === 'decoded' && outcome.digest !== undefined) ctx.digests?.push(outcome.digest);
+      const result: FrameOutcome = {
+        index: frame.index,
+        offset: frame.offset,
+        compressedSize: frame.compressedSize,
+        contentOffset: frame.contentOffset,
+        contentSize: frame.contentSize,
+        ok: message === undefined,
+        message,
+      };
+      if (message !== undefined && !job.verify)
+        throw new ChunkpressError(`"${job.input}": ${message}`, 'EFORMAT', job.input);
+      if (fd !== undefined) {
+        const written =
+          Math.min(frame.contentOffset + frame.contentSize, rangeEnd) - Math.max(frame.contentOffset, rangeStart);
+        meter.bytesIn += written;
+        meter.bytesOut += written;
+        free.push({ input, output });
+        finishFrame(result);
+        continue;
+      }
+      if (job.verify) {
+        if (message !== undefined) ctx.failures.push(result);
+        else meter.bytesOut += frame.contentSize;
+        meter.bytesIn += frame.contentSize;
+        free.push({ input, output });
+        finishFrame(result);
+        continue;
+      }
+      const content = new Uint8Array(output, 0, frame.contentSize);
+      writing = writing.then(async () => {
+        if (writeError !== undefined) return;
+        try {
+          await emit(ctx, content, frame.contentOffset);
+          free.push({ input, output });
+          finishFrame(result);
+        } catch (err) {
+          writeError = err;
+        }
+      });
+    }
+    await writing;
+    if (writeError !== undefined) throw writeError;
+  } finally {
+    Atomics.store(new Int32Array(abortFlag), 0, 1);
+    await Promise.allSettled(inFlight.map((f) => f.reply));
+    await writing;
+    await archive.close();
+  }
+}
+
+/**
+ * One streaming context over the whole file, frame after frame (skippable frames are skipped by
+ * zstd). Memory is the window plus one read; the server stays responsive between reads.
+ */
+async function runStreaming(ctx: RunContext): Promise<void> {
+  const { job, meter } = ctx;
+  const archive: ArchiveFile = await openArchive(job.input);
+  const decoder = new FrameDecoder();
+  decoder.reset();
+  let contentOffset = 0;
+  let pending: Uint8Array[] = [];
+  const frames = ctx.info.frames.filter(isData);
+  let frame = 0;
+  try {
+    for (let pos = 0; pos < archive.size; ) {
+      if (job.signal?.aborted) throw cancelled();
+      if (ctx.range && contentOffset >= ctx.range.offset + ctx.range.length) break;
+      const bytes = await archive.readAt(pos, Math.min(STREAM_READ, archive.size - pos));
+      let used = 0;
+      while (used < bytes.length) {
+        let result;
+        try {
+          result = decoder.feed(bytes.subarray(used), (out) => void pending.push(Buffer.from(out)));
+        } catch (err) {
+          const f = frames[frame];
+          const message = `${f ? where(f) : `the frame after byte ${pos + used}`} does not decode: ${(err as Error).message}`;
+          if (!job.verify) throw new ChunkpressError(`"${job.input}": ${message}`, 'EFORMAT', job.input);
+          ctx.failures.push({
+            index: f?.index ?? frame,
+            offset: f?.offset ?? pos + used,
+            compressedSize: f?.compressedSize ?? 0,
+            contentOffset: f?.contentOffset,
+            contentSize: f?.contentSize,
+            ok: false,
+            message,
+          });
+          return; // a streaming decoder cannot resynchronise after damage
+        }
+        used += result.consumed;
+        for (const piece of pending) {
+          await emit(ctx, piece, contentOffset);
+          contentOffset += piece.length;
+        }
+        pending = [];
+        if (result.frameDone) {
+          meter.chunksDone++;
+          frame++;
+          decoder.reset();
+        }
+      }
+      pos += bytes.length;
+      job.onProgress?.(meter.snapshot());
+    }
+  } finally {
+    await archive.close();
+  }
+  if (ctx.range && contentOffset < ctx.range.offset + ctx.range.length && ctx.range.length > 0)
+    throw new ChunkpressError(
+      `The range ${ctx.range.offset}..${ctx.range.offset + ctx.range.length} goes past the end of "${job.input}": its content is ${contentOffset} bytes`,
+      'EINVAL',
+      job.input,
+    );
+}
+
+/** gzip, multi-member and BGZF included: zlib checks every member's CRC32 and ISIZE. */
+async function runGzip(ctx: RunContext): Promise<void> {
+  const { job, meter } = ctx;
+  const source = fs.createReadStream(job.input, { highWaterMark: STREAM_READ });
+  const gunzip = zlib.createGunzip();
+  let read = 0;
+  source.on('data', (chunk) => void (read += chunk.length));
+  source.pipe(gunzip);
+  let contentOffset = 0;
+  try {
+    for await (const piece of gunzip as AsyncIterable<Buffer>) {
+      if (job.signal?.aborted) throw cancelled();
+      await emit(ctx, piece, contentOffset);
+      contentOffset += piece.length;
+      if (ctx.range && contentOffset >= ctx.range.offset + ctx.range.length) break;
+      job.onProgress?.(meter.snapshot());
+    }
+  } catch (err) {
+    if (err instanceof ChunkpressError) throw err;
+    if ((err as NodeJS.ErrnoException).syscall) throw describeFsError(err, job.input, 'read');
+    const message = `the gzip stream does not decode near byte ${read}: ${(err as Error).message}`;
+    if (!job.verify) throw new ChunkpressError(`"${job.input}": ${message}`, 'EFORMAT', job.input);
+    ctx.failures.push({
+      index: -1,
+      offset: read,
+      compressedSize: 0,
+      contentOffset,
+      contentSize: undefined,
+      ok: false,
+      message,
+    });
+  } finally {
+    source.destroy();
+    gunzip.destroy();
+  }
+  meter.chunksDone = ctx.info.frames.length;
+}

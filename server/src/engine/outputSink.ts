@@ -1,0 +1,137 @@
+/**
+ * Where finished bytes go, in order. A file is written under a temporary name beside its target
+ * and appears under the final name only when complete (fsynced, then linked without overwriting
+ * unless allowed), so a partial output never sits under the final name.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Writable } from 'node:stream';
+import { describeFsError } from './errors';
+
+const BACKGROUND_SYNC_BYTES = 64 << 20;
+
+export interface Sink {
+  /** A file's descriptor, for positional writes from workers (`write` is then not used). */
+  readonly fd?: number;
+  write(bytes: Uint8Array): Promise<void>;
+  /** Makes the written bytes durable and visible under the final name. */
+  commit(): Promise<void>;
+  /** Removes whatever was written; safe to call more than once. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Opens a temporary file beside `finalPath`. Fails at once if the target exists and `overwrite` is
+ * false. `durable`: fsync before publishing, so the file survives a crash right after (archives,
+ * whose source the user may delete next); decoded files skip it, like `zstd -d`, since their
+ * archive is still there.
+ */
+export async function fileSink(finalPath: string, overwrite: boolean, durable = true): Promise<Sink> {
+  if (!overwrite && (await exists(finalPath))) throw describeFsError({ code: 'EEXIST' }, finalPath, 'create');
+  const dir = path.dirname(finalPath);
+  const tempPath = path.join(dir, `.${path.basename(finalPath)}.${randomBytes(4).toString('hex')}.partial`);
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(tempPath, 'wx', 0o644);
+  } catch (err) {
+    throw describeFsError(err, finalPath, 'create');
+  }
+  let closed = false;
+  // Flush to disk in the background as the file grows, so the fsync before the rename does
+  // not stall on the whole file at the end (about 1 s per GB on a plain disk).
+  let unsynced = 0;
+  let syncing: Promise<void> = Promise.resolve();
+  let syncError: unknown;
+  const close = async (): Promise<void> => {
+    if (!closed) {
+      closed = true;
+      await handle.close();
+    }
+  };
+  const sink: Sink = {
+    fd: handle.fd,
+    async write(bytes) {
+      try {
+        let done = 0;
+        while (done < bytes.length) done += (await handle.write(bytes, done, bytes.length - done)).bytesWritten;
+        unsynced += bytes.length;
+        if (durable && unsynced >= BACKGROUND_SYNC_BYTES) {
+          unsynced = 0;
+          // Kept from rejecting unobserved; a failure surfaces at commit.
+          syncing = syncing.then(() => handle.datasync()).catch((err: unknown) => void (syncError ??= err));
+        }
+      } catch (err) {
+        throw describeFsError(err, finalPath, 'write');
+      }
+    },
+    async commit() {
+      try {
+        await syncing;
+        if (syncError !== undefined) throw syncError;
+        if (durable) await handle.sync();
+        await close();
+        await publish(tempPath, finalPath, overwrite);
+      } catch (err) {
+        throw describeFsError(err, finalPath, 'write');
+      }
+      if (durable) await syncDirectory(dir);
+    },
+    async discard() {
+      await syncing;
+      await close().catch(() => undefined);
+      await fs.rm(tempPath, { force: true });
+    },
+  };
+  return sink;
+}
+
+export function streamSink(stream: Writable, label = 'stdout'): Sink {
+  const sink: Sink = {
+    write: (bytes) =>
+      new Promise((resolve, reject) => {
+        // A copy: a stream's consumer may hold on to a chunk after its callback, and the caller's
+        // buffer is reused as soon as this resolves.
+        stream.write(Buffer.from(bytes), (err) => (err ? reject(describeFsError(err, label, 'write')) : resolve()));
+      }),
+    commit: async () => undefined,
+    discard: async () => undefined,
+  };
+  return sink;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Moves the finished temporary file to its name. Without consent to overwrite, a hard link
+ * publishes atomically and fails if the name was taken meanwhile; file systems without links
+ * fall back to check-then-rename.
+ */
+async function publish(tempPath: string, finalPath: string, overwrite: boolean): Promise<void> {
+  if (overwrite) return fs.rename(tempPath, finalPath);
+  try {
+    await fs.link(tempPath, finalPath);
+    await fs.unlink(tempPath);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'ENOSYS') throw err;
+    if (await exists(finalPath)) throw Object.assign(new Error('exists'), { code: 'EEXIST' });
+    await fs.rename(tempPath, finalPath);
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  try {
+    const handle = await fs.open(dir, 'r');
+    await handle.sync().finally(() => handle.close());
+  } catch {
+    // Not every platform or file system can fsync a directory; the file itself is synced.
+  }
+}
