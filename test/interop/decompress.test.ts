@@ -1,0 +1,227 @@
+/** Decompress, verify and extract against Debian's zstd, pzstd, gzip, pigz and bgzip. */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, test } from 'node:test';
+import { decode, decodedName, type DecodeJob } from '../../server/src/engine/decompress';
+import { ChunkpressError } from '../../server/src/engine/errors';
+import { repoRoot, sampleData, tempDir, testPool } from '../helpers';
+
+const dir = tempDir('chunkpress-decode-');
+const pool = testPool(2);
+after(async () => {
+  await pool.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+const cli = path.join(repoRoot, 'dist', 'cli.js');
+const CHUNK = 64 << 10;
+
+function file(name: string, bytes: Buffer): string {
+  const p = path.join(dir, name);
+  fs.writeFileSync(p, bytes);
+  return p;
+}
+
+function chunkpress(name: string, data: Buffer, chunk = '64K'): string {
+  const input = file(name, data);
+  execFileSync(process.execPath, [cli, 'compress', '-q', '-f', '-c', chunk, input]);
+  return `${input}.zst`;
+}
+
+async function decodeTo(archive: string, extra: Partial<DecodeJob> = {}): Promise<Buffer> {
+  const output = path.join(dir, `out-${path.basename(archive)}-${Math.random().toString(16).slice(2)}`);
+  await decode({ input: archive, output: { kind: 'file', path: output, overwrite: false }, pool, ...extra });
+  const bytes = fs.readFileSync(output);
+  fs.rmSync(output);
+  return bytes;
+}
+
+const zstd = (args: string[], input?: Buffer): Buffer =>
+  execFileSync('zstd', args, { input, maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'ignore'] });
+
+test('edge sizes round-trip, in parallel, byte for byte with zstd -d', async () => {
+  for (const size of [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 37 * CHUNK + 5]) {
+    const data = sampleData(size, size + 3);
+    const archive = chunkpress(`edge-${size}.bin`, data);
+    const out = await decodeTo(archive);
+    assert.ok(out.equals(data), `size ${size}`);
+    assert.ok(out.equals(zstd(['-dc', archive])), `size ${size} vs zstd -d`);
+  }
+});
+
+test('every fixture of the inspector decodes like the reference tools', async () => {
+  const data = sampleData(3_000_000, 17);
+  const plain = file('fixture.txt', data);
+  const fixtures: Array<[string, Buffer, string]> = [
+    ['single.zst', zstd(['-c', '-q', plain]), 'parallel'],
+    ['piped.zst', zstd(['-c', '-q', '-'], data), 'streaming'], // no content size
+    ['nocheck.zst', zstd(['-c', '-q', '--no-check', plain]), 'parallel'],
+    ['t2.zst', zstd(['-c', '-q', '-T2', '-B262144', plain]), 'parallel'],
+    ['cat.zst', Buffer.concat([zstd(['-c', '-q', plain]), zstd(['-c', '-q', plain])]), 'parallel'],
+    ['gzip.gz', execFileSync('gzip', ['-c', plain]), 'gzip'],
+    ['pigz.gz', execFileSync('pigz', ['-c', '-p', '2', plain]), 'gzip'],
+    ['multi.gz', Buffer.concat([execFileSync('gzip', ['-c', plain]), execFileSync('gzip', ['-c', plain])]), 'gzip'],
+    ['bgzf.gz', execFileSync('bgzip', ['-c', plain]), 'gzip'],
+  ];
+  execFileSync('pzstd', ['-q', '-p', '2', '-f', plain, '-o', path.join(dir, 'p.zst')]);
+  // pzstd's frames do not declare their sizes, so there is nowhere to put them in parallel (yet).
+  fixtures.push(['p.zst', fs.readFileSync(path.join(dir, 'p.zst')), 'streaming']);
+  const skippable = Buffer.alloc(16);
+  skippable.writeUInt32LE(0x184d2a53, 0);
+  skippable.writeUInt32LE(8, 4);
+  fixtures.push(['skip.zst', Buffer.concat([skippable, zstd(['-c', '-q', plain]), skippable]), 'parallel']);
+  for (const [name, bytes, mode] of fixtures) {
+    const archive = file(name, bytes);
+    const expected = name.endsWith('.gz')
+      ? execFileSync('gzip', ['-dc', archive], { maxBuffer: 1 << 30 })
+      : zstd(['-dc', archive]);
+    const output = path.join(dir, `${name}.out`);
+    const result = await decode({ input: archive, output: { kind: 'file', path: output, overwrite: true }, pool });
+    assert.equal(result.mode, mode, name);
+    assert.ok(fs.readFileSync(output).equals(expected), `${name} decodes like the reference`);
+  }
+  const single = await decode({ input: path.join(dir, 'single.zst'), output: { kind: 'none' }, pool, verify: true });
+  assert.equal(single.note, 'a single frame: decoded on one thread (a frame cannot be split)');
+});
+
+test('ranges: frame boundaries, across frames, the very end; past the end is refused', async () => {
+  const data = sampleData(10 * CHUNK + 1234, 5);
+  const archive = chunkpress('range.bin', data);
+  const piped = file('range-piped.zst', zstd(['-c', '-q', '-'], data));
+  const gz = file('range.gz', execFileSync('gzip', ['-c'], { input: data }));
+  const cases: Array<[number, number]> = [
+    [0, CHUNK],
+    [CHUNK, CHUNK],
+    [CHUNK - 10, 20],
+    [3 * CHUNK + 7, 4 * CHUNK],
+    [data.length - 1234, 1234],
+    [data.length - 1, 1],
+    [data.length, 0],
+  ];
+  for (const [offset, length] of cases) {
+    const expected = data.subarray(offset, offset + length);
+    for (const a of [archive, piped, gz]) {
+      const out = await decodeTo(a, { range: { offset, length } });
+      assert.ok(out.equals(expected), `${path.basename(a)} ${offset}+${length}`);
+    }
+  }
+  await assert.rejects(decodeTo(archive, { range: { offset: data.length - 10, length: 11 } }), {
+    code: 'EINVAL',
+    message: `The range ${data.length - 10}..${data.length + 1} goes past the end of "${archive}": its content is ${data.length} bytes`,
+  });
+  await assert.rejects(decodeTo(piped, { range: { offset: data.length, length: 1 } }), /goes past the end/);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.endsWith('.partial')),
+    [],
+  );
+});
+
+test('verify names exactly the corrupted chunk, with its byte offsets; the CLI exits 1', async () => {
+  const data = sampleData(8 * CHUNK, 23);
+  const archive = chunkpress('verify.bin', data);
+  const good = await decode({ input: archive, output: { kind: 'none' }, pool, verify: true });
+  assert.deepEqual(good.failures, []);
+  assert.equal(good.digestsChecked, true);
+  assert.equal(
+    execFileSync(process.execPath, [cli, 'verify', archive], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+    '',
+  );
+
+  const info = JSON.parse(execFileSync(process.execPath, [cli, 'inspect', '--json', archive], { encoding: 'utf8' }));
+  const third = info.frames[3];
+  const bytes = fs.readFileSync(archive);
+  bytes[third.offset + Math.floor(third.compressedSize / 2)] ^= 0x55;
+  const bad = file('verify-bad.zst', bytes);
+  const result = await decode({ input: bad, output: { kind: 'none' }, pool, verify: true });
+  assert.deepEqual(
+    result.failures.map((f) => [f.index, f.offset, f.compressedSize]),
+    [[3, third.offset, third.compressedSize]],
+  );
+  assert.match(
+    result.failures[0].message!,
+    new RegExp(
+      `^frame 3 \\(bytes ${third.offset}\\.\\.${third.offset + third.compressedSize - 1}, content ${3 * CHUNK}\\.\\.${4 * CHUNK - 1}\\) does not decode: `,
+    ),
+  );
+  const cliRun = spawnSync(process.execPath, [cli, 'verify', bad], { encoding: 'utf8' });
+  assert.equal(cliRun.status, 1);
+  assert.match(
+    cliRun.stderr,
+    /^chunkpress: .*verify-bad\.zst: frame 3 \(bytes \d+\.\.\d+, content \d+\.\.\d+\) does not decode/,
+  );
+  // Decompressing it stops at that frame and leaves nothing behind.
+  await assert.rejects(decodeTo(bad), (err: ChunkpressError) => err.code === 'EFORMAT' && /frame 3 /.test(err.message));
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.includes('.partial')),
+    [],
+  );
+});
+
+test('cancel and ENOSPC leave no partial file; the source is untouched', async (t) => {
+  const data = randomBytes(4 << 20);
+  const archive = chunkpress('cancel.bin', data, '256K');
+  const before = fs.readFileSync(archive);
+  const controller = new AbortController();
+  const output = path.join(dir, 'cancel.out');
+  const job = decode({
+    input: archive,
+    output: { kind: 'file', path: output, overwrite: false },
+    pool,
+    signal: controller.signal,
+    onFrame: () => controller.abort(),
+  });
+  await assert.rejects(job, (err: ChunkpressError) => err.code === 'ECANCELED');
+  assert.equal(fs.existsSync(output), false);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.includes('.partial')),
+    [],
+  );
+  assert.ok(fs.readFileSync(archive).equals(before));
+
+  // The free-space check refuses at once, with the numbers.
+  await assert.rejects(
+    decode({
+      input: archive,
+      output: { kind: 'file', path: output, overwrite: false },
+      pool,
+      system: { cores: 2, availableMemory: 1 << 30, freeSpace: async () => 1000 },
+    }),
+    {
+      code: 'ENOSPC',
+      message: `Not enough space for "${output}": it needs 4 MiB (4194304 B) but only 1000 B (1000 B) are free`,
+    },
+  );
+
+  const mount = path.join(dir, 'small');
+  fs.mkdirSync(mount);
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mount]).status !== 0) {
+    t.skip('cannot mount a small tmpfs here (needs root)');
+    return;
+  }
+  try {
+    const target = path.join(mount, 'cancel.bin');
+    await assert.rejects(
+      decode({
+        input: archive,
+        output: { kind: 'file', path: target, overwrite: false },
+        pool,
+        system: { cores: 2, availableMemory: 1 << 30, freeSpace: async () => undefined }, // let it try
+      }),
+      { code: 'ENOSPC', message: `No space left on the device while writing "${target}"` },
+    );
+    assert.deepEqual(fs.readdirSync(mount), []);
+  } finally {
+    spawnSync('umount', [mount]);
+  }
+});
+
+test('names: the archive suffix comes off', () => {
+  assert.equal(decodedName('/a/big.log.zst'), '/a/big.log');
+  assert.equal(decodedName('/a/src.tzst'), '/a/src.tar');
+  assert.equal(decodedName('/a/x.tgz'), '/a/x.tar');
+  assert.equal(decodedName('/a/notes.gz'), '/a/notes');
+  assert.equal(decodedName('/a/.zst'), '/a/.zst.out');
+  assert.equal(decodedName('/a/data.bin'), '/a/data.bin.out');
+});
