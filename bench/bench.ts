@@ -9,6 +9,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { decode } from '../server/src/engine/decompress';
+import { WorkerPool } from '../server/src/engine/pool';
 import { benchInspect } from './inspectBench';
 
 const repo = path.resolve(__dirname, '..', '..');
@@ -29,7 +31,11 @@ interface Run {
 
 /** Runs a shell pipeline under GNU time; returns wall seconds and the peak RSS of the largest process. */
 async function timed(name: string, shell: string, output?: string): Promise<Run> {
-  if (output) fs.rmSync(output, { force: true });
+  if (output) {
+    fs.rmSync(output, { force: true });
+    // Write back the previous run's dirty pages first, so no contender pays for another's.
+    execFileSync('sync');
+  }
   const report = path.join(work, 'time.txt');
   await new Promise<void>((resolve, reject) => {
     const child = spawn('/usr/bin/time', ['-f', '%e %M', '-o', report, 'bash', '-c', shell], {
@@ -65,6 +71,27 @@ async function roundRobin(rounds: number, contenders: Contender[]): Promise<Reco
     }
   }
   return best;
+}
+
+/** The last 1 MiB of the content read in this process with a warm pool: the median of 7, in seconds. */
+async function timeTailRead(archive: string, output: string): Promise<number> {
+  const pool = new WorkerPool(THREADS);
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const started = performance.now();
+      await decode({
+        input: archive,
+        output: { kind: 'file', path: output, overwrite: true },
+        range: { offset: size - (1 << 20), length: 1 << 20 },
+        pool,
+      });
+      if (i > 0) times.push((performance.now() - started) / 1000); // the first run starts the workers
+    }
+    return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  } finally {
+    await pool.close();
+  }
 }
 
 async function main(): Promise<void> {
@@ -107,6 +134,42 @@ async function main(): Promise<void> {
   // The same archive must come back byte for byte through the reference decoder.
   execFileSync('bash', ['-c', `zstd -dc ${q(out('cp-4M.zst'))} | cmp - ${q(corpus)}`]);
   const inspect = await benchInspect(repo, out('cp-4M.zst'));
+  const archive = out('cp-4M.zst');
+  const decodeRuns = await roundRobin(repeat, [
+    {
+      key: 'zstd',
+      name: 'zstd -d',
+      shell: `zstd -d -q -f ${q(archive)} -o ${q(out('d-zstd'))}`,
+      output: out('d-zstd'),
+    },
+    {
+      key: 'pzstd',
+      name: 'pzstd -d -p 2 (on its own output)',
+      shell: `pzstd -d -q -f -p ${THREADS} ${q(out('p.zst'))} -o ${q(out('d-pzstd'))}`,
+      output: out('d-pzstd'),
+    },
+    {
+      key: 'chunkpress',
+      name: 'chunkpress decompress -T 2',
+      shell: `node ${q(cli)} decompress -q -f -T ${THREADS} ${q(archive)} -o ${q(out('d-cp'))}`,
+      output: out('d-cp'),
+    },
+    { key: 'zstdTest', name: 'zstd -t', shell: `zstd -t -q ${q(archive)}`, output: '' },
+    {
+      key: 'verify',
+      name: 'chunkpress verify -T 2 (checksums and digests)',
+      shell: `node ${q(cli)} verify -q -T ${THREADS} ${q(archive)}`,
+      output: '',
+    },
+    {
+      key: 'tail',
+      name: 'chunkpress extract: the last 1 MiB',
+      shell: `node ${q(cli)} extract -f ${q(archive)} --offset ${size - (1 << 20)} --length 1M -o ${q(out('tail'))}`,
+      output: out('tail'),
+    },
+  ]);
+  execFileSync('cmp', [out('d-cp'), corpus]);
+  const tailInProcess = await timeTailRead(archive, out('tail-in-process'));
   const copies = quick ? 3 : 10;
   const streamed = await timed(
     `chunkpress stdin, ${copies}x corpus`,
@@ -131,6 +194,19 @@ async function main(): Promise<void> {
     'size vs zstd -3': '-',
     'peak RSS MiB': streamed.peakRssMiB.toFixed(0),
   });
+  const decodeRows = Object.values(decodeRuns).map((r) => ({
+    contender: r.name,
+    seconds: r.seconds.toFixed(2),
+    'MB/s': r.name.includes('1 MiB') ? '-' : rate(r).toFixed(0),
+    'speed vs zstd -d': (decodeRuns.zstd.seconds / r.seconds).toFixed(2),
+    'peak RSS MiB': r.peakRssMiB.toFixed(0),
+  }));
+  const decodeHeader = Object.keys(decodeRows[0]);
+  const decodeTable = [
+    `| ${decodeHeader.join(' | ')} |`,
+    `| ${decodeHeader.map(() => '---').join(' | ')} |`,
+    ...decodeRows.map((r) => `| ${decodeHeader.map((h) => r[h as keyof typeof r]).join(' | ')} |`),
+  ].join('\n');
   const header = Object.keys(rows[0]);
   const table = [
     `| ${header.join(' | ')} |`,
@@ -141,6 +217,9 @@ async function main(): Promise<void> {
     `throughput, 4M chunks, vs pzstd -p 2: ${(rate(main4) / rate(runs.pzstd)).toFixed(2)}x (target >= 1.00)`,
     `output vs single-stream zstd -3: ${(main4.outputBytes / runs.single.outputBytes).toFixed(4)}x (target <= 1.01)`,
     `peak RSS, 4M chunks: ${main4.peakRssMiB.toFixed(0)} MiB (target <= 160); streamed ${copies}x input: ${streamed.peakRssMiB.toFixed(0)} MiB (target: the same)`,
+    `decompress to a file, vs zstd -d: ${(decodeRuns.zstd.seconds / decodeRuns.chunkpress.seconds).toFixed(2)}x (target >= 1.70); vs pzstd -d -p 2: ${(decodeRuns.pzstd.seconds / decodeRuns.chunkpress.seconds).toFixed(2)}x (target >= 1.00)`,
+    `verify vs zstd -t: ${(decodeRuns.zstdTest.seconds / decodeRuns.verify.seconds).toFixed(2)}x`,
+    `reading the last 1 MiB in the helper (warm, as the panel does): ${(tailInProcess * 1000).toFixed(1)} ms, ${(decodeRuns.zstd.seconds / tailInProcess).toFixed(0)}x faster than a full zstd -d (target >= 100); from the CLI, Node's start-up included: ${(decodeRuns.zstd.seconds / decodeRuns.tail.seconds).toFixed(0)}x`,
     `inspect of the 4M archive (${inspect.frames} frames): ${inspect.serverMs.toFixed(1)} ms on the server (target <= 50), ${inspect.roundTripMs.toFixed(1)} ms round trip over IPC, ${inspect.bytesRead} B read; zstd -lv takes ${inspect.zstdListMs.toFixed(0)} ms`,
   ];
   const report = [
@@ -149,6 +228,10 @@ async function main(): Promise<void> {
     `Corpus: ${path.basename(corpus)}, ${size} bytes. zstd ${zstdVersion}, chunkpress ${process.env.npm_package_version ?? ''} (zstd-napi, zstd 1.5.7). ${THREADS} threads, level 3, best of ${repeat}. Machine: ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores.`,
     '',
     table,
+    '',
+    'Decompression of the 4M archive (to a file; outputs removed and synced between runs):',
+    '',
+    decodeTable,
     '',
     ...targets.map((t) => `- ${t}`),
     '',
@@ -159,7 +242,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(results, 'latest.md'), report);
   fs.writeFileSync(
     path.join(results, 'latest.json'),
-    JSON.stringify({ corpus, size, runs, streamed, copies, inspect }, null, 2),
+    JSON.stringify({ corpus, size, runs, decodeRuns, streamed, copies, inspect }, null, 2),
   );
   fs.rmSync(work, { recursive: true, force: true });
 }
