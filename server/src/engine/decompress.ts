@@ -65,7 +65,9 @@ export interface DecodeResult {
   outputPath: string | undefined;
   /** Bytes written (or checked, for verify). */
   bytesOut: number;
+  /** Data frames in the archive, and how many were decoded (fewer for a range). */
   frames: number;
+  framesDecoded: number;
   elapsedMs: number;
   bytesPerSecond: number;
   /** parallel: frames on the pool; streaming: one context, in order; gzip: zlib. */
@@ -193,6 +195,7 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
       outputPath: job.output.kind === 'file' ? job.output.path : undefined,
       bytesOut: meter.bytesOut,
       frames: data.length,
+      framesDecoded: meter.chunksDone,
       elapsedMs: snapshot.elapsedMs,
       bytesPerSecond: snapshot.bytesPerSecond,
       mode,
