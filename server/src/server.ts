@@ -1,6 +1,7 @@
 /**
  * The Chunkpress helper: a vscode-languageserver connection over IPC that runs compression jobs
- * on one shared worker pool and streams their progress back to the extension.
+ * on one shared worker pool and streams their progress back to the extension, and answers the
+ * Archives panel's inspection requests (from headers alone, remembered per file).
  */
 import * as path from 'node:path';
 import {
