@@ -2,17 +2,10 @@
  * How fast the helper answers `chunkpress/inspect` for a big Chunkpress archive (target: at most
  * 50 ms on the server, a few KiB read), next to `zstd -lv` on the same file.
  */
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import {
-  createProtocolConnection,
-  InitializeRequest,
-  InitializedNotification,
-  IPCMessageReader,
-  IPCMessageWriter,
-} from 'vscode-languageserver-protocol/node';
 import { inspectRequest } from '../server/src/protocol';
+import { startHelper } from '../test/helperProcess';
 
 export interface InspectTiming {
   frames: number;
@@ -25,14 +18,9 @@ export interface InspectTiming {
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 export async function benchInspect(repo: string, archive: string, runs = 7): Promise<InspectTiming> {
-  const child = fork(path.join(repo, 'dist', 'server.js'), ['--node-ipc'], {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  const connection = createProtocolConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
-  connection.listen();
+  const helper = await startHelper(repo);
+  const { connection } = helper;
   try {
-    await connection.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {} });
-    await connection.sendNotification(InitializedNotification.type, {});
     const server: number[] = [];
     const roundTrip: number[] = [];
     let frames = 0;
@@ -56,7 +44,6 @@ export async function benchInspect(repo: string, archive: string, runs = 7): Pro
     }
     return { frames, serverMs: median(server), roundTripMs: median(roundTrip), bytesRead, zstdListMs: median(zstd) };
   } finally {
-    connection.dispose();
-    child.kill();
+    helper.stop();
   }
 }

@@ -1,16 +1,11 @@
 /** Layer 3: the Archives panel's requests against the bundled helper, over IPC. */
 import assert from 'node:assert/strict';
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import {
   CancellationTokenSource,
-  createProtocolConnection,
-  InitializeRequest,
-  InitializedNotification,
-  IPCMessageReader,
-  IPCMessageWriter,
   ResponseError,
   WorkDoneProgress,
   type ProtocolConnection,
@@ -24,29 +19,20 @@ import {
   type JobErrorData,
 } from '../../server/src/protocol';
 import { repoRoot, sampleData, tempDir } from '../helpers';
+import { startHelper, type Helper } from '../helperProcess';
 
 const dir = tempDir('chunkpress-inspect-server-');
 const cli = path.join(repoRoot, 'dist', 'cli.js');
-let child: ChildProcess;
+let helper: Helper;
 let connection: ProtocolConnection;
 
 before(async () => {
-  child = fork(path.join(repoRoot, 'dist', 'server.js'), ['--node-ipc'], {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  connection = createProtocolConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
-  connection.listen();
-  await connection.sendRequest(InitializeRequest.type, {
-    processId: process.pid,
-    rootUri: null,
-    capabilities: { window: { workDoneProgress: true } },
-  });
-  await connection.sendNotification(InitializedNotification.type, {});
+  helper = await startHelper(repoRoot);
+  connection = helper.connection;
 });
 
 after(() => {
-  connection.dispose();
-  child.kill();
+  helper.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,16 +1,10 @@
 /** Layer 3: the bundled helper (dist/server.js) driven over IPC JSON-RPC, as the extension drives it. */
 import assert from 'node:assert/strict';
-import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import {
   CancellationTokenSource,
-  createProtocolConnection,
-  InitializeRequest,
-  InitializedNotification,
-  IPCMessageReader,
-  IPCMessageWriter,
   LSPErrorCodes,
   ResponseError,
   WorkDoneProgress,
@@ -28,29 +22,20 @@ import {
   type JobErrorData,
 } from '../../server/src/protocol';
 import { readArchive, repoRoot, sampleData, tempDir } from '../helpers';
+import { startHelper, type Helper } from '../helperProcess';
 
 const dir = tempDir('chunkpress-server-');
-let child: ChildProcess;
+let helper: Helper;
 let connection: ProtocolConnection;
 
 before(async () => {
-  child = fork(path.join(repoRoot, 'dist', 'server.js'), ['--node-ipc'], {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  connection = createProtocolConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
-  connection.listen();
-  const init = await connection.sendRequest(InitializeRequest.type, {
-    processId: process.pid,
-    rootUri: null,
-    capabilities: { window: { workDoneProgress: true } },
-  });
-  assert.equal(init.serverInfo?.name, 'chunkpress');
-  await connection.sendNotification(InitializedNotification.type, {});
+  helper = await startHelper(repoRoot);
+  connection = helper.connection;
+  assert.equal(helper.init.serverInfo?.name, 'chunkpress');
 });
 
 after(() => {
-  connection.dispose();
-  child.kill();
+  helper.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -74,7 +59,7 @@ test('serverInfo names zstd and the pool', async () => {
   const info = await connection.sendRequest(serverInfoRequest);
   assert.match(info.zstdVersion, /^1\.5\.\d+$/);
   assert.ok(info.poolSize >= 1);
-  assert.equal(info.pid, child.pid);
+  assert.equal(info.pid, helper.child.pid);
 });
 
 test('compress: $/progress begin, reports, end; partial results carry every chunk; result describes the archive', async () => {
