@@ -73,6 +73,16 @@ async function roundRobin(rounds: number, contenders: Contender[]): Promise<Reco
   return best;
 }
 
+/** Rows of the same keys as a Markdown table, the keys as its header. */
+function markdownTable(rows: Array<Record<string, string>>): string {
+  const header = Object.keys(rows[0]);
+  return [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${header.map((h) => r[h]).join(' | ')} |`),
+  ].join('\n');
+}
+
 /** The last 1 MiB of the content read in this process with a warm pool: the median of 7, in seconds. */
 async function timeTailRead(archive: string, output: string): Promise<number> {
   const pool = new WorkerPool(THREADS);
@@ -201,18 +211,8 @@ async function main(): Promise<void> {
     'speed vs zstd -d': (decodeRuns.zstd.seconds / r.seconds).toFixed(2),
     'peak RSS MiB': r.peakRssMiB.toFixed(0),
   }));
-  const decodeHeader = Object.keys(decodeRows[0]);
-  const decodeTable = [
-    `| ${decodeHeader.join(' | ')} |`,
-    `| ${decodeHeader.map(() => '---').join(' | ')} |`,
-    ...decodeRows.map((r) => `| ${decodeHeader.map((h) => r[h as keyof typeof r]).join(' | ')} |`),
-  ].join('\n');
-  const header = Object.keys(rows[0]);
-  const table = [
-    `| ${header.join(' | ')} |`,
-    `| ${header.map(() => '---').join(' | ')} |`,
-    ...rows.map((r) => `| ${header.map((h) => r[h as keyof typeof r]).join(' | ')} |`),
-  ].join('\n');
+  const table = markdownTable(rows);
+  const decodeTable = markdownTable(decodeRows);
   const targets = [
     `throughput, 4M chunks, vs pzstd -p 2: ${(rate(main4) / rate(runs.pzstd)).toFixed(2)}x (target >= 1.00)`,
     `output vs single-stream zstd -3: ${(main4.outputBytes / runs.single.outputBytes).toFixed(4)}x (target <= 1.01)`,
