@@ -2,23 +2,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  compress,
-  defaultSystem,
-  type CompressInput,
-  type CompressOutput,
-  type CompressResult,
-} from './engine/compress';
+import { compress, type CompressInput, type CompressOutput, type CompressResult } from './engine/compress';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_LEVEL, DEFAULT_MEMORY_FACTOR } from './engine/compressOptions';
 import { ChunkpressError } from './engine/errors';
 import { describeFrame } from './engine/frameDetail';
 import { inspectArchive, problemError } from './engine/inspect';
-import { WorkerPool } from './engine/pool';
 import type { ProgressSnapshot } from './engine/progress';
 import { formatDuration, formatRate, formatSize, parseSize } from './engine/sizes';
 import { summarize } from './engine/summary';
 import { MAX_THREADS } from './engine/threadPlan';
 import { decodeFiles } from './cliDecode';
+import { runInputs } from './cliRun';
 import { frameReport, inspectReport } from './inspectReport';
 import { UsageError } from './usageError';
 
@@ -221,65 +215,51 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { verbose, json, quiet } = args;
   const live = process.stderr.isTTY && !json && !quiet;
-  const pool = new WorkerPool(Math.min(defaultSystem.cores, MAX_THREADS));
-  const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once('SIGINT', onSigint);
-  process.once('SIGTERM', onSigint);
-  let failures = 0;
-  try {
-    for (const job of jobs) {
-      const name = job.input.kind === 'file' ? job.input.path : 'stdin';
+  const nameOf = (i: number): string => {
+    const input = jobs[i].input;
+    return input.kind === 'file' ? input.path : 'stdin';
+  };
+  return runInputs(jobs.length, {
+    json,
+    name: nameOf,
+    errorLine: (i, message) => `${live ? '\r\x1b[K' : ''}chunkpress: ${nameOf(i)}: ${message}\n`,
+    async run(i, pool, signal) {
+      const job = jobs[i];
+      const name = nameOf(i);
       let lastDraw = 0;
-      try {
-        const result: CompressResult = await compress({
-          ...job,
-          pool,
-          signal: controller.signal,
-          options: {
-            level: args.level,
-            chunkSize: args.chunkSize,
-            threads: args.threads,
-            memoryFactor: args.memoryFactor,
+      const result: CompressResult = await compress({
+        ...job,
+        pool,
+        signal,
+        options: {
+          level: args.level,
+          chunkSize: args.chunkSize,
+          threads: args.threads,
+          memoryFactor: args.memoryFactor,
+        },
+        listener: {
+          onChunk(chunk, snapshot) {
+            if (verbose) {
+              process.stderr.write(
+                `  chunk ${chunk.index}: in ${chunk.inputOffset}+${chunk.inputSize} -> out ${chunk.outputOffset}+${chunk.compressedSize}, xxh64 ${chunk.digest}, ${chunk.elapsedMs.toFixed(1)} ms\n`,
+              );
+            } else if (live && snapshot.elapsedMs - lastDraw > 100) {
+              lastDraw = snapshot.elapsedMs;
+              process.stderr.write(`\r\x1b[K${progressLine(name, snapshot)}`);
+            }
           },
-          listener: {
-            onChunk(chunk, snapshot) {
-              if (verbose) {
-                process.stderr.write(
-                  `  chunk ${chunk.index}: in ${chunk.inputOffset}+${chunk.inputSize} -> out ${chunk.outputOffset}+${chunk.compressedSize}, xxh64 ${chunk.digest}, ${chunk.elapsedMs.toFixed(1)} ms\n`,
-                );
-              } else if (live && snapshot.elapsedMs - lastDraw > 100) {
-                lastDraw = snapshot.elapsedMs;
-                process.stderr.write(`\r\x1b[K${progressLine(name, snapshot)}`);
-              }
-            },
-          },
-        });
-        if (live && !verbose) process.stderr.write('\r\x1b[K');
-        for (const warning of result.warnings) process.stderr.write(`chunkpress: warning: ${warning}\n`);
-        if (verbose) process.stderr.write(`chunkpress: ${result.plan.reason}\n`);
-        if (json) process.stdout.write(`${JSON.stringify({ input: name, ...result })}\n`);
-        else if (!quiet && (job.output.kind === 'file' || verbose)) {
-          process.stderr.write(`${summarize(result)}${result.outputPath ? ` -> ${result.outputPath}` : ''}\n`);
-        }
-      } catch (err) {
-        if (live) process.stderr.write('\r\x1b[K');
-        failures++;
-        const message = err instanceof ChunkpressError || err instanceof Error ? err.message : String(err);
-        process.stderr.write(`chunkpress: ${name}: ${message}\n`);
-        if (json)
-          process.stdout.write(
-            `${JSON.stringify({ input: name, error: message, code: (err as ChunkpressError).code })}\n`,
-          );
-        if (controller.signal.aborted) return 130;
+        },
+      });
+      if (live && !verbose) process.stderr.write('\r\x1b[K');
+      for (const warning of result.warnings) process.stderr.write(`chunkpress: warning: ${warning}\n`);
+      if (verbose) process.stderr.write(`chunkpress: ${result.plan.reason}\n`);
+      if (json) process.stdout.write(`${JSON.stringify({ input: name, ...result })}\n`);
+      else if (!quiet && (job.output.kind === 'file' || verbose)) {
+        process.stderr.write(`${summarize(result)}${result.outputPath ? ` -> ${result.outputPath}` : ''}\n`);
       }
-    }
-  } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
-    await pool.close();
-  }
-  return failures > 0 ? 1 : 0;
+      return true;
+    },
+  });
 }
 
 async function inspectFiles(args: Args): Promise<number> {

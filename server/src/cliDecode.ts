@@ -2,12 +2,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Args } from './cli';
-import { defaultSystem } from './engine/compress';
 import { decode, decodedName, type DecodeOutput, type DecodeResult } from './engine/decompress';
-import { ChunkpressError } from './engine/errors';
-import { WorkerPool } from './engine/pool';
 import { formatDuration, formatRate, formatSize } from './engine/sizes';
-import { MAX_THREADS } from './engine/threadPlan';
+import { runInputs } from './cliRun';
 import { UsageError } from './usageError';
 
 function outputFor(args: Args, file: string): DecodeOutput {
@@ -44,50 +41,33 @@ export async function decodeFiles(args: Args): Promise<number> {
   const outputs = args.files.map((file) =>
     args.command === 'verify' ? ({ kind: 'none' } as const) : outputFor(args, file),
   );
-  const pool = new WorkerPool(Math.min(defaultSystem.cores, MAX_THREADS));
-  const controller = new AbortController();
-  const onSignal = (): void => controller.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  let failures = 0;
-  try {
-    for (const [i, file] of args.files.entries()) {
-      try {
-        const result = await decode({
-          input: file,
-          output: outputs[i],
-          verify: args.command === 'verify',
-          range: args.command === 'extract' ? { offset: args.offset ?? 0, length: args.length ?? 0 } : undefined,
-          pool,
-          threads: args.threads,
-          signal: controller.signal,
-          onFrame: (frame) => {
-            if (args.verbose && !frame.ok) process.stderr.write(`  frame ${frame.index}: ${frame.message}\n`);
-          },
-        });
-        for (const bad of result.failures) {
-          if (!args.verbose) process.stderr.write(`chunkpress: ${file}: ${bad.message}\n`);
-        }
-        if (result.failures.length > 0) failures++;
-        if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-        else if (!args.quiet && (outputs[i].kind !== 'stream' || args.verbose))
-          process.stderr.write(`${describe(args, file, result)}\n`);
-        if (args.verbose && result.note) process.stderr.write(`chunkpress: ${result.note}\n`);
-      } catch (err) {
-        failures++;
-        const message = err instanceof ChunkpressError || err instanceof Error ? err.message : String(err);
-        process.stderr.write(`chunkpress: ${message}\n`);
-        if (args.json)
-          process.stdout.write(
-            `${JSON.stringify({ input: file, error: message, code: (err as ChunkpressError).code })}\n`,
-          );
-        if (controller.signal.aborted) return 130;
+  return runInputs(args.files.length, {
+    json: args.json,
+    name: (i) => args.files[i],
+    // The engine's messages name the file already.
+    errorLine: (_, message) => `chunkpress: ${message}\n`,
+    async run(i, pool, signal) {
+      const file = args.files[i];
+      const result = await decode({
+        input: file,
+        output: outputs[i],
+        verify: args.command === 'verify',
+        range: args.command === 'extract' ? { offset: args.offset ?? 0, length: args.length ?? 0 } : undefined,
+        pool,
+        threads: args.threads,
+        signal,
+        onFrame: (frame) => {
+          if (args.verbose && !frame.ok) process.stderr.write(`  frame ${frame.index}: ${frame.message}\n`);
+        },
+      });
+      for (const bad of result.failures) {
+        if (!args.verbose) process.stderr.write(`chunkpress: ${file}: ${bad.message}\n`);
       }
-    }
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await pool.close();
-  }
-  return failures > 0 ? 1 : 0;
+      if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else if (!args.quiet && (outputs[i].kind !== 'stream' || args.verbose))
+        process.stderr.write(`${describe(args, file, result)}\n`);
+      if (args.verbose && result.note) process.stderr.write(`chunkpress: ${result.note}\n`);
+      return result.failures.length === 0;
+    },
+  });
 }

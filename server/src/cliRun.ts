@@ -1,0 +1,49 @@
+/** What every CLI command that works file by file shares: one worker pool, Ctrl-C, and failures. */
+import { defaultSystem } from './engine/compress';
+import type { ChunkpressError } from './engine/errors';
+import { WorkerPool } from './engine/pool';
+import { MAX_THREADS } from './engine/threadPlan';
+
+export interface InputRun {
+  /** Handles input `index`; resolves false when it found a problem it already reported. */
+  run(index: number, pool: WorkerPool, signal: AbortSignal): Promise<boolean>;
+  /** The stderr line for input `index` failing with `message`. */
+  errorLine(index: number, message: string): string;
+  /** The input's name in the --json error object. */
+  name(index: number): string;
+  json: boolean;
+}
+
+/**
+ * Runs every input in turn on one pool; SIGINT/SIGTERM cancel the current one and stop (130).
+ * Returns the exit status: 0 when all went well, 1 when any failed.
+ */
+export async function runInputs(count: number, inputs: InputRun): Promise<number> {
+  const pool = new WorkerPool(Math.min(defaultSystem.cores, MAX_THREADS));
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let failures = 0;
+  try {
+    for (let i = 0; i < count; i++) {
+      try {
+        if (!(await inputs.run(i, pool, controller.signal))) failures++;
+      } catch (err) {
+        failures++;
+        const message = err instanceof Error ? err.message : String(err);
+        process.stderr.write(inputs.errorLine(i, message));
+        if (inputs.json)
+          process.stdout.write(
+            `${JSON.stringify({ input: inputs.name(i), error: message, code: (err as ChunkpressError).code })}\n`,
+          );
+        if (controller.signal.aborted) return 130;
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await pool.close();
+  }
+  return failures > 0 ? 1 : 0;
+}
