@@ -1,4 +1,5 @@
 /** Shared by the test layers: temp folders, reproducible data, and a reader for our archives' trailers. */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -63,4 +64,26 @@ export async function inspectStrict(file: string): Promise<ArchiveInfo> {
   const problem = problemError(info);
   if (problem) throw problem;
   return info;
+}
+
+/**
+ * Runs `use` with a fresh tmpfs of `size` (e.g. "256k") mounted, for real ENOSPC; unmounts after.
+ * Without the rights to mount (not root), skips the test with `why`.
+ */
+export async function withSmallTmpfs(
+  t: { skip(message: string): void },
+  size: string,
+  why: string,
+  use: (mount: string) => Promise<void>,
+): Promise<void> {
+  const mount = tempDir('chunkpress-full-');
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mount]).status !== 0) {
+    t.skip(why);
+    return;
+  }
+  try {
+    await use(mount);
+  } finally {
+    spawnSync('umount', [mount]);
+  }
 }

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { decode, decodedName, type DecodeJob } from '../../server/src/engine/decompress';
 import { ChunkpressError } from '../../server/src/engine/errors';
-import { repoRoot, sampleData, tempDir, testPool } from '../helpers';
+import { repoRoot, sampleData, tempDir, testPool, withSmallTmpfs } from '../helpers';
 
 const dir = tempDir('chunkpress-decode-');
 const pool = testPool(2);
@@ -194,13 +194,7 @@ test('cancel and ENOSPC leave no partial file; the source is untouched', async (
     },
   );
 
-  const mount = path.join(dir, 'small');
-  fs.mkdirSync(mount);
-  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mount]).status !== 0) {
-    t.skip('cannot mount a small tmpfs here (needs root)');
-    return;
-  }
-  try {
+  await withSmallTmpfs(t, '1m', 'cannot mount a small tmpfs here (needs root)', async (mount) => {
     const target = path.join(mount, 'cancel.bin');
     await assert.rejects(
       decode({
@@ -212,9 +206,7 @@ test('cancel and ENOSPC leave no partial file; the source is untouched', async (
       { code: 'ENOSPC', message: `No space left on the device while writing "${target}"` },
     );
     assert.deepEqual(fs.readdirSync(mount), []);
-  } finally {
-    spawnSync('umount', [mount]);
-  }
+  });
 });
 
 test('names: the archive suffix comes off', () => {

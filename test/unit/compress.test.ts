@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,7 +9,7 @@ import { compress, defaultSystem, type CompressJob, type SystemInfo } from '../.
 import { ChunkpressError } from '../../server/src/engine/errors';
 import { treeDigest, xxh64 } from '../../server/src/engine/hash';
 import type { WorkerPool } from '../../server/src/engine/pool';
-import { readArchive, sampleData, tempDir, testPool } from '../helpers';
+import { readArchive, sampleData, tempDir, testPool, withSmallTmpfs } from '../helpers';
 
 const pool = testPool(4);
 after(() => pool.close());
@@ -302,31 +301,28 @@ test('ENOSPC on the output stream: a clear message naming it', async () => {
 });
 
 test('ENOSPC on a full file system removes the partial archive', async (t) => {
-  const mount = tempDir('chunkpress-full-');
-  const { status } = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mount]);
-  if (status !== 0) {
-    t.skip('cannot mount a small tmpfs here (needs root); /dev/full covers the message');
-    return;
-  }
-  try {
-    const input = path.join(dir, 'big-random.bin');
-    fs.writeFileSync(input, randomBytes(1 << 20)); // incompressible: 1 MiB cannot fit in 256 KiB
-    const output = path.join(mount, 'big-random.bin.zst');
-    await assert.rejects(
-      compress({
-        pool,
-        system: fourCores,
-        options: { chunkSize: CHUNK },
-        input: { kind: 'file', path: input },
-        output: { kind: 'file', path: output, overwrite: false },
-      }),
-      (err: ChunkpressError) =>
-        err.code === 'ENOSPC' && err.message === `No space left on the device while writing "${output}"`,
-    );
-    assert.deepEqual(fs.readdirSync(mount), []);
-  } finally {
-    spawnSync('umount', [mount]);
-  }
+  await withSmallTmpfs(
+    t,
+    '256k',
+    'cannot mount a small tmpfs here (needs root); /dev/full covers the message',
+    async (mount) => {
+      const input = path.join(dir, 'big-random.bin');
+      fs.writeFileSync(input, randomBytes(1 << 20)); // incompressible: 1 MiB cannot fit in 256 KiB
+      const output = path.join(mount, 'big-random.bin.zst');
+      await assert.rejects(
+        compress({
+          pool,
+          system: fourCores,
+          options: { chunkSize: CHUNK },
+          input: { kind: 'file', path: input },
+          output: { kind: 'file', path: output, overwrite: false },
+        }),
+        (err: ChunkpressError) =>
+          err.code === 'ENOSPC' && err.message === `No space left on the device while writing "${output}"`,
+      );
+      assert.deepEqual(fs.readdirSync(mount), []);
+    },
+  );
 });
 
 test('a free-space warning when the target looks too small', async () => {
