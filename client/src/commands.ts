@@ -1,12 +1,32 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { parseSize } from '../../server/src/engine/sizes';
-import { compressFiles, type CompressContext, type JobOutcome } from './compressCommand';
+import { formatSize, parseSize } from '../../server/src/engine/sizes';
+import { inspectRequest } from '../../server/src/protocol';
+import { ARCHIVE_FILTERS } from './archives/archiveCommands';
+import type { ArchiveNode } from './archives/archivesTree';
+import { compressFiles, type CompressContext, type CompressOutcome } from './compressJobs';
+import { decompressFiles, extractRange, verifyArchives, type DecodeContext, type DecodeOutcome } from './decodeJobs';
 import type { JobTracker } from './jobTracker';
+import { parseLength, parseOffset } from './rangeInput';
+import { requestWithProgress } from './serverProgress';
 
-/** Explorer passes (clicked, selection); the palette passes nothing. */
-function selection(clicked: vscode.Uri | undefined, selected: vscode.Uri[] | undefined): vscode.Uri[] {
-  if (selected && selected.length > 0) return selected;
-  return clicked ? [clicked] : [];
+/** Explorer passes (clicked, selection); a row of the Archives panel passes itself; the palette nothing. */
+function selection(clicked: vscode.Uri | ArchiveNode | undefined, selected: unknown): vscode.Uri[] {
+  if (Array.isArray(selected) && selected.length > 0 && selected.every((s) => s instanceof vscode.Uri))
+    return selected as vscode.Uri[];
+  if (clicked instanceof vscode.Uri) return [clicked];
+  if (clicked && 'entry' in clicked) return [clicked.entry.uri];
+  return [];
+}
+
+async function pickArchives(title: string, many: boolean): Promise<vscode.Uri[]> {
+  const picked = await vscode.window.showOpenDialog({
+    title,
+    openLabel: title,
+    canSelectMany: many,
+    filters: ARCHIVE_FILTERS,
+  });
+  return picked ?? [];
 }
 
 async function pickFiles(): Promise<vscode.Uri[]> {
@@ -20,10 +40,81 @@ async function pickFiles(): Promise<vscode.Uri[]> {
 }
 
 export function compressCommand(ctx: CompressContext) {
-  return async (clicked?: vscode.Uri, selected?: vscode.Uri[]): Promise<JobOutcome[]> => {
+  return async (clicked?: vscode.Uri, selected?: vscode.Uri[]): Promise<CompressOutcome[]> => {
     let uris = selection(clicked, selected);
     if (uris.length === 0) uris = await pickFiles();
     return uris.length === 0 ? [] : compressFiles(ctx, uris);
+  };
+}
+
+/** "Decompress": each archive beside itself; from the Explorer (multi-select), the panel or the palette. */
+export function decompressCommand(ctx: DecodeContext) {
+  return async (clicked?: vscode.Uri | ArchiveNode, selected?: unknown): Promise<DecodeOutcome[]> => {
+    let uris = selection(clicked, selected);
+    if (uris.length === 0) uris = await pickArchives('Decompress', true);
+    return uris.length === 0 ? [] : decompressFiles(ctx, uris);
+  };
+}
+
+/** "Verify Archive": every frame decoded and checked; the panel marks each chunk. */
+export function verifyCommand(ctx: DecodeContext) {
+  return async (clicked?: vscode.Uri | ArchiveNode, selected?: unknown): Promise<DecodeOutcome[]> => {
+    let uris = selection(clicked, selected);
+    if (uris.length === 0) uris = await pickArchives('Verify', true);
+    return uris.length === 0 ? [] : verifyArchives(ctx, uris);
+  };
+}
+
+/**
+ * "Extract Range...": asks for an offset and a length (suffixes allowed) and writes just those
+ * bytes beside the archive. On a chunk of the panel, its own range is offered.
+ */
+export function extractRangeCommand(ctx: DecodeContext) {
+  return async (clicked?: vscode.Uri | ArchiveNode): Promise<DecodeOutcome | undefined> => {
+    const given = selection(clicked, undefined);
+    const [uri] = given.length > 0 ? given : await pickArchives('Extract', false);
+    if (!uri) return undefined;
+    const name = path.basename(uri.fsPath);
+    let total: number | undefined;
+    try {
+      total = (
+        await requestWithProgress(
+          ctx.client,
+          inspectRequest,
+          { path: uri.fsPath },
+          { title: `Inspecting ${name}`, location: vscode.ProgressLocation.Window, cancellable: true },
+        )
+      ).contentSize;
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Chunkpress: ${(err as Error).message}`);
+      return undefined;
+    }
+    const row = clicked && !(clicked instanceof vscode.Uri) && clicked.kind === 'frame' ? clicked.row : undefined;
+    const size = total === undefined ? 'of unknown size' : `${formatSize(total)} (${total} B)`;
+    const offsetText = await vscode.window.showInputBox({
+      title: `Extract Range from ${name} (1/2)`,
+      prompt: `Offset in the decompressed content, ${size}. K, M and G mean KiB, MiB and GiB.`,
+      value: String(row?.contentOffset ?? 0),
+      validateInput: (text) => {
+        const parsed = parseOffset(text, total);
+        return typeof parsed === 'string' ? parsed : undefined;
+      },
+    });
+    if (offsetText === undefined) return undefined;
+    const offset = parseOffset(offsetText, total) as number;
+    const rest = total === undefined ? undefined : total - offset;
+    const suggested = row?.contentOffset === offset && row.contentSize !== undefined ? row.contentSize : undefined;
+    const lengthText = await vscode.window.showInputBox({
+      title: `Extract Range from ${name} (2/2)`,
+      prompt: `Length from byte ${offset}${rest === undefined ? '' : `; ${formatSize(rest)} (${rest} B) follow`}. Empty means to the end.`,
+      value: suggested !== undefined ? String(suggested) : rest === undefined ? '1M' : String(Math.min(rest, 1 << 20)),
+      validateInput: (text) => {
+        const parsed = parseLength(text, offset, total);
+        return typeof parsed === 'string' ? parsed : undefined;
+      },
+    });
+    if (lengthText === undefined) return undefined;
+    return extractRange(ctx, uri, { offset, length: parseLength(lengthText, offset, total) as number });
   };
 }
 
@@ -40,7 +131,7 @@ const CHUNKS = ['1M', '4M', '16M', '64M', '256M'];
 
 /** "Compress with Chunks...": level and chunk size chosen for this run only. */
 export function compressWithOptionsCommand(ctx: CompressContext) {
-  return async (clicked?: vscode.Uri, selected?: vscode.Uri[]): Promise<JobOutcome[]> => {
+  return async (clicked?: vscode.Uri, selected?: vscode.Uri[]): Promise<CompressOutcome[]> => {
     let uris = selection(clicked, selected);
     if (uris.length === 0) uris = await pickFiles();
     if (uris.length === 0) return [];
@@ -111,7 +202,7 @@ export function showJobsCommand(tracker: JobTracker) {
     }
     type Item = vscode.QuickPickItem & { cancel(): void };
     const items: Item[] = jobs.map((job) => ({
-      label: `$(close) Cancel ${job.name}`,
+      label: `$(close) Cancel ${job.verb.toLowerCase()} ${job.name}`,
       description: job.progress ? `${job.progress.chunksDone}/${job.progress.totalChunks ?? '?'} chunks` : 'starting',
       detail: job.input.fsPath,
       cancel: job.cancel,

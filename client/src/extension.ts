@@ -6,7 +6,9 @@ import {
   copyValueCommand,
   inspectArchiveCommand,
   measureFrameCommand,
+  openChunkCommand,
   openReportCommand,
+  revealArchive,
   refreshCommand,
   removeArchiveCommand,
   revealInExplorerCommand,
@@ -14,9 +16,18 @@ import {
 } from './archives/archiveCommands';
 import { ArchivesTree, findNode, renderPath, type RenderedRow } from './archives/archivesTree';
 import { ArchiveStore } from './archives/archiveStore';
+import { CHUNK_SCHEME, ChunkFileSystem } from './archives/chunkDocument';
 import { REPORT_SCHEME, ReportProvider } from './archives/reportDocument';
-import { compressCommand, compressWithOptionsCommand, showJobsCommand } from './commands';
-import { compressFiles, type CompressContext, type JobOutcome } from './compressCommand';
+import {
+  compressCommand,
+  compressWithOptionsCommand,
+  decompressCommand,
+  extractRangeCommand,
+  showJobsCommand,
+  verifyCommand,
+} from './commands';
+import { compressFiles, type CompressContext, type CompressOutcome } from './compressJobs';
+import type { DecodeContext } from './decodeJobs';
 import { JobTracker } from './jobTracker';
 import { createServerClient } from './serverClient';
 import { readSettings, type Settings } from './settings';
@@ -24,7 +35,7 @@ import { StatusBar } from './statusBar';
 
 /** What the extension exports, for its own tests and for other extensions. */
 export interface ChunkpressApi {
-  compressFiles(uris: vscode.Uri[], overrides?: Partial<Settings>): Promise<JobOutcome[]>;
+  compressFiles(uris: vscode.Uri[], overrides?: Partial<Settings>): Promise<CompressOutcome[]>;
   statusBarText(): string;
   serverInfo(): Promise<ServerInfo>;
   cancelAll(): void;
@@ -45,7 +56,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chunkp
   const tree = new ArchivesTree(store);
   const view = vscode.window.createTreeView(ARCHIVES_VIEW, { treeDataProvider: tree, showCollapseAll: true });
   const ui: ArchivesUi = { store, tree, view };
-  const ctx: CompressContext = {
+  const jobContext = {
     client,
     tracker,
     log,
@@ -54,6 +65,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chunkp
       statusBar.enabled = settings.progressLocation !== 'notification';
       return settings;
     },
+  };
+  const decodeCtx: DecodeContext = {
+    ...jobContext,
+    verifyObserver: {
+      started: (archive) => store.verifyStarted(archive),
+      progress: (archive, frames, progress) => store.verifyProgress(archive, frames, progress),
+      ended: (archive, outcome) => store.verifyEnded(archive, outcome),
+    },
+    showInPanel: (uri) => revealArchive(ui, uri, vscode.workspace.getWorkspaceFolder(uri) ? 'workspace' : 'opened'),
+  };
+  const ctx: CompressContext = {
+    ...jobContext,
     observer: {
       started: (output) => store.jobStarted(output),
       progress: (output, partial) => store.jobProgress(output, partial),
@@ -88,6 +111,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chunkp
     vscode.commands.registerCommand('chunkpress.measureFrame', measureFrameCommand(ui)),
     vscode.commands.registerCommand('chunkpress.removeArchive', removeArchiveCommand(ui)),
     vscode.commands.registerCommand('chunkpress.revealArchiveInExplorer', revealInExplorerCommand()),
+    vscode.commands.registerCommand('chunkpress.decompress', decompressCommand(decodeCtx)),
+    vscode.commands.registerCommand('chunkpress.verifyArchive', verifyCommand(decodeCtx)),
+    vscode.commands.registerCommand('chunkpress.extractRange', extractRangeCommand(decodeCtx)),
+    vscode.commands.registerCommand('chunkpress.openChunk', openChunkCommand(decodeCtx)),
+    vscode.workspace.registerFileSystemProvider(CHUNK_SCHEME, new ChunkFileSystem(client), {
+      isCaseSensitive: true,
+      isReadonly: new vscode.MarkdownString(
+        'A chunk of an archive, decoded by Chunkpress: read-only. Use **Extract Range...** for a file to edit.',
+      ),
+    }),
   );
   await client.start();
   const info = await client.sendRequest(serverInfoRequest);

@@ -5,12 +5,14 @@ export interface TrackedJob {
   id: number;
   /** File name shown to the user. */
   name: string;
+  /** What the job does: "Compressing", "Verifying"... */
+  verb: string;
   input: vscode.Uri;
   progress: JobProgress | undefined;
   cancel(): void;
 }
 
-/** The compression jobs this window has running; the status bar and the job list render it. */
+/** The helper's jobs this window has running (compress, decompress, verify, extract); the status bar and the job list render it. */
 export class JobTracker implements vscode.Disposable {
   private readonly jobs = new Map<number, TrackedJob>();
   private readonly changed = new vscode.EventEmitter<void>();

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { parseSize } from '../../server/src/engine/sizes';
+import { MAX_READ_BYTES } from '../../server/src/protocol';
 
 export type OverwritePolicy = 'ask' | 'always' | 'never';
 export type ProgressLocation = 'statusBar' | 'notification' | 'both';
@@ -12,6 +13,8 @@ export interface Settings {
   memoryFactor: number;
   overwrite: OverwritePolicy;
   progressLocation: ProgressLocation;
+  /** Open Chunk shows chunks up to this many bytes in an editor; larger ones are offered as a file. */
+  openChunkLimit: number;
 }
 
 /** Reads `chunkpress.*`; a chunk size that does not parse falls back to the default with a warning. */
@@ -26,6 +29,13 @@ export function readSettings(log: (message: string) => void): Settings {
     chunkSize = 4 << 20;
   }
   const threads = config.get<number>('threads', 0);
+  const limitText = config.get<string>('openChunkLimit', '16M');
+  let openChunkLimit = 16 << 20;
+  try {
+    openChunkLimit = Math.min(MAX_READ_BYTES, parseSize(limitText));
+  } catch (err) {
+    log(`chunkpress.openChunkLimit: ${(err as Error).message}; using 16M`);
+  }
   return {
     level: config.get<number>('level', 3),
     chunkSize,
@@ -33,5 +43,6 @@ export function readSettings(log: (message: string) => void): Settings {
     memoryFactor: config.get<number>('memoryFactor', 0.75),
     overwrite: config.get<OverwritePolicy>('overwrite', 'ask'),
     progressLocation: config.get<ProgressLocation>('progressLocation', 'both'),
+    openChunkLimit,
   };
 }

@@ -2,7 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Args } from './cli';
-import { decode, decodedName, type DecodeOutput, type DecodeResult } from './engine/decompress';
+import { decode, type DecodeOutput, type DecodeResult } from './engine/decompress';
+import { decodedName } from './engine/outputNames';
 import { formatDuration, formatRate, formatSize } from './engine/sizes';
 import { runInputs } from './cliRun';
 import { UsageError } from './usageError';

@@ -1,17 +1,27 @@
 import type { CancellationToken } from 'vscode-languageserver';
 import { compress, type CompressResult as EngineResult } from './engine/compress';
+import { decode } from './engine/decompress';
 import type { WorkerPool } from './engine/pool';
 import type { ProgressSnapshot } from './engine/progress';
 import { progressMessage } from './progressText';
-import type { ChunkInfo, CompressParams, CompressPartial, CompressResult, JobProgress } from './protocol';
+import type {
+  ChunkInfo,
+  CompressParams,
+  CompressResult,
+  DecodeParams,
+  DecodeResult,
+  FrameCheck,
+  JobProgress,
+} from './protocol';
 
 /** How often progress and chunk batches go over the wire: enough for a smooth status bar, no flood. */
 const REPORT_INTERVAL_MS = 100;
 
-export interface JobReporter {
+/** Where a job's progress goes: $/progress on its workDoneToken, and batches of records on its partialResultToken. */
+export interface JobReporter<Item> {
   begin(title: string, message: string): void;
   report(percentage: number | undefined, message: string): void;
-  partial(partial: CompressPartial): void;
+  partial(items: Item[], progress: JobProgress): void;
   log(message: string): void;
 }
 
@@ -27,6 +37,34 @@ export function toJobProgress(s: ProgressSnapshot): JobProgress {
     bytesPerSecond: s.bytesPerSecond,
     etaMs: s.etaMs ?? null,
   };
+}
+
+/**
+ * Collects a job's per-chunk records and sends them with its progress, at most once per
+ * REPORT_INTERVAL_MS (and always on a stage change, so the last chunks are never held back).
+ */
+class ProgressBatcher<Item> {
+  private pending: Item[] = [];
+  private lastReport = -Infinity;
+
+  constructor(private readonly reporter: JobReporter<Item>) {}
+
+  add(item: Item): void {
+    this.pending.push(item);
+  }
+
+  /** Sends now if `force` or the interval has passed. */
+  progress(snapshot: ProgressSnapshot, force = false): void {
+    if (!force && snapshot.elapsedMs - this.lastReport < REPORT_INTERVAL_MS) return;
+    const progress = toJobProgress(snapshot);
+    this.reporter.report(
+      progress.totalBytes ? (100 * progress.bytesIn) / progress.totalBytes : undefined,
+      progressMessage(progress),
+    );
+    this.reporter.partial(this.pending, progress);
+    this.pending = [];
+    this.lastReport = snapshot.elapsedMs;
+  }
 }
 
 /**
@@ -54,32 +92,15 @@ export class JobRegistry {
   }
 
   /** `progressToken` is the request's workDoneToken (vscode-languageserver removes it from params once attached). */
-  async compress(
+  compress(
     params: CompressParams,
     progressToken: string | number | undefined,
     cancel: CancellationToken,
-    reporter: JobReporter,
+    reporter: JobReporter<ChunkInfo>,
   ): Promise<CompressResult> {
-    const controller = new AbortController();
-    const subscription = cancel.onCancellationRequested(() => controller.abort());
-    const token = progressToken;
-    if (token !== undefined) this.byToken.set(token, controller);
-    this.running.add(controller);
-
-    let pending: ChunkInfo[] = [];
-    let lastReport = -Infinity;
-    const flush = (snapshot: ProgressSnapshot): void => {
-      const progress = toJobProgress(snapshot);
-      reporter.report(
-        progress.totalBytes ? (100 * progress.bytesIn) / progress.totalBytes : undefined,
-        progressMessage(progress),
-      );
-      reporter.partial({ chunks: pending, progress });
-      pending = [];
-      lastReport = snapshot.elapsedMs;
-    };
-    reporter.begin(`Compressing ${params.input}`, 'preparing');
-    try {
+    return this.track(progressToken, cancel, async (signal) => {
+      const batcher = new ProgressBatcher(reporter);
+      reporter.begin(`Compressing ${params.input}`, 'preparing');
       const result: EngineResult = await compress({
         input: { kind: 'file', path: params.input },
         output: { kind: 'file', path: params.output, overwrite: params.overwrite },
@@ -90,12 +111,12 @@ export class JobRegistry {
           memoryFactor: params.memoryFactor,
         },
         pool: this.pool,
-        signal: controller.signal,
+        signal,
         listener: {
-          onStage: (snapshot) => flush(snapshot),
+          onStage: (snapshot) => batcher.progress(snapshot, true),
           onChunk: (chunk, snapshot) => {
-            pending.push(chunk);
-            if (snapshot.elapsedMs - lastReport >= REPORT_INTERVAL_MS) flush(snapshot);
+            batcher.add(chunk);
+            batcher.progress(snapshot);
           },
         },
       });
@@ -117,9 +138,56 @@ export class JobRegistry {
         digest: result.digest,
         warnings: result.warnings,
       };
+    });
+  }
+
+  /** Decompress, verify or extract; every frame's outcome is streamed as it is known. */
+  decode(
+    params: DecodeParams,
+    progressToken: string | number | undefined,
+    cancel: CancellationToken,
+    reporter: JobReporter<FrameCheck>,
+  ): Promise<DecodeResult> {
+    return this.track(progressToken, cancel, async (signal) => {
+      const batcher = new ProgressBatcher(reporter);
+      const verb = { decompress: 'Decompressing', verify: 'Verifying', extract: 'Extracting from' }[params.kind];
+      reporter.begin(`${verb} ${params.input}`, 'preparing');
+      const result = await decode({
+        input: params.input,
+        output:
+          params.kind === 'verify' || params.output === undefined
+            ? { kind: 'none' }
+            : { kind: 'file', path: params.output, overwrite: params.overwrite },
+        verify: params.kind === 'verify',
+        range: params.kind === 'extract' ? params.range : undefined,
+        threads: params.threads,
+        pool: this.pool,
+        signal,
+        onFrame: (frame) => batcher.add(frame),
+        onProgress: (snapshot) =>
+          batcher.progress(snapshot, snapshot.stage === 'finalizing' || snapshot.stage === 'done'),
+      });
+      reporter.log(
+        `${params.kind} ${params.input}: ${result.framesDecoded}/${result.frames} frames, ${result.mode} on ${result.threads} thread(s)${result.note ? `; ${result.note}` : ''}; ${result.failures.length} failure(s)`,
+      );
+      return result;
+    });
+  }
+
+  private async track<T>(
+    progressToken: string | number | undefined,
+    cancel: CancellationToken,
+    run: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const controller = new AbortController();
+    const subscription = cancel.onCancellationRequested(() => controller.abort());
+    if (progressToken !== undefined) this.byToken.set(progressToken, controller);
+    this.running.add(controller);
+    try {
+      return await run(controller.signal);
     } finally {
       subscription.dispose();
-      if (token !== undefined) this.byToken.delete(token);
+      if (progressToken !== undefined) this.byToken.delete(progressToken);
       this.running.delete(controller);
     }
   }

@@ -11,6 +11,7 @@ import {
   type WorkDoneProgressParams,
 } from 'vscode-languageserver-protocol';
 // Type-only: the wire shape is the engine's record; nothing of the engine is bundled into the client.
+import type { DecodeResult as EngineDecodeResult, FrameOutcome } from './engine/decompress';
 import type { FrameDetail } from './engine/frameDetail';
 import type { ArchiveInfo, FrameRow } from './engine/inspect';
 import type { ChunkRecord, Stage } from './engine/progress';
@@ -165,3 +166,53 @@ export const measureFrameRequest = new ProtocolRequestType<
 
 /** The full listing as text, the same as `chunkpress inspect` prints. */
 export const reportRequest = new RequestType<{ path: string }, { text: string }, JobErrorData>('chunkpress/report');
+
+// ---- Decoding: decompress, verify, extract, and reads for the editor ----
+
+export type DecodeKind = 'decompress' | 'verify' | 'extract';
+
+export interface DecodeParams extends WorkDoneProgressParams, PartialResultParams {
+  kind: DecodeKind;
+  /** File system path of the archive. */
+  input: string;
+  /** decompress and extract: the file to write (verify keeps nothing). */
+  output?: string;
+  /** False: fail with code EEXIST when `output` exists. */
+  overwrite: boolean;
+  /** extract: the bytes of the content to write. */
+  range?: { offset: number; length: number };
+  /** Upper bound on workers; omitted = automatic. */
+  threads?: number;
+}
+
+/** One frame decoded (and, for verify, checked), naming its byte and content offsets. */
+export type FrameCheck = FrameOutcome;
+
+export type DecodeResult = EngineDecodeResult;
+
+/** Partial result of `chunkpress/decode`: frames finished since the last one, and where the job is. */
+export interface DecodePartial {
+  frames: FrameCheck[];
+  progress: JobProgress;
+}
+
+/** Decodes an archive in parallel: to a file, to nowhere with every check (verify), or one range of it. */
+export const decodeRequest = new ProtocolRequestType<DecodeParams, DecodeResult, DecodePartial, JobErrorData, void>(
+  'chunkpress/decode',
+);
+
+export const decodePartialType = new ProgressType<DecodePartial>();
+
+export interface ReadRangeParams {
+  path: string;
+  offset: number;
+  length: number;
+}
+
+/** The bytes, base64 (JSON carries no binary); lengths over MAX_READ_BYTES are refused. */
+export const readRangeRequest = new RequestType<ReadRangeParams, { base64: string }, JobErrorData>(
+  'chunkpress/readRange',
+);
+
+/** The most `chunkpress/readRange` returns at once; it is held in memory on both sides. */
+export const MAX_READ_BYTES = 64 << 20;

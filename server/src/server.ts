@@ -12,11 +12,13 @@ import {
   WorkDoneProgressCancelNotification,
   type CancellationToken,
   type WorkDoneProgressParams,
+  type WorkDoneProgressReporter,
 } from 'vscode-languageserver/node';
 import { defaultSystem } from './engine/compress';
 import { zstdVersion } from './engine/codec';
 import { ChunkpressError } from './engine/errors';
 import { describeFrame } from './engine/frameDetail';
+import { readRange } from './engine/decompress';
 import { applyMeasuredSize } from './engine/inspect';
 import { measureFrame } from './engine/measure';
 import { WorkerPool } from './engine/pool';
@@ -27,6 +29,10 @@ import { JobRegistry } from './jobs';
 import {
   compressPartialType,
   compressRequest,
+  decodePartialType,
+  decodeRequest,
+  MAX_READ_BYTES,
+  readRangeRequest,
   frameDetailRequest,
   framesRequest,
   inspectRequest,
@@ -65,16 +71,53 @@ connection.onRequest(compressRequest, async (params, token) => {
   const resultProgress = connection.languages.attachPartialResultProgress(compressPartialType, params);
   try {
     return await jobs.compress(params, progressToken, token, {
-      begin: (title, message) => workDone.begin(title, 0, message, true),
-      report: (percentage, message) =>
-        percentage === undefined ? workDone.report(message) : workDone.report(Math.floor(percentage), message),
-      partial: (partial) => resultProgress?.report(partial),
-      log: (message) => connection.console.log(message),
+      ...workDoneReporter(workDone),
+      partial: (chunks, progress) => resultProgress?.report({ chunks, progress }),
     });
   } catch (err) {
     throw toResponseError(err);
   } finally {
     workDone.done();
+  }
+});
+
+connection.onRequest(decodeRequest, async (params, token) => {
+  const progressToken = params.workDoneToken;
+  const workDone = connection.languages.attachWorkDoneProgress(params);
+  const resultProgress = connection.languages.attachPartialResultProgress(decodePartialType, params);
+  try {
+    if (params.kind !== 'verify' && !params.output)
+      throw new ChunkpressError(`${params.kind} needs an output file`, 'EINVAL', params.input);
+    return await jobs.decode(params, progressToken, token, {
+      ...workDoneReporter(workDone),
+      partial: (frames, progress) => resultProgress?.report({ frames, progress }),
+    });
+  } catch (err) {
+    throw toResponseError(err);
+  } finally {
+    workDone.done();
+  }
+});
+
+function workDoneReporter(workDone: WorkDoneProgressReporter) {
+  return {
+    begin: (title: string, message: string) => workDone.begin(title, 0, message, true),
+    report: (percentage: number | undefined, message: string) =>
+      percentage === undefined ? workDone.report(message) : workDone.report(Math.floor(percentage), message),
+    log: (message: string) => connection.console.log(message),
+  };
+}
+
+connection.onRequest(readRangeRequest, async ({ path: file, offset, length }, token) => {
+  const controller = new AbortController();
+  const subscription = token.onCancellationRequested(() => controller.abort());
+  try {
+    const bytes = await readRange(file, { offset, length }, pool, MAX_READ_BYTES, controller.signal);
+    return { base64: bytes.toString('base64') };
+  } catch (err) {
+    throw toResponseError(err);
+  } finally {
+    subscription.dispose();
   }
 });
 

@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
-import { decode, decodedName, type DecodeJob } from '../../server/src/engine/decompress';
+import { decode, type DecodeJob } from '../../server/src/engine/decompress';
+import { decodedName, rangeName } from '../../server/src/engine/outputNames';
 import { ChunkpressError } from '../../server/src/engine/errors';
 import { repoRoot, sampleData, tempDir, testPool, withSmallTmpfs } from '../helpers';
 
@@ -216,4 +217,8 @@ test('names: the archive suffix comes off', () => {
   assert.equal(decodedName('/a/notes.gz'), '/a/notes');
   assert.equal(decodedName('/a/.zst'), '/a/.zst.out');
   assert.equal(decodedName('/a/data.bin'), '/a/data.bin.out');
+  assert.equal(rangeName('/a/big.log.zst', 1048576, 1048576), '/a/big.bytes-1048576-2097151.log');
+  assert.equal(rangeName('/a/src.tzst', 0, 512), '/a/src.bytes-0-511.tar');
+  assert.equal(rangeName('/a/README.zst', 10, 1), '/a/README.bytes-10-10');
+  assert.equal(rangeName('/a/data.bin', 0, 1), '/a/data.bin.out.bytes-0-0');
 });

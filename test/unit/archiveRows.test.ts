@@ -2,18 +2,23 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   archiveDescription,
+  archiveVerificationText,
   blockDescription,
   blockTooltip,
   frameDescription,
   frameHeaderFields,
   frameLabel,
   gzipFields,
+  frameCheckText,
   skippableDescription,
   skippableLabel,
+  verificationDescription,
+  verificationTooltip,
+  type Verification,
 } from '../../client/src/archives/archiveRows';
 import type { FrameDetail } from '../../server/src/engine/frameDetail';
 import type { FrameRow } from '../../server/src/engine/inspect';
-import type { ArchiveSummary } from '../../server/src/protocol';
+import type { ArchiveSummary, DecodeResult, FrameCheck } from '../../server/src/protocol';
 
 const summary: ArchiveSummary = {
   file: '/x/kernel.tar.zst',
@@ -152,4 +157,75 @@ test('skippable and gzip rows say what they are', () => {
     [fields.Flags, fields.MTIME, fields.OS, fields['FEXTRA BC'], fields.BSIZE],
     ['0x04 (FEXTRA)', 'not set', 'unknown (255)', '2 B', '743787 B (block size)'],
   );
+});
+
+test('verification rows: running, passed, failed with a bad chunk and an archive-level failure', () => {
+  const check = (index: number, ok: boolean, message?: string): FrameCheck => ({
+    index,
+    offset: 1000 * index,
+    compressedSize: 1000,
+    contentOffset: 4096 * index,
+    contentSize: 4096,
+    ok,
+    message,
+  });
+  const v: Verification = {
+    state: 'running',
+    frames: new Map([0, 1, 2].map((i) => [i, check(i, true)])),
+    progress: {
+      stage: 'verifying',
+      bytesIn: 3 * 4096,
+      bytesOut: 3 * 4096,
+      totalBytes: 12 * 4096,
+      chunksDone: 3,
+      totalChunks: 12,
+      elapsedMs: 10,
+      bytesPerSecond: 1,
+      etaMs: 30,
+    },
+    archiveFailures: [],
+    result: undefined,
+    error: undefined,
+    generation: 0,
+  };
+  assert.equal(verificationDescription(v, 12, 'chunkpress'), 'verifying · 25% · 3/12 chunks');
+  assert.equal(archiveVerificationText(v, 'chunkpress'), 'verifying 25%');
+
+  const result: DecodeResult = {
+    input: '/x/a.zst',
+    outputPath: undefined,
+    bytesOut: 12 * 4096,
+    frames: 12,
+    framesDecoded: 12,
+    elapsedMs: 1500,
+    bytesPerSecond: 1,
+    mode: 'parallel',
+    threads: 2,
+    note: undefined,
+    failures: [],
+    digestsChecked: true,
+  };
+  const passed: Verification = { ...v, state: 'passed', result };
+  assert.equal(verificationDescription(passed, 12, 'chunkpress'), 'passed · 12 chunks · manifest digests match · 0:02');
+  assert.equal(archiveVerificationText(passed, 'chunkpress'), 'verified');
+
+  const bad = check(5, false, 'frame 5 (bytes 5000..5999, content 20480..24575) does not decode: Data corruption');
+  const failed: Verification = {
+    ...v,
+    state: 'failed',
+    frames: new Map([...v.frames, [5, bad]]),
+    archiveFailures: [{ ...check(-1, false), message: 'the content digest 1 does not match the manifest’s 2' }],
+    result: { ...result, failures: [bad] },
+  };
+  assert.equal(
+    verificationDescription(failed, 12, 'chunkpress'),
+    'failed · 1 of 12 chunks bad · 1 archive-level error',
+  );
+  assert.equal(archiveVerificationText(failed, 'bgzf'), '1 bad block');
+  assert.match(verificationTooltip(failed), /frame 5 \(bytes 5000\.\.5999, content 20480\.\.24575\) does not decode/);
+  assert.deepEqual(frameCheckText(bad), {
+    description: 'FAILED',
+    tooltip: `Failed: ${bad.message}`,
+  });
+  assert.equal(frameCheckText(check(1, true)).description, 'verified');
 });

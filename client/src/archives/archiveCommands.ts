@@ -1,11 +1,16 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { formatSize } from '../../../server/src/engine/sizes';
+import { extractRange, type DecodeContext } from '../decodeJobs';
+import { frameLabel } from './archiveRows';
 import { copyText, type ArchiveNode, type ArchivesTree } from './archivesTree';
+import { chunkUri } from './chunkDocument';
 import { errorText, type ArchiveStore } from './archiveStore';
 import { openReport } from './reportDocument';
 
 export const ARCHIVES_VIEW = 'chunkpress.archives';
 
-const ARCHIVE_FILTERS = { Archives: ['zst', 'tzst', 'gz', 'tgz'], 'All files': ['*'] };
+export const ARCHIVE_FILTERS = { Archives: ['zst', 'tzst', 'gz', 'tgz'], 'All files': ['*'] };
 
 export interface ArchivesUi {
   store: ArchiveStore;
@@ -111,5 +116,42 @@ export function removeArchiveCommand(ui: ArchivesUi) {
 export function revealInExplorerCommand() {
   return async (node?: ArchiveNode): Promise<void> => {
     if (node?.kind === 'archive') await vscode.commands.executeCommand('revealInExplorer', node.entry.uri);
+  };
+}
+
+/**
+ * "Open Chunk": the chunk's content in a read-only editor, decoded by the helper (only that frame).
+ * Over `chunkpress.openChunkLimit` it says so and offers to extract the chunk to a file instead.
+ */
+export function openChunkCommand(ctx: DecodeContext) {
+  return async (node?: ArchiveNode): Promise<vscode.Uri | undefined> => {
+    if (node?.kind !== 'frame') return undefined;
+    const { entry, row } = node;
+    const label = frameLabel(row, entry.summary?.layout ?? 'chunkpress');
+    const archive = path.basename(entry.path);
+    if (row.contentOffset === undefined || row.contentSize === undefined) {
+      const choice = await vscode.window.showWarningMessage(
+        `${label} of ${archive} does not declare its size, so its place in the content is unknown. Measure it first.`,
+        'Measure Size by Decoding',
+      );
+      if (choice) await vscode.commands.executeCommand('chunkpress.measureFrame', node);
+      return undefined;
+    }
+    const limit = ctx.settings().openChunkLimit;
+    if (row.contentSize > limit) {
+      const choice = await vscode.window.showWarningMessage(
+        `${label} of ${archive} holds ${formatSize(row.contentSize)}, more than the ${formatSize(limit)} that Open Chunk shows in an editor (chunkpress.openChunkLimit).`,
+        'Extract to a File',
+        'Change the Limit',
+      );
+      if (choice === 'Extract to a File')
+        await extractRange(ctx, entry.uri, { offset: row.contentOffset, length: row.contentSize });
+      else if (choice === 'Change the Limit')
+        await vscode.commands.executeCommand('workbench.action.openSettings', 'chunkpress.openChunkLimit');
+      return undefined;
+    }
+    const uri = chunkUri(entry.path, label.toLowerCase(), row.contentOffset, row.contentSize);
+    await vscode.commands.executeCommand('vscode.open', uri, { preview: true });
+    return uri;
   };
 }

@@ -10,11 +10,13 @@ import {
   measureFrameRequest,
   type ArchiveSummary,
   type CompressPartial,
+  type FrameCheck,
   type FramesResult,
   type JobProgress,
 } from '../../../server/src/protocol';
+import type { DecodeOutcome } from '../decodeJobs';
 import { requestWithProgress } from '../serverProgress';
-import { chunkToRow } from './archiveRows';
+import { chunkToRow, type Verification } from './archiveRows';
 
 /** Files the panel lists: zstd (also tar.zst) and gzip. */
 export const ARCHIVE_GLOB = '**/*.{zst,tzst,gz,tgz}';
@@ -33,6 +35,8 @@ export interface ArchiveEntry {
   error: string | undefined;
   /** A compression job writing this archive: its chunks so far. */
   live: { chunks: FrameRow[]; progress: JobProgress | undefined } | undefined;
+  /** The last Verify Archive of this file as it is now (dropped when the file changes). */
+  verification: Verification | undefined;
   /** Bumped on every change, so stale answers are dropped. */
   generation: number;
 }
@@ -99,7 +103,16 @@ export class ArchiveStore implements vscode.Disposable {
   add(uri: vscode.Uri, origin: ArchiveEntry['origin'], notify = true): ArchiveEntry {
     let entry = this.entries.get(uri.fsPath);
     if (!entry) {
-      entry = { path: uri.fsPath, uri, origin, summary: undefined, error: undefined, live: undefined, generation: 0 };
+      entry = {
+        path: uri.fsPath,
+        uri,
+        origin,
+        summary: undefined,
+        error: undefined,
+        live: undefined,
+        verification: undefined,
+        generation: 0,
+      };
       this.entries.set(uri.fsPath, entry);
       if (origin === 'opened' && !vscode.workspace.getWorkspaceFolder(uri)) this.watchOpened(uri);
       if (notify) this.changed.fire(undefined);
@@ -120,6 +133,8 @@ export class ArchiveStore implements vscode.Disposable {
     if (!entry || entry.live) return;
     entry.summary = undefined;
     entry.error = undefined;
+    // A running verification keeps its rows: its own end says whether it still stands.
+    if (entry.verification?.state !== 'running') entry.verification = undefined;
     entry.generation++;
     this.inspecting.delete(fsPath);
     this.changed.fire(entry);
@@ -244,6 +259,62 @@ export class ArchiveStore implements vscode.Disposable {
     }
     this.changed.fire(entry);
     return entry;
+  }
+
+  // ---- Verify Archive: chunks are marked as their outcomes arrive ----
+
+  verifyStarted(fsPath: string): void {
+    const entry = this.add(vscode.Uri.file(fsPath), this.originOf(fsPath));
+    entry.verification = {
+      state: 'running',
+      frames: new Map(),
+      progress: undefined,
+      archiveFailures: [],
+      result: undefined,
+      error: undefined,
+      generation: entry.generation,
+    };
+    this.changed.fire(entry);
+  }
+
+  verifyProgress(fsPath: string, frames: FrameCheck[], progress: JobProgress): void {
+    const v = this.entries.get(fsPath)?.verification;
+    if (v?.state !== 'running') return;
+    for (const frame of frames) v.frames.set(frame.index, frame);
+    v.progress = progress;
+    this.changed.fire(this.entries.get(fsPath));
+  }
+
+  verifyEnded(fsPath: string, outcome: DecodeOutcome): void {
+    const entry = this.entries.get(fsPath);
+    const v = entry?.verification;
+    if (!entry || v?.state !== 'running') return;
+    if (v.generation !== entry.generation) {
+      entry.verification = undefined;
+      this.changed.fire(entry);
+      return;
+    }
+    if (outcome.kind === 'done') {
+      const { result } = outcome;
+      for (const failure of result.failures) {
+        if (failure.index >= 0 && failure.index < result.frames) v.frames.set(failure.index, failure);
+        else v.archiveFailures.push(failure);
+      }
+      v.result = result;
+      v.state = result.failures.length === 0 ? 'passed' : 'failed';
+    } else if (outcome.kind === 'cancelled' || outcome.kind === 'skipped') v.state = 'cancelled';
+    else {
+      v.state = 'error';
+      v.error = outcome.message;
+    }
+    this.changed.fire(entry);
+  }
+
+  private originOf(fsPath: string): ArchiveEntry['origin'] {
+    return (
+      this.entries.get(fsPath)?.origin ??
+      (vscode.workspace.getWorkspaceFolder(vscode.Uri.file(fsPath)) ? 'workspace' : 'opened')
+    );
   }
 
   private fileGone(fsPath: string): void {

@@ -6,9 +6,11 @@ import type { ArchiveSummary } from '../../../server/src/protocol';
 import {
   archiveDescription,
   archiveTooltip,
+  archiveVerificationText,
   blockDescription,
   blockLabel,
   blockTooltip,
+  frameCheckText,
   frameDescription,
   frameHeaderFields,
   frameLabel,
@@ -23,7 +25,10 @@ import {
   skippableLabel,
   summaryFields,
   unitName,
+  verificationDescription,
+  verificationTooltip,
   type Field,
+  type Verification,
 } from './archiveRows';
 import { errorText, type ArchiveEntry, type ArchiveStore } from './archiveStore';
 
@@ -44,7 +49,8 @@ export type ArchiveNode =
   | { kind: 'blocks'; entry: ArchiveEntry; row: FrameRow; count: number }
   | { kind: 'blockPage'; entry: ArchiveEntry; row: FrameRow; start: number; count: number }
   | { kind: 'block'; entry: ArchiveEntry; row: FrameRow; block: BlockRow }
-  | { kind: 'field'; id: string; field: Field };
+  | { kind: 'field'; id: string; field: Field }
+  | { kind: 'verification'; entry: ArchiveEntry };
 
 const isZstdFrame = (row: FrameRow): boolean => row.role === 'data';
 
@@ -120,6 +126,14 @@ export class ArchivesTree implements vscode.TreeDataProvider<ArchiveNode>, vscod
     if (!s) return [errorNode(`${entry.path}#error`, entry.error ?? 'Could not inspect this file')];
     const nodes: ArchiveNode[] = [];
     if (s.problem) nodes.push(errorNode(`${entry.path}#problem`, s.problem.message));
+    if (entry.verification) {
+      nodes.push({ kind: 'verification', entry });
+      for (const [i, failure] of entry.verification.archiveFailures.entries()) {
+        // The structural problem is already the row above.
+        if (s.problem && failure.message === s.problem.message) continue;
+        nodes.push(errorNode(`${entry.path}#verify:${i}`, failure.message ?? 'failed verification'));
+      }
+    }
     nodes.push({ kind: 'group', entry, group: 'summary', label: 'Summary' });
     if (s.manifest) nodes.push({ kind: 'group', entry, group: 'manifest', label: 'Manifest' });
     const unit = unitName(s.layout);
@@ -295,6 +309,8 @@ export class ArchivesTree implements vscode.TreeDataProvider<ArchiveNode>, vscod
         item.contextValue = 'copyable';
         return item;
       }
+      case 'verification':
+        return verificationItem(node.entry);
       case 'field': {
         const item = new vscode.TreeItem(node.field.label, vscode.TreeItemCollapsibleState.None);
         item.id = node.id;
@@ -333,10 +349,15 @@ function archiveItem(entry: ArchiveEntry): vscode.TreeItem {
         : folder === entry.path
           ? path.dirname(entry.path)
           : folder;
-    item.iconPath = new vscode.ThemeIcon(
-      s?.problem || entry.error ? 'warning' : 'file-zip',
-      s?.problem || entry.error ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined,
-    );
+    const verified = entry.verification && archiveVerificationText(entry.verification, s?.layout ?? 'chunkpress');
+    if (verified) item.description = `${item.description} · ${verified}`;
+    const failed = entry.verification?.state === 'failed';
+    item.iconPath = failed
+      ? new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'))
+      : new vscode.ThemeIcon(
+          s?.problem || entry.error ? 'warning' : 'file-zip',
+          s?.problem || entry.error ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined,
+        );
     item.contextValue = entry.origin === 'opened' ? 'archive.opened' : 'archive';
   }
   item.tooltip = archiveTooltip(entry.path, s);
@@ -354,6 +375,36 @@ function frameItem(entry: ArchiveEntry, row: FrameRow): vscode.TreeItem {
   item.tooltip = frameTooltip(row, layout);
   item.iconPath = new vscode.ThemeIcon(row.role === 'member' ? 'file-binary' : 'package');
   item.contextValue = isZstdFrame(row) && row.contentSize === undefined ? 'frame.unknownSize' : 'frame';
+  const check = entry.live ? undefined : entry.verification?.frames.get(row.index);
+  if (check) {
+    const text = frameCheckText(check);
+    item.description = `${item.description} · ${text.description}`;
+    item.tooltip = `${item.tooltip}\n\n${text.tooltip}`;
+    item.iconPath = check.ok
+      ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'))
+      : new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+  }
+  return item;
+}
+
+const VERIFICATION_ICONS: Record<Verification['state'], [string, string | undefined]> = {
+  running: ['loading~spin', undefined],
+  passed: ['pass', 'testing.iconPassed'],
+  failed: ['error', 'testing.iconFailed'],
+  cancelled: ['circle-slash', undefined],
+  error: ['warning', 'problemsWarningIcon.foreground'],
+};
+
+function verificationItem(entry: ArchiveEntry): vscode.TreeItem {
+  const v = entry.verification!;
+  const item = new vscode.TreeItem('Verification', vscode.TreeItemCollapsibleState.None);
+  item.id = `${entry.path}#verification`;
+  const s = entry.summary;
+  item.description = verificationDescription(v, s?.dataFrames ?? v.frames.size, s?.layout ?? 'chunkpress');
+  item.tooltip = verificationTooltip(v);
+  const [icon, color] = VERIFICATION_ICONS[v.state];
+  item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+  item.contextValue = 'verification';
   return item;
 }
 
@@ -389,6 +440,8 @@ export function copyText(node: ArchiveNode): string | undefined {
       return `${skippableLabel(node.row)}: ${skippableDescription(node.row)}`;
     case 'block':
       return blockTooltip(node.block);
+    case 'verification':
+      return node.entry.verification && verificationTooltip(node.entry.verification);
     default:
       return undefined;
   }

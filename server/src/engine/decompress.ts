@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { openArchive, type ArchiveFile } from './archiveFile';
 import { FrameDecoder } from './codec';
@@ -87,15 +87,6 @@ const isData = (f: FrameRow): boolean => f.role === 'data';
 const where = (f: FrameRow): string =>
   `frame ${f.index} (bytes ${f.offset}..${f.offset + f.compressedSize - 1}${f.contentOffset === undefined || f.contentSize === undefined ? '' : `, content ${f.contentOffset}..${f.contentOffset + f.contentSize - 1}`})`;
 
-/** The output name for `archive`: its name without .zst/.gz (.tzst and .tgz become .tar). */
-export function decodedName(archive: string): string {
-  const base = path.basename(archive);
-  const m = /^(.*?)(\.tzst|\.tgz|\.zst|\.zstd|\.gz)$/i.exec(base);
-  if (!m || m[1] === '') return path.join(path.dirname(archive), `${base}.out`);
-  const stem = /^\.t(zst|gz)$/i.test(m[2]) ? `${m[1]}.tar` : m[1];
-  return path.join(path.dirname(archive), stem);
-}
-
 export async function decode(job: DecodeJob): Promise<DecodeResult> {
   const system = job.system ?? defaultSystem;
   if (job.signal?.aborted) throw cancelled();
@@ -166,9 +157,10 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
       await runStreaming(context);
     }
     let digestsChecked = false;
-    if (job.verify && info.manifest && !range) {
+    // Only the parallel path hashes each frame; a streamed archive is checked by its frame checksums.
+    if (job.verify && info.manifest && !range && context.digests) {
       digestsChecked = true;
-      if (context.digests && context.digests.length === data.length) {
+      if (context.digests.length === data.length) {
         const tree = treeDigest(context.digests);
         if (tree !== info.manifest.content.digest && failures.length === 0) {
           failures.push({
@@ -208,6 +200,34 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
     await sink?.discard().catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * One range of the content, in memory (an editor showing a chunk): only the frames that cover it
+ * are decoded. `maxLength` bounds the memory; longer ranges are refused, naming the limit.
+ */
+export async function readRange(
+  input: string,
+  range: { offset: number; length: number },
+  pool: WorkerPool,
+  maxLength: number,
+  signal?: AbortSignal,
+): Promise<Buffer> {
+  if (range.length > maxLength)
+    throw new ChunkpressError(
+      `Reading ${formatSize(range.length)} of "${input}" at once is over the ${formatSize(maxLength)} limit; extract it to a file instead`,
+      'EFBIG',
+      input,
+    );
+  const pieces: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      pieces.push(chunk);
+      done();
+    },
+  });
+  await decode({ input, output: { kind: 'stream', stream, label: 'memory' }, range, pool, signal });
+  return Buffer.concat(pieces);
 }
 
 function checkRange(
@@ -352,15 +372,7 @@ async function runParallel(ctx: RunContext, frames: DataFrame[], threads: number
       else if (outcome.kind === 'decoded' && manifestDigests && manifestDigests[frame.index] !== outcome.digest)
         message = `${where(frame)} decodes, but its XXH64 ${outcome.digest} is not the manifest's ${manifestDigests[frame.index]}`;
       if (outcome.kind === 'decoded' && outcome.digest !== undefined) ctx.digests?.push(outcome.digest);
-      const result: FrameOutcome = {
-        index: frame.index,
-        offset: frame.offset,
-        compressedSize: frame.compressedSize,
-        contentOffset: frame.contentOffset,
-        contentSize: frame.contentSize,
-        ok: message === undefined,
-        message,
-      };
+      const result: FrameOutcome = { ...outcomeOf(frame), ok: message === undefined, message };
       if (message !== undefined && !job.verify)
         throw new ChunkpressError(`"${job.input}": ${message}`, 'EFORMAT', job.input);
       if (fd !== undefined) {
@@ -429,7 +441,7 @@ async function runStreaming(ctx: RunContext): Promise<void> {
           const f = frames[frame];
           const message = `${f ? where(f) : `the frame after byte ${pos + used}`} does not decode: ${(err as Error).message}`;
           if (!job.verify) throw new ChunkpressError(`"${job.input}": ${message}`, 'EFORMAT', job.input);
-          ctx.failures.push({
+          const failure: FrameOutcome = {
             index: f?.index ?? frame,
             offset: f?.offset ?? pos + used,
             compressedSize: f?.compressedSize ?? 0,
@@ -437,7 +449,9 @@ async function runStreaming(ctx: RunContext): Promise<void> {
             contentSize: f?.contentSize,
             ok: false,
             message,
-          });
+          };
+          ctx.failures.push(failure);
+          job.onFrame?.(failure);
           return; // a streaming decoder cannot resynchronise after damage
         }
         used += result.consumed;
@@ -448,6 +462,8 @@ async function runStreaming(ctx: RunContext): Promise<void> {
         pending = [];
         if (result.frameDone) {
           meter.chunksDone++;
+          const f = frames[frame];
+          if (f) job.onFrame?.({ ...outcomeOf(f), ok: true });
           frame++;
           decoder.reset();
         }
@@ -502,4 +518,18 @@ async function runGzip(ctx: RunContext): Promise<void> {
     gunzip.destroy();
   }
   meter.chunksDone = ctx.info.frames.length;
+  // zlib checked every member's CRC32 and length; a failure above cannot be pinned on one member.
+  if (ctx.failures.length === 0 && !ctx.range)
+    for (const member of ctx.info.frames)
+      if (member.role === 'member') job.onFrame?.({ ...outcomeOf(member), ok: true });
+}
+
+function outcomeOf(f: FrameRow): Omit<FrameOutcome, 'ok'> {
+  return {
+    index: f.index,
+    offset: f.offset,
+    compressedSize: f.compressedSize,
+    contentOffset: f.contentOffset,
+    contentSize: f.contentSize,
+  };
 }

@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'EINVAL'
   | 'ECANCELED'
   | 'EFORMAT'
+  /** More than can be held in memory at once (a range read for the editor). */
+  | 'EFBIG'
   | 'EINTERNAL';
 
 export class ChunkpressError extends Error {

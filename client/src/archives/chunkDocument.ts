@@ -1,0 +1,102 @@
+/**
+ * "Open Chunk": one chunk's content as a read-only file of its own, `chunkpress-chunk:` scheme.
+ * A file system provider (not a text provider) hands VS Code the bytes, so it picks the encoding,
+ * detects binary content and offers its own viewers, as for any file.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { decodedName } from '../../../server/src/engine/outputNames';
+import { readRangeRequest } from '../../../server/src/protocol';
+import { errorText } from './archiveStore';
+
+export const CHUNK_SCHEME = 'chunkpress-chunk';
+
+interface ChunkAddress {
+  archive: string;
+  offset: number;
+  length: number;
+}
+
+/**
+ * `chunkpress-chunk:/dir/big.log.zst/chunk 3 of big.log?offset=12582912&length=4194304`: the tab
+ * reads "chunk 3 of big.log" and keeps the original's extension, so its language is recognised.
+ */
+export function chunkUri(archive: string, label: string, offset: number, length: number): vscode.Uri {
+  const name = `${label} of ${path.basename(decodedName(archive))}`;
+  return vscode.Uri.file(archive).with({
+    scheme: CHUNK_SCHEME,
+    path: `${vscode.Uri.file(archive).path}/${name}`,
+    query: `offset=${offset}&length=${length}`,
+  });
+}
+
+function parse(uri: vscode.Uri): ChunkAddress {
+  const query = new URLSearchParams(uri.query);
+  const offset = Number(query.get('offset'));
+  const length = Number(query.get('length'));
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0)
+    throw vscode.FileSystemError.FileNotFound(uri);
+  return { archive: vscode.Uri.file(path.posix.dirname(uri.path)).fsPath, offset, length };
+}
+
+const readOnly = (uri: vscode.Uri): vscode.FileSystemError =>
+  vscode.FileSystemError.NoPermissions(`${uri.path} is read-only: a chunk of an archive, decoded for viewing`);
+
+export class ChunkFileSystem implements vscode.FileSystemProvider {
+  private readonly changed = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
+  readonly onDidChangeFile = this.changed.event;
+
+  constructor(private readonly client: LanguageClient) {}
+
+  /** Chunks do not change while the archive stays; a rewritten archive gets new rows and new URIs. */
+  watch(): vscode.Disposable {
+    return new vscode.Disposable(() => undefined);
+  }
+
+  async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
+    const { archive, length } = parse(uri);
+    const source = await vscode.workspace.fs.stat(vscode.Uri.file(archive));
+    return {
+      type: vscode.FileType.File,
+      ctime: source.ctime,
+      mtime: source.mtime,
+      size: length,
+      permissions: vscode.FilePermission.Readonly,
+    };
+  }
+
+  async readFile(uri: vscode.Uri): Promise<Uint8Array> {
+    const { archive, offset, length } = parse(uri);
+    try {
+      const { base64 } = await this.client.sendRequest(readRangeRequest, { path: archive, offset, length });
+      return Buffer.from(base64, 'base64');
+    } catch (err) {
+      throw vscode.FileSystemError.Unavailable(errorText(err));
+    }
+  }
+
+  readDirectory(uri: vscode.Uri): never {
+    throw vscode.FileSystemError.FileNotADirectory(uri);
+  }
+
+  createDirectory(uri: vscode.Uri): never {
+    throw readOnly(uri);
+  }
+
+  writeFile(uri: vscode.Uri): never {
+    throw readOnly(uri);
+  }
+
+  delete(uri: vscode.Uri): never {
+    throw readOnly(uri);
+  }
+
+  rename(uri: vscode.Uri): never {
+    throw readOnly(uri);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}

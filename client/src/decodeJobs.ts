@@ -1,0 +1,177 @@
+/**
+ * Decompress, Verify Archive and Extract Range: jobs of the helper's parallel decoder, with the
+ * same progress, cancellation and output-safety rules as compression.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { decodedName, rangeName } from '../../server/src/engine/outputNames';
+import { formatDuration, formatRate, formatSize } from '../../server/src/engine/sizes';
+import {
+  decodePartialType,
+  decodeRequest,
+  type DecodeKind,
+  type DecodeResult,
+  type FrameCheck,
+  type JobProgress,
+} from '../../server/src/protocol';
+import { runJob, withConsent, type Attempt, type JobContext, type JobOutcome } from './jobRun';
+import type { Settings } from './settings';
+
+export type DecodeOutcome = JobOutcome<DecodeResult>;
+
+/** Told about each verification as it runs (the Archives panel marks the chunks). */
+export interface VerifyObserver {
+  started(archive: string): void;
+  progress(archive: string, frames: FrameCheck[], progress: JobProgress): void;
+  ended(archive: string, outcome: DecodeOutcome): void;
+}
+
+export interface DecodeContext extends JobContext {
+  verifyObserver?: VerifyObserver;
+  /** "Show in Panel" after a verification. */
+  showInPanel?(archive: vscode.Uri): Promise<void>;
+}
+
+const VERBS: Record<DecodeKind, string> = {
+  decompress: 'Decompressing',
+  verify: 'Verifying',
+  extract: 'Extracting from',
+};
+
+/** Decompresses each archive beside itself (the name without .zst/.gz), all at once. */
+export function decompressFiles(
+  ctx: DecodeContext,
+  uris: readonly vscode.Uri[],
+  overrides: Partial<Settings> = {},
+): Promise<DecodeOutcome[]> {
+  const settings = { ...ctx.settings(), ...overrides };
+  return Promise.all(
+    uris.map(async (input) => {
+      if (!onDisk(input)) return { kind: 'failed', message: 'not a file on disk' };
+      const output = vscode.Uri.file(decodedName(input.fsPath));
+      const outcome = await withConsent(output, settings.overwrite, (overwrite) =>
+        attempt(ctx, 'decompress', input, output, overwrite, settings),
+      );
+      if (outcome.kind === 'done') reportWritten(ctx, outcome.result, output);
+      return outcome;
+    }),
+  );
+}
+
+/** Writes bytes `offset`..`offset + length` of the content beside the archive; only the frames covering them are decoded. */
+export async function extractRange(
+  ctx: DecodeContext,
+  input: vscode.Uri,
+  range: { offset: number; length: number },
+  overrides: Partial<Settings> = {},
+): Promise<DecodeOutcome> {
+  if (!onDisk(input)) return { kind: 'failed', message: 'not a file on disk' };
+  const settings = { ...ctx.settings(), ...overrides };
+  const output = vscode.Uri.file(rangeName(input.fsPath, range.offset, range.length));
+  const outcome = await withConsent(output, settings.overwrite, (overwrite) =>
+    attempt(ctx, 'extract', input, output, overwrite, settings, range),
+  );
+  if (outcome.kind === 'done') reportWritten(ctx, outcome.result, output, range);
+  return outcome;
+}
+
+/** Decodes every frame in parallel and checks its checksum and the manifest's digests; keeps nothing. */
+export function verifyArchives(ctx: DecodeContext, uris: readonly vscode.Uri[]): Promise<DecodeOutcome[]> {
+  const settings = ctx.settings();
+  return Promise.all(
+    uris.map(async (input) => {
+      if (!onDisk(input)) return { kind: 'failed', message: 'not a file on disk' };
+      ctx.verifyObserver?.started(input.fsPath);
+      let outcome: DecodeOutcome = { kind: 'failed', message: 'did not run' };
+      try {
+        const attempted = await attempt(ctx, 'verify', input, undefined, false, settings);
+        outcome = attempted.kind === 'exists' ? { kind: 'failed', message: 'unexpected EEXIST' } : attempted;
+      } finally {
+        ctx.verifyObserver?.ended(input.fsPath, outcome);
+      }
+      if (outcome.kind === 'done') reportVerified(ctx, input, outcome.result);
+      return outcome;
+    }),
+  );
+}
+
+function onDisk(uri: vscode.Uri): boolean {
+  if (uri.scheme === 'file') return true;
+  void vscode.window.showErrorMessage(`Chunkpress decodes files on disk; ${uri.toString()} is not one.`);
+  return false;
+}
+
+function attempt(
+  ctx: DecodeContext,
+  kind: DecodeKind,
+  input: vscode.Uri,
+  output: vscode.Uri | undefined,
+  overwrite: boolean,
+  settings: Settings,
+  range?: { offset: number; length: number },
+): Promise<Attempt<DecodeResult>> {
+  ctx.log.appendLine(
+    `[${new Date().toLocaleTimeString()}] ${kind} ${input.fsPath}${output ? ` -> ${output.fsPath}` : ''}${range ? ` (bytes ${range.offset}+${range.length})` : ''}`,
+  );
+  return runJob(ctx, {
+    verb: VERBS[kind],
+    input,
+    leaves: kind === 'verify' ? undefined : 'file',
+    progressLocation: settings.progressLocation,
+    partialType: decodePartialType,
+    onPartial: (partial) =>
+      kind === 'verify' && ctx.verifyObserver?.progress(input.fsPath, partial.frames, partial.progress),
+    send: (tokens, cancel) =>
+      ctx.client.sendRequest(
+        decodeRequest,
+        { kind, input: input.fsPath, output: output?.fsPath, overwrite, range, threads: settings.threads, ...tokens },
+        cancel,
+      ),
+  });
+}
+
+/** "a single frame, decoded on one thread", "12 chunks in parallel on 2 threads". */
+export function howDecoded(r: DecodeResult): string {
+  const frames = r.framesDecoded === r.frames ? `${r.frames}` : `${r.framesDecoded} of ${r.frames}`;
+  const unit = `frame${r.frames === 1 ? '' : 's'}`;
+  if (r.mode === 'parallel') return `${frames} ${unit} in parallel on ${r.threads} thread${r.threads === 1 ? '' : 's'}`;
+  return `${frames} ${unit}, ${r.note ?? r.mode}`;
+}
+
+function reportWritten(
+  ctx: DecodeContext,
+  result: DecodeResult,
+  output: vscode.Uri,
+  range?: { offset: number; length: number },
+): void {
+  const archive = path.basename(result.input);
+  const what = range
+    ? `bytes ${range.offset}–${range.offset + range.length - 1} of ${archive}`
+    : `${archive}: ${formatSize(result.bytesOut)}`;
+  const message = `${range ? 'Extracted ' : ''}${what} -> ${path.basename(output.fsPath)} in ${formatDuration(result.elapsedMs)} at ${formatRate(result.bytesPerSecond)} (${howDecoded(result)})`;
+  ctx.log.appendLine(`  ${message}`);
+  void vscode.window.showInformationMessage(message, 'Open', 'Reveal in Explorer').then((choice) => {
+    if (choice === 'Open') void vscode.commands.executeCommand('vscode.open', output);
+    else if (choice === 'Reveal in Explorer') void vscode.commands.executeCommand('revealInExplorer', output);
+  });
+}
+
+function reportVerified(ctx: DecodeContext, input: vscode.Uri, result: DecodeResult): void {
+  const archive = path.basename(input.fsPath);
+  for (const failure of result.failures) ctx.log.appendLine(`  ${archive}: ${failure.message ?? 'failed'}`);
+  const show = (choice: string | undefined): void => {
+    if (choice === 'Show in Panel') void ctx.showInPanel?.(input);
+    else if (choice === 'Show Log') ctx.log.show(true);
+  };
+  if (result.failures.length === 0) {
+    const digests = result.digestsChecked ? ', manifest digests match' : '';
+    const message = `${archive}: OK. ${formatSize(result.bytesOut)} checked (${howDecoded(result)}${digests}) in ${formatDuration(result.elapsedMs)}`;
+    ctx.log.appendLine(`  ${message}`);
+    void vscode.window.showInformationMessage(message, 'Show in Panel').then(show);
+    return;
+  }
+  const [first] = result.failures;
+  const more = result.failures.length > 1 ? ` (and ${result.failures.length - 1} more, see the log)` : '';
+  const message = `${archive} failed verification: ${first.message ?? `frame ${first.index}`}${more}`;
+  void vscode.window.showErrorMessage(`Chunkpress: ${message}`, 'Show in Panel', 'Show Log').then(show);
+}

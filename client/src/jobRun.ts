@@ -1,0 +1,161 @@
+/**
+ * What every job of the helper shares in the UI, whatever it does (compress, decompress, verify,
+ * extract): the status bar and job list, the notification with Cancel, consent before replacing a
+ * file, and one way to tell cancellation, failure and a dead helper apart.
+ */
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { LSPErrorCodes, ResponseError, type LanguageClient, type ProgressType } from 'vscode-languageclient/node';
+import { progressMessage } from '../../server/src/progressText';
+import type { JobErrorData, JobProgress } from '../../server/src/protocol';
+import type { JobTracker } from './jobTracker';
+import type { OverwritePolicy, ProgressLocation, Settings } from './settings';
+
+export interface JobContext {
+  client: LanguageClient;
+  tracker: JobTracker;
+  log: vscode.LogOutputChannel;
+  settings(): Settings;
+}
+
+export type JobOutcome<Result> =
+  | { kind: 'done'; result: Result }
+  | { kind: 'skipped' }
+  | { kind: 'cancelled' }
+  | { kind: 'failed'; message: string };
+
+/** A job that found its output taken and was not allowed to replace it. */
+export type Attempt<Result> = JobOutcome<Result> | { kind: 'exists' };
+
+export interface JobSpec<Partial extends { progress: JobProgress }, Result> {
+  /** "Compressing", "Decompressing", "Verifying", "Extracting from". */
+  verb: string;
+  input: vscode.Uri;
+  /** What a cancelled or failed job leaves behind: "archive", "file" (nothing, either way). */
+  leaves: string | undefined;
+  progressLocation: ProgressLocation;
+  partialType: ProgressType<Partial>;
+  onPartial?(partial: Partial): void;
+  send(
+    tokens: { workDoneToken: string; partialResultToken: string },
+    cancel: vscode.CancellationToken,
+  ): Promise<Result>;
+}
+
+/**
+ * Runs one request of the helper as a tracked job: it shows in the status bar and the job list,
+ * optionally in a notification with Cancel, and its outcome is logged and told to the user.
+ */
+export async function runJob<Partial extends { progress: JobProgress }, Result>(
+  ctx: JobContext,
+  spec: JobSpec<Partial, Result>,
+): Promise<Attempt<Result>> {
+  const name = path.basename(spec.input.fsPath);
+  const cancellation = new vscode.CancellationTokenSource();
+  const job = ctx.tracker.add({ name, verb: spec.verb, input: spec.input, cancel: () => cancellation.cancel() });
+  const tokens = { workDoneToken: randomUUID(), partialResultToken: randomUUID() };
+  const progressChanged = new vscode.EventEmitter<JobProgress>();
+  const listeners: vscode.Disposable[] = [
+    cancellation,
+    progressChanged,
+    ctx.client.onProgress(spec.partialType, tokens.partialResultToken, (partial) => {
+      ctx.tracker.update(job.id, partial.progress);
+      progressChanged.fire(partial.progress);
+      spec.onPartial?.(partial);
+    }),
+  ];
+  const request = spec.send(tokens, cancellation.token);
+  if (spec.progressLocation !== 'statusBar')
+    showNotification(`${spec.verb} ${name}`, request, progressChanged.event, cancellation);
+  try {
+    return { kind: 'done', result: await request };
+  } catch (err) {
+    return failure(ctx, spec.verb, spec.leaves, name, err, cancellation.token.isCancellationRequested);
+  } finally {
+    ctx.tracker.remove(job.id);
+    for (const listener of listeners) listener.dispose();
+  }
+}
+
+/**
+ * Runs `attempt` without overwriting; if the output exists, asks (modal) before running it again
+ * with consent, as the `chunkpress.overwrite` policy says.
+ */
+export async function withConsent<Result>(
+  output: vscode.Uri,
+  policy: OverwritePolicy,
+  attempt: (overwrite: boolean) => Promise<Attempt<Result>>,
+): Promise<JobOutcome<Result>> {
+  let overwrite = policy === 'always';
+  for (;;) {
+    const outcome = await attempt(overwrite);
+    if (outcome.kind !== 'exists') return outcome;
+    if (policy === 'ask' && !overwrite) {
+      const choice = await vscode.window.showWarningMessage(
+        `${path.basename(output.fsPath)} already exists. Replace it?`,
+        { modal: true, detail: output.fsPath },
+        'Replace',
+      );
+      if (choice !== 'Replace') return { kind: 'skipped' };
+      overwrite = true;
+      continue;
+    }
+    void vscode.window.showWarningMessage(
+      `${path.basename(output.fsPath)} already exists; not overwritten (chunkpress.overwrite is "never").`,
+    );
+    return { kind: 'skipped' };
+  }
+}
+
+function showNotification(
+  title: string,
+  request: Promise<unknown>,
+  onProgress: vscode.Event<JobProgress>,
+  cancellation: vscode.CancellationTokenSource,
+): void {
+  void vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    async (progress, token) => {
+      token.onCancellationRequested(() => cancellation.cancel());
+      let reported = 0;
+      const subscription = onProgress((p) => {
+        const percent = p.totalBytes ? (100 * p.bytesIn) / p.totalBytes : reported;
+        progress.report({ message: progressMessage(p), increment: Math.max(0, percent - reported) });
+        reported = Math.max(reported, percent);
+      });
+      await request.catch(() => undefined);
+      subscription.dispose();
+    },
+  );
+}
+
+function failure<Result>(
+  ctx: JobContext,
+  verb: string,
+  leaves: string | undefined,
+  name: string,
+  err: unknown,
+  cancelled: boolean,
+): Attempt<Result> {
+  // Errors from the job carry JobErrorData; anything else comes from the connection itself,
+  // e.g. the helper dying mid-job (pending requests are rejected when it goes away).
+  const data = err instanceof ResponseError ? (err.data as JobErrorData | undefined) : undefined;
+  if (data?.code === 'EEXIST') return { kind: 'exists' };
+  if (
+    data?.code === 'ECANCELED' ||
+    (cancelled && err instanceof ResponseError && err.code === LSPErrorCodes.RequestCancelled)
+  ) {
+    const left = leaves ? `; no partial ${leaves} was left` : '';
+    ctx.log.appendLine(`  ${name}: cancelled${left}`);
+    void vscode.window.showInformationMessage(`${verb} ${name} was cancelled${left}.`);
+    return { kind: 'cancelled' };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  const text = data?.code ? message : `The Chunkpress helper stopped while ${verb.toLowerCase()} ${name}: ${message}`;
+  ctx.log.appendLine(`  ${name}: failed: ${text}`);
+  void vscode.window.showErrorMessage(`Chunkpress: ${text}`, 'Show Log').then((choice) => {
+    if (choice === 'Show Log') ctx.log.show(true);
+  });
+  return { kind: 'failed', message: text };
+}
