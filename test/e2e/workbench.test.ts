@@ -15,6 +15,7 @@ import { launch, type Session } from './codeServer';
 const shots = path.join(repoRoot, 'test-results', 'e2e');
 const workspace = tempDir('chunkpress-e2e-ws-');
 const STATUS = '[id="chunkpress.chunkpress.status"]';
+const restoreData = sampleData(3 << 20, 41);
 let session: Session;
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -31,6 +32,17 @@ before(async () => {
   );
   fs.writeFileSync(path.join(workspace, 'big.log'), sampleData(12 << 20, 77));
   fs.writeFileSync(path.join(workspace, 'notes.txt'), 'a small file\n');
+  // An archive whose original is gone, for Decompress.
+  fs.writeFileSync(path.join(workspace, 'restore.csv'), restoreData);
+  execFileSync(process.execPath, [
+    path.join(repoRoot, 'dist', 'cli.js'),
+    'compress',
+    '-q',
+    '-c',
+    '256K',
+    path.join(workspace, 'restore.csv'),
+  ]);
+  fs.rmSync(path.join(workspace, 'restore.csv'));
   session = await launch({ workspace, extensionPath: repoRoot });
 });
 
@@ -170,6 +182,19 @@ function archivesRow(page: Page, label: string) {
     .first();
 }
 
+/** Waits until the row's text matches (the view redraws a moment after the data changes), then asserts it. */
+async function expectRow(page: Page, label: string, pattern: RegExp): Promise<void> {
+  const row = archivesRow(page, label);
+  const deadline = Date.now() + 15_000;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = (await row.innerText().catch(() => '')).replace(/\n/g, ' ');
+    if (pattern.test(text)) return;
+    await page.waitForTimeout(100);
+  }
+  assert.match(text, pattern);
+}
+
 /** Expands a row (a click toggles it) and waits for the first child to show. */
 async function expand(page: Page, label: string, child: string): Promise<void> {
   const row = archivesRow(page, label);
@@ -227,4 +252,68 @@ test('the Archives view: an archive down to a block header, then its report', as
     { timeout: 15_000 },
   );
   await shot(page, '09-report');
+});
+
+test('right-click a .zst, Decompress: the original comes back beside it', async () => {
+  const { page } = session;
+  await page.locator('.activitybar .action-item a[aria-label^="Explorer"]').first().click();
+  await contextMenu(page, 'restore.csv.zst', 'Decompress', '10-decompress-menu');
+  await explorerRow(page, 'restore.csv');
+  const output = path.join(workspace, 'restore.csv');
+  const toast = page.locator('.notifications-toasts .notification-toast', {
+    hasText: 'restore.csv.zst: 3 MiB -> restore.csv',
+  });
+  await toast.first().waitFor({ timeout: 30_000 });
+  assert.match(
+    await toast.first().locator('.notification-list-item-message').innerText(),
+    /^restore\.csv\.zst: 3 MiB -> restore\.csv in \d+:\d\d at [\d.]+ MB\/s \(12 frames in parallel on \d threads?\)$/,
+  );
+  await shot(page, '11-decompressed');
+  assert.ok(fs.readFileSync(output).equals(restoreData));
+  assert.deepEqual(
+    fs.readdirSync(workspace).filter((f) => f.endsWith('.partial')),
+    [],
+  );
+});
+
+test('Verify Archive in the panel: passed; after a chunk is corrupted, that chunk is marked failed', async () => {
+  const { page } = session;
+  await page.locator('.activitybar .action-item a[aria-label^="Chunkpress"]').first().click();
+  const archive = archivesRow(page, 'big.log.zst');
+  await archive.waitFor({ timeout: 30_000 });
+  const verify = async (): Promise<void> => {
+    await archive.hover();
+    await archive.locator('.action-label[aria-label="Verify Archive"]').click();
+  };
+  await verify();
+  await expectRow(page, 'Verification', /^Verification\s*passed · 12 chunks · manifest digests match · \d+:\d\d$/);
+  await expectRow(page, 'big.log.zst', /12 chunks · Chunkpress · verified$/);
+  await expectRow(page, 'Chunk 3', /· verified$/);
+  await shot(page, '12-verified');
+
+  // Flip one byte inside chunk 3 (past its header): only that frame's decode or checksum can fail.
+  const file = path.join(workspace, 'big.log.zst');
+  const parts = readArchive(file);
+  const chunk3 = parts.table.entries.slice(0, 3).reduce((sum, e) => sum + e.compressedSize, 0);
+  const fd = fs.openSync(file, 'r+');
+  const byte = Buffer.alloc(1);
+  fs.readSync(fd, byte, 0, 1, chunk3 + 100);
+  byte[0] ^= 0xff;
+  fs.writeSync(fd, byte, 0, 1, chunk3 + 100);
+  fs.closeSync(fd);
+  await page.waitForTimeout(1000); // let the watcher see the change
+  await verify();
+  await expectRow(page, 'Verification', /^Verification\s*failed · 1 of 12 chunks bad$/);
+  await expectRow(page, 'Chunk 3', /· FAILED$/);
+  await expectRow(page, 'Chunk 2', /· verified$/);
+  await expectRow(page, 'big.log.zst', /· 1 bad chunk$/);
+  const toast = page.locator('.notifications-toasts .notification-toast', {
+    hasText: 'big.log.zst failed verification',
+  });
+  await toast.first().waitFor({ timeout: 10_000 });
+  assert.match(
+    await toast.first().locator('.notification-list-item-message').innerText(),
+    /big\.log\.zst failed verification: frame 3 \(bytes \d+\.\.\d+, content 3145728\.\.4194303\)/,
+  );
+  await shot(page, '13-verify-failed');
 });

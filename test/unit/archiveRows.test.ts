@@ -186,7 +186,7 @@ test('verification rows: running, passed, failed with a bad chunk and an archive
     archiveFailures: [],
     result: undefined,
     error: undefined,
-    generation: 0,
+    stamp: Promise.resolve('1:1'),
   };
   assert.equal(verificationDescription(v, 12, 'chunkpress'), 'verifying · 25% · 3/12 chunks');
   assert.equal(archiveVerificationText(v, 'chunkpress'), 'verifying 25%');

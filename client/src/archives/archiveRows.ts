@@ -382,8 +382,8 @@ export interface Verification {
   result: DecodeResult | undefined;
   /** Why the verification could not run (state 'error'). */
   error: string | undefined;
-  /** The archive's generation when it started: a file changed meanwhile makes the outcome moot. */
-  generation: number;
+  /** The file's size and mtime when it started: once they differ, the outcome no longer holds. */
+  stamp: Promise<string | undefined>;
 }
 
 const badFrames = (v: Verification): number => [...v.frames.values()].filter((f) => !f.ok).length;

@@ -39,6 +39,27 @@ export interface ArchiveEntry {
   verification: Verification | undefined;
   /** Bumped on every change, so stale answers are dropped. */
   generation: number;
+  /**
+   * The helper's answers about this version of the file (frame pages, frame details), so that a
+   * redraw of the panel asks nothing again: VS Code redraws the whole tree on every change.
+   */
+  answers: Map<string, Promise<unknown>>;
+}
+
+/** Size and mtime, to tell whether a file is still the one that was looked at. */
+async function stampOf(uri: vscode.Uri): Promise<string | undefined> {
+  try {
+    const stat = await vscode.workspace.fs.stat(uri);
+    return `${stat.size}:${stat.mtime}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The file changed (or was measured): forget what was learnt about it. */
+function bump(entry: ArchiveEntry): void {
+  entry.generation++;
+  entry.answers = new Map();
 }
 
 /**
@@ -112,6 +133,7 @@ export class ArchiveStore implements vscode.Disposable {
         live: undefined,
         verification: undefined,
         generation: 0,
+        answers: new Map(),
       };
       this.entries.set(uri.fsPath, entry);
       if (origin === 'opened' && !vscode.workspace.getWorkspaceFolder(uri)) this.watchOpened(uri);
@@ -133,9 +155,9 @@ export class ArchiveStore implements vscode.Disposable {
     if (!entry || entry.live) return;
     entry.summary = undefined;
     entry.error = undefined;
-    // A running verification keeps its rows: its own end says whether it still stands.
-    if (entry.verification?.state !== 'running') entry.verification = undefined;
-    entry.generation++;
+    // Watchers report late: a write from before the verification must not wipe it.
+    if (entry.verification) void this.dropIfChanged(entry, entry.verification);
+    bump(entry);
     this.inspecting.delete(fsPath);
     this.changed.fire(entry);
   }
@@ -193,17 +215,32 @@ export class ArchiveStore implements vscode.Disposable {
     if (entry.live && kind === 'data') {
       return { frames: entry.live.chunks.slice(start, start + count), frameCount: entry.live.chunks.length };
     }
-    return this.client.sendRequest(framesRequest, { path: entry.path, kind, start, count });
+    return this.remembered(entry, `frames:${kind}:${start}:${count}`, () =>
+      this.client.sendRequest(framesRequest, { path: entry.path, kind, start, count }),
+    );
   }
 
   frameDetail(entry: ArchiveEntry, row: FrameRow, blockStart: number, blockCount: number): Promise<FrameDetail> {
-    return this.client.sendRequest(frameDetailRequest, {
-      path: entry.path,
-      index: row.index,
-      offset: row.offset,
-      blockStart,
-      blockCount,
-    });
+    return this.remembered(entry, `detail:${row.index}:${row.offset}:${blockStart}:${blockCount}`, () =>
+      this.client.sendRequest(frameDetailRequest, {
+        path: entry.path,
+        index: row.index,
+        offset: row.offset,
+        blockStart,
+        blockCount,
+      }),
+    );
+  }
+
+  /** One request per question and version of the file; a failed answer is asked again next time. */
+  private remembered<T>(entry: ArchiveEntry, key: string, ask: () => Promise<T>): Promise<T> {
+    const known = entry.answers.get(key) as Promise<T> | undefined;
+    if (known) return known;
+    const answers = entry.answers;
+    const pending = ask();
+    answers.set(key, pending);
+    pending.catch(() => answers.delete(key));
+    return pending;
   }
 
   /** Decodes a frame of unknown size to tell it; the archive's rows are then redrawn with it. */
@@ -220,7 +257,7 @@ export class ArchiveStore implements vscode.Disposable {
     );
     // The helper updated its copy; fetch the summary and pages again.
     entry.summary = undefined;
-    entry.generation++;
+    bump(entry);
     this.changed.fire(entry);
     return contentSize;
   }
@@ -232,7 +269,7 @@ export class ArchiveStore implements vscode.Disposable {
     const entry = this.add(uri, vscode.workspace.getWorkspaceFolder(uri) ? 'workspace' : 'opened', false);
     entry.live = { chunks: [], progress: undefined };
     entry.summary = undefined;
-    entry.generation++;
+    bump(entry);
     this.changed.fire(undefined);
   }
 
@@ -249,7 +286,7 @@ export class ArchiveStore implements vscode.Disposable {
     const entry = this.entries.get(output);
     if (!entry) return undefined;
     entry.live = undefined;
-    entry.generation++;
+    bump(entry);
     if (!succeeded) {
       void vscode.workspace.fs.stat(entry.uri).then(
         () => this.changed.fire(entry), // an older archive of that name is still there
@@ -272,7 +309,7 @@ export class ArchiveStore implements vscode.Disposable {
       archiveFailures: [],
       result: undefined,
       error: undefined,
-      generation: entry.generation,
+      stamp: stampOf(entry.uri),
     };
     this.changed.fire(entry);
   }
@@ -289,11 +326,6 @@ export class ArchiveStore implements vscode.Disposable {
     const entry = this.entries.get(fsPath);
     const v = entry?.verification;
     if (!entry || v?.state !== 'running') return;
-    if (v.generation !== entry.generation) {
-      entry.verification = undefined;
-      this.changed.fire(entry);
-      return;
-    }
     if (outcome.kind === 'done') {
       const { result } = outcome;
       for (const failure of result.failures) {
@@ -307,6 +339,15 @@ export class ArchiveStore implements vscode.Disposable {
       v.state = 'error';
       v.error = outcome.message;
     }
+    this.changed.fire(entry);
+    void this.dropIfChanged(entry, v);
+  }
+
+  /** Forgets a verification once the file is no longer the one that was verified. */
+  private async dropIfChanged(entry: ArchiveEntry, v: Verification): Promise<void> {
+    const [then, now] = await Promise.all([v.stamp, stampOf(entry.uri)]);
+    if (then === now || entry.verification !== v || v.state === 'running') return;
+    entry.verification = undefined;
     this.changed.fire(entry);
   }
 
@@ -324,7 +365,7 @@ export class ArchiveStore implements vscode.Disposable {
     else {
       entry.summary = undefined;
       entry.error = `"${fsPath}" no longer exists`;
-      entry.generation++;
+      bump(entry);
       this.changed.fire(entry);
     }
   }

@@ -65,7 +65,11 @@ export class ArchivesTree implements vscode.TreeDataProvider<ArchiveNode>, vscod
   private readonly subscription: vscode.Disposable;
 
   constructor(private readonly store: ArchiveStore) {
-    this.subscription = store.onDidChange((entry) => this.changed.fire(entry ? this.rootFor(entry) : undefined));
+    // Always a whole-tree refresh: VS Code cancels fetches still in flight only for that one. A
+    // refresh of one archive while its children are being fetched leaves their ids registered
+    // ("Element with id … is already registered") and the archive shows empty. Answers are
+    // remembered by the store, so a redraw costs no request.
+    this.subscription = store.onDidChange(() => this.changed.fire(undefined));
   }
 
   /** The one node object per archive, so that reveal and refresh address the same element. */
@@ -348,7 +352,9 @@ function archiveItem(entry: ArchiveEntry): vscode.TreeItem {
         ? 'unreadable'
         : folder === entry.path
           ? path.dirname(entry.path)
-          : folder;
+          : folder === '.'
+            ? ''
+            : folder;
     const verified = entry.verification && archiveVerificationText(entry.verification, s?.layout ?? 'chunkpress');
     if (verified) item.description = `${item.description} · ${verified}`;
     const failed = entry.verification?.state === 'failed';
