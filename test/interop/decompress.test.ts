@@ -57,7 +57,7 @@ test('every fixture of the inspector decodes like the reference tools', async ()
   const plain = file('fixture.txt', data);
   const fixtures: Array<[string, Buffer, string]> = [
     ['single.zst', zstd(['-c', '-q', plain]), 'parallel'],
-    ['piped.zst', zstd(['-c', '-q', '-'], data), 'streaming'], // no content size
+    ['piped.zst', zstd(['-c', '-q', '-'], data), 'parallel'], // no content size: bounded by its blocks
     ['nocheck.zst', zstd(['-c', '-q', '--no-check', plain]), 'parallel'],
     ['t2.zst', zstd(['-c', '-q', '-T2', '-B262144', plain]), 'parallel'],
     ['cat.zst', Buffer.concat([zstd(['-c', '-q', plain]), zstd(['-c', '-q', plain])]), 'parallel'],
@@ -67,8 +67,8 @@ test('every fixture of the inspector decodes like the reference tools', async ()
     ['bgzf.gz', execFileSync('bgzip', ['-c', plain]), 'gzip'],
   ];
   execFileSync('pzstd', ['-q', '-p', '2', '-f', plain, '-o', path.join(dir, 'p.zst')]);
-  // pzstd's frames do not declare their sizes, so there is nowhere to put them in parallel (yet).
-  fixtures.push(['p.zst', fs.readFileSync(path.join(dir, 'p.zst')), 'streaming']);
+  // pzstd's frames do not declare their sizes: decoded in parallel into buffers bounded by their blocks.
+  fixtures.push(['p.zst', fs.readFileSync(path.join(dir, 'p.zst')), 'parallel']);
   const skippable = Buffer.alloc(16);
   skippable.writeUInt32LE(0x184d2a53, 0);
   skippable.writeUInt32LE(8, 4);
@@ -85,6 +85,24 @@ test('every fixture of the inspector decodes like the reference tools', async ()
   }
   const single = await decode({ input: path.join(dir, 'single.zst'), output: { kind: 'none' }, pool, verify: true });
   assert.equal(single.note, 'a single frame: decoded on one thread (a frame cannot be split)');
+});
+
+test('pzstd output: frames without sizes decode in parallel, in order; a range streams', async () => {
+  const data = sampleData(24 << 20, 23);
+  const plain = file('pz.txt', data);
+  execFileSync('pzstd', ['-q', '-p', '2', '-1', '-f', plain, '-o', `${plain}.zst`]);
+  const archive = `${plain}.zst`;
+  const out = await decodeTo(archive);
+  assert.ok(out.equals(data));
+  const result = await decode({ input: archive, output: { kind: 'none' }, pool, verify: true });
+  assert.equal(result.mode, 'parallel');
+  assert.equal(result.threads, 2);
+  assert.ok(result.frames > 1, `${result.frames} frames`);
+  assert.equal(result.framesDecoded, result.frames);
+  assert.equal(result.bytesOut, data.length);
+  assert.deepEqual(result.failures, []);
+  const part = await decodeTo(archive, { range: { offset: 5_000_000, length: 3_000_000 } });
+  assert.ok(part.equals(data.subarray(5_000_000, 8_000_000)));
 });
 
 test('ranges: frame boundaries, across frames, the very end; past the end is refused', async () => {

@@ -98,6 +98,14 @@ export function decompressInto(frame: Uint8Array, out: Uint8Array): void {
   if (written !== out.length) throw new Error(`decodes to ${written} bytes but declares ${out.length}`);
 }
 
+/**
+ * Decodes one frame that does not declare its size into `space` (sized from its block count, so
+ * it cannot be too small for a valid frame); returns the bytes it decoded to.
+ */
+export function decompressBounded(frame: Uint8Array, space: Uint8Array): number {
+  return zstd.decompress(space, frame);
+}
+
 export const zstdVersion = (): string => zstd.versionString();
 
 /**

@@ -81,7 +81,12 @@ export interface DecodeResult {
   digestsChecked: boolean;
 }
 
-type DataFrame = FrameRow & { contentOffset: number; contentSize: number };
+/** zstd's Block_Maximum_Size: no block decodes to more, so blocks × this bounds a frame of unknown size. */
+const MAX_BLOCK = 128 << 10;
+
+/** What a frame decodes to at most: its declared size, or its block count times the largest block. */
+const sizeBound = (f: FrameRow): number | undefined =>
+  f.contentSize ?? (f.blockCount === undefined ? undefined : f.blockCount * MAX_BLOCK);
 
 const isData = (f: FrameRow): boolean => f.role === 'data';
 const where = (f: FrameRow): string =>
@@ -133,7 +138,10 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
   meter.stage = job.verify ? 'verifying' : 'decompressing';
   const context: RunContext = { job, info, sink, meter, range, failures };
   try {
-    const parallel = !gzip && known && data.every((f) => (f.contentSize ?? 0) <= MAX_WHOLE_FRAME);
+    // Frames without a declared size (pzstd, zstd from a pipe) still go in parallel when the header
+    // walk counted their blocks: that bounds the buffer. Their places are known only in order, so
+    // they are written in order, and a range needs the streaming path that counts as it goes.
+    const parallel = !gzip && (known || !range) && data.every((f) => (sizeBound(f) ?? Infinity) <= MAX_WHOLE_FRAME);
     let mode: DecodeResult['mode'];
     let threads = 1;
     let note: string | undefined;
@@ -145,7 +153,7 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
       mode = 'parallel';
       threads = Math.max(1, Math.min(system.cores, job.pool.size, job.threads ?? MAX_THREADS, data.length));
       if (data.length === 1) note = 'a single frame: decoded on one thread (a frame cannot be split)';
-      await runParallel(context, data as DataFrame[], threads);
+      await runParallel(context, data, known, threads);
     } else {
       mode = 'streaming';
       note =
@@ -153,7 +161,7 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
           ? 'a single frame: decoded on one thread (a frame cannot be split)'
           : known
             ? `frames over ${formatSize(MAX_WHOLE_FRAME)}: decoded in order by one streaming context`
-            : 'frames without content size: decoded in order by one streaming context';
+            : 'frames without content size or block count: decoded in order by one streaming context';
       await runStreaming(context);
     }
     let digestsChecked = false;
@@ -278,13 +286,17 @@ async function emit(ctx: RunContext, content: Uint8Array, contentOffset: number)
   ctx.meter.bytesOut += piece.length;
 }
 
-async function runParallel(ctx: RunContext, frames: DataFrame[], threads: number): Promise<void> {
+/**
+ * Frames on the pool. With `known` sizes (and places), workers write straight into the file; else
+ * each decodes into a buffer bounded by its block count and the content is written here, in order.
+ */
+async function runParallel(ctx: RunContext, frames: FrameRow[], known: boolean, threads: number): Promise<void> {
   const { job, meter } = ctx;
   const selected = ctx.range
     ? frames.filter(
         (f) =>
-          f.contentOffset < ctx.range!.offset + ctx.range!.length &&
-          f.contentOffset + f.contentSize > ctx.range!.offset,
+          f.contentOffset! < ctx.range!.offset + ctx.range!.length &&
+          f.contentOffset! + f.contentSize! > ctx.range!.offset,
       )
     : frames;
   if (ctx.range?.length === 0) return;
@@ -293,14 +305,15 @@ async function runParallel(ctx: RunContext, frames: DataFrame[], threads: number
   const archive = await openArchive(job.input);
   const abortFlag = new SharedArrayBuffer(4);
   const window = 2 * threads;
-  const inFlight: Array<{ frame: DataFrame; reply: Promise<TaskReply> }> = [];
+  const inFlight: Array<{ frame: FrameRow; reply: Promise<TaskReply> }> = [];
   // Buffer pairs come back from the workers and are reused: fresh memory for every frame would
   // cost a page fault per 4 KiB decoded. At most `window` are decoding and `threads` more are
   // waiting to be written, so writing overlaps decoding and memory stays bounded.
   // A file is written by the workers themselves, each frame at its place; streams in order here.
-  const fd = job.verify ? undefined : ctx.sink?.fd;
+  const fd = job.verify || !known ? undefined : ctx.sink?.fd;
   const inputSize = selected.reduce((max, f) => Math.max(max, f.compressedSize), 0);
-  const outputSize = fd === undefined ? selected.reduce((max, f) => Math.max(max, f.contentSize), 0) : 0;
+  const outputSize = fd === undefined ? selected.reduce((max, f) => Math.max(max, sizeBound(f)!), 0) : 0;
+  let nextOffset = 0; // where the next frame's content starts, for frames written in order
   const rangeStart = ctx.range?.offset ?? 0;
   const rangeEnd = ctx.range ? ctx.range.offset + ctx.range.length : Infinity;
   const maxPairs = window + threads;
@@ -345,7 +358,8 @@ async function runParallel(ctx: RunContext, frames: DataFrame[], threads: number
             input: pair.input,
             inputLength: frame.compressedSize,
             output: pair.output,
-            contentSize: frame.contentSize,
+            contentSize: sizeBound(frame)!,
+            sizeKnown: frame.contentSize !== undefined,
             digest: job.verify === true,
             abortFlag,
             target:
@@ -353,11 +367,11 @@ async function runParallel(ctx: RunContext, frames: DataFrame[], threads: number
                 ? undefined
                 : {
                     fd,
-                    position: Math.max(frame.contentOffset, rangeStart) - rangeStart,
-                    skip: Math.max(0, rangeStart - frame.contentOffset),
+                    position: Math.max(frame.contentOffset!, rangeStart) - rangeStart,
+                    skip: Math.max(0, rangeStart - frame.contentOffset!),
                     take:
-                      Math.min(frame.contentOffset + frame.contentSize, rangeEnd) -
-                      Math.max(frame.contentOffset, rangeStart),
+                      Math.min(frame.contentOffset! + frame.contentSize!, rangeEnd) -
+                      Math.max(frame.contentOffset!, rangeStart),
                   },
           }),
         });
@@ -372,12 +386,20 @@ async function runParallel(ctx: RunContext, frames: DataFrame[], threads: number
       else if (outcome.kind === 'decoded' && manifestDigests && manifestDigests[frame.index] !== outcome.digest)
         message = `${where(frame)} decodes, but its XXH64 ${outcome.digest} is not the manifest's ${manifestDigests[frame.index]}`;
       if (outcome.kind === 'decoded' && outcome.digest !== undefined) ctx.digests?.push(outcome.digest);
-      const result: FrameOutcome = { ...outcomeOf(frame), ok: message === undefined, message };
+      const size = outcome.kind === 'decoded' ? outcome.size : (frame.contentSize ?? 0);
+      const contentOffset = frame.contentOffset ?? nextOffset;
+      nextOffset = contentOffset + size;
+      const result: FrameOutcome = {
+        ...outcomeOf(frame),
+        contentOffset,
+        contentSize: size,
+        ok: message === undefined,
+        message,
+      };
       if (message !== undefined && !job.verify)
         throw new ChunkpressError(`"${job.input}": ${message}`, 'EFORMAT', job.input);
       if (fd !== undefined) {
-        const written =
-          Math.min(frame.contentOffset + frame.contentSize, rangeEnd) - Math.max(frame.contentOffset, rangeStart);
+        const written = Math.min(contentOffset + size, rangeEnd) - Math.max(contentOffset, rangeStart);
         meter.bytesIn += written;
         meter.bytesOut += written;
         free.push({ input, output });
@@ -386,17 +408,17 @@ async function runParallel(ctx: RunContext, frames: DataFrame[], threads: number
       }
       if (job.verify) {
         if (message !== undefined) ctx.failures.push(result);
-        else meter.bytesOut += frame.contentSize;
-        meter.bytesIn += frame.contentSize;
+        else meter.bytesOut += size;
+        meter.bytesIn += size;
         free.push({ input, output });
         finishFrame(result);
         continue;
       }
-      const content = new Uint8Array(output, 0, frame.contentSize);
+      const content = new Uint8Array(output, 0, size);
       writing = writing.then(async () => {
         if (writeError !== undefined) return;
         try {
-          await emit(ctx, content, frame.contentOffset);
+          await emit(ctx, content, contentOffset);
           free.push({ input, output });
           finishFrame(result);
         } catch (err) {

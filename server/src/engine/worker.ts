@@ -1,7 +1,7 @@
 /** Pool worker: one zstd compression context reused for every chunk, XXH64, and frame decoding. */
 import { writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { ChunkCompressor, decompressInto, FrameDecoder } from './codec';
+import { ChunkCompressor, decompressBounded, decompressInto, FrameDecoder } from './codec';
 import { xxh64 } from './hash';
 import type { CompressTask, DecompressTask, TaskOutcome, TaskReply, WorkerTask } from './workerMessages';
 
@@ -28,11 +28,18 @@ function decompress(task: DecompressTask): TaskOutcome {
   const started = performance.now();
   if (task.target) {
     decodeToFile(task, task.target);
-    return { kind: 'decoded', digest: undefined, elapsedMs: performance.now() - started };
+    return { kind: 'decoded', size: task.contentSize, digest: undefined, elapsedMs: performance.now() - started };
   }
-  const content = new Uint8Array(task.output, 0, task.contentSize);
-  decompressInto(new Uint8Array(task.input, 0, task.inputLength), content);
-  return { kind: 'decoded', digest: task.digest ? xxh64(content) : undefined, elapsedMs: performance.now() - started };
+  const frame = new Uint8Array(task.input, 0, task.inputLength);
+  const space = new Uint8Array(task.output, 0, task.contentSize);
+  const size = task.sizeKnown ? (decompressInto(frame, space), task.contentSize) : decompressBounded(frame, space);
+  const content = space.subarray(0, size);
+  return {
+    kind: 'decoded',
+    size,
+    digest: task.digest ? xxh64(content) : undefined,
+    elapsedMs: performance.now() - started,
+  };
 }
 
 /**

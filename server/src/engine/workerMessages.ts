@@ -20,7 +20,9 @@ export interface CompressTask extends TaskBase {
 /** Decode one frame that declares `contentSize` bytes into `output` (or straight into a file). */
 export interface DecompressTask extends TaskBase {
   kind: 'decompress';
+  /** The frame's declared size; or, when `sizeKnown` is false, the most it can decode to. */
   contentSize: number;
+  sizeKnown: boolean;
   /** Also hash the content (XXH64) for checking against a manifest. */
   digest: boolean;
   /**
@@ -36,7 +38,8 @@ export type NewTask = Omit<CompressTask, 'id'> | Omit<DecompressTask, 'id'>;
 
 export type TaskOutcome =
   | { kind: 'done'; compressedSize: number; digest: string; elapsedMs: number }
-  | { kind: 'decoded'; digest: string | undefined; elapsedMs: number }
+  /** `size`: the bytes the frame decoded to. */
+  | { kind: 'decoded'; size: number; digest: string | undefined; elapsedMs: number }
   | { kind: 'aborted' }
   /** `code`: a system error's code (ENOSPC...) when writing failed rather than decoding. */
   | { kind: 'failed'; message: string; code?: string };
