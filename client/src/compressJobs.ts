@@ -7,7 +7,7 @@ import {
   type CompressPartial,
   type CompressResult,
 } from '../../server/src/protocol';
-import { runJob, withConsent, type Attempt, type JobContext, type JobOutcome } from './jobRun';
+import { refuseUnlessOnDisk, runJob, withConsent, type Attempt, type JobContext, type JobOutcome } from './jobRun';
 import type { Settings } from './settings';
 
 /** Told about each job's archive as it is written (the Archives panel shows it live). */
@@ -34,10 +34,8 @@ export function compressFiles(
 }
 
 async function compressOne(ctx: CompressContext, input: vscode.Uri, settings: Settings): Promise<CompressOutcome> {
-  if (input.scheme !== 'file') {
-    void vscode.window.showErrorMessage(`Chunkpress compresses files on disk; ${input.toString()} is not one.`);
-    return { kind: 'failed', message: 'not a file on disk' };
-  }
+  const refused = refuseUnlessOnDisk(input, 'compresses');
+  if (refused) return refused;
   const output = vscode.Uri.file(`${input.fsPath}.zst`);
   return withConsent(output, settings.overwrite, (overwrite) => attempt(ctx, input, output, overwrite, settings));
 }

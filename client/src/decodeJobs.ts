@@ -14,7 +14,7 @@ import {
   type FrameCheck,
   type JobProgress,
 } from '../../server/src/protocol';
-import { runJob, withConsent, type Attempt, type JobContext, type JobOutcome } from './jobRun';
+import { refuseUnlessOnDisk, runJob, withConsent, type Attempt, type JobContext, type JobOutcome } from './jobRun';
 import type { Settings } from './settings';
 
 export type DecodeOutcome = JobOutcome<DecodeResult>;
@@ -47,7 +47,8 @@ export function decompressFiles(
   const settings = { ...ctx.settings(), ...overrides };
   return Promise.all(
     uris.map(async (input) => {
-      if (!onDisk(input)) return { kind: 'failed', message: 'not a file on disk' };
+      const refused = refuseUnlessOnDisk(input, 'decodes');
+      if (refused) return refused;
       const output = vscode.Uri.file(decodedName(input.fsPath));
       const outcome = await withConsent(output, settings.overwrite, (overwrite) =>
         attempt(ctx, 'decompress', input, output, overwrite, settings),
@@ -65,7 +66,8 @@ export async function extractRange(
   range: { offset: number; length: number },
   overrides: Partial<Settings> = {},
 ): Promise<DecodeOutcome> {
-  if (!onDisk(input)) return { kind: 'failed', message: 'not a file on disk' };
+  const refused = refuseUnlessOnDisk(input, 'decodes');
+  if (refused) return refused;
   const settings = { ...ctx.settings(), ...overrides };
   const output = vscode.Uri.file(rangeName(input.fsPath, range.offset, range.length));
   const outcome = await withConsent(output, settings.overwrite, (overwrite) =>
@@ -80,7 +82,8 @@ export function verifyArchives(ctx: DecodeContext, uris: readonly vscode.Uri[]):
   const settings = ctx.settings();
   return Promise.all(
     uris.map(async (input) => {
-      if (!onDisk(input)) return { kind: 'failed', message: 'not a file on disk' };
+      const refused = refuseUnlessOnDisk(input, 'decodes');
+      if (refused) return refused;
       ctx.verifyObserver?.started(input.fsPath);
       let outcome: DecodeOutcome = { kind: 'failed', message: 'did not run' };
       try {
@@ -93,12 +96,6 @@ export function verifyArchives(ctx: DecodeContext, uris: readonly vscode.Uri[]):
       return outcome;
     }),
   );
-}
-
-function onDisk(uri: vscode.Uri): boolean {
-  if (uri.scheme === 'file') return true;
-  void vscode.window.showErrorMessage(`Chunkpress decodes files on disk; ${uri.toString()} is not one.`);
-  return false;
 }
 
 function attempt(

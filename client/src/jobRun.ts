@@ -79,6 +79,16 @@ export async function runJob<Partial extends { progress: JobProgress }, Result>(
 }
 
 /**
+ * The helper reads and writes local paths only: for any other URI, says so (`does`: "compresses",
+ * "decodes") and returns the failed outcome; undefined for a file on disk.
+ */
+export function refuseUnlessOnDisk(uri: vscode.Uri, does: string): JobOutcome<never> | undefined {
+  if (uri.scheme === 'file') return undefined;
+  void vscode.window.showErrorMessage(`Chunkpress ${does} files on disk; ${uri.toString()} is not one.`);
+  return { kind: 'failed', message: 'not a file on disk' };
+}
+
+/**
  * Runs `attempt` without overwriting; if the output exists, asks (modal) before running it again
  * with consent, as the `chunkpress.overwrite` policy says.
  */

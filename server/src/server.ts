@@ -108,18 +108,13 @@ function workDoneReporter(workDone: WorkDoneProgressReporter) {
   };
 }
 
-connection.onRequest(readRangeRequest, async ({ path: file, offset, length }, token) => {
-  const controller = new AbortController();
-  const subscription = token.onCancellationRequested(() => controller.abort());
-  try {
-    const bytes = await readRange(file, { offset, length }, pool, MAX_READ_BYTES, controller.signal);
+// No workDoneToken here (the editor waits for it): withWorkDone gives it cancellation and errors only.
+connection.onRequest(readRangeRequest, ({ path: file, offset, length }, token) =>
+  withWorkDone({}, `Reading ${path.basename(file)}`, token, async (signal) => {
+    const bytes = await readRange(file, { offset, length }, pool, MAX_READ_BYTES, signal);
     return { base64: bytes.toString('base64') };
-  } catch (err) {
-    throw toResponseError(err);
-  } finally {
-    subscription.dispose();
-  }
-});
+  }),
+);
 
 /**
  * Runs a cancellable task that reports $/progress on the request's workDoneToken (if any):
