@@ -88,13 +88,17 @@ export function decompressFrame(frame: Uint8Array, size: number): Buffer {
   return out;
 }
 
+// One decompression context per thread, reused: zstd's one-shot ZSTD_decompress allocates and
+// initialises a fresh one (about 160 KiB) for every frame.
+let oneShot: zstd.DCtx | undefined;
+
 /**
  * Decodes one frame into `out`, which must be exactly its declared content size: a frame that
  * decodes to more (zstd: "Destination buffer is too small") or fewer bytes is an error, and so is
  * a content checksum that does not match (zstd checks it).
  */
 export function decompressInto(frame: Uint8Array, out: Uint8Array): void {
-  const written = zstd.decompress(out, frame);
+  const written = decompressBounded(frame, out);
   if (written !== out.length) throw new Error(`decodes to ${written} bytes but declares ${out.length}`);
 }
 
@@ -103,7 +107,8 @@ export function decompressInto(frame: Uint8Array, out: Uint8Array): void {
  * it cannot be too small for a valid frame); returns the bytes it decoded to.
  */
 export function decompressBounded(frame: Uint8Array, space: Uint8Array): number {
-  return zstd.decompress(space, frame);
+  oneShot ??= new zstd.DCtx();
+  return oneShot.decompress(space, frame);
 }
 
 export const zstdVersion = (): string => zstd.versionString();

@@ -309,10 +309,12 @@ async function runParallel(ctx: RunContext, frames: FrameRow[], known: boolean, 
   // Buffer pairs come back from the workers and are reused: fresh memory for every frame would
   // cost a page fault per 4 KiB decoded. At most `window` are decoding and `threads` more are
   // waiting to be written, so writing overlaps decoding and memory stays bounded.
-  // A file is written by the workers themselves, each frame at its place; streams in order here.
+  // A file is written by the workers themselves, each frame at its place, one worker at a time;
+  // streams are written in order here.
   const fd = job.verify || !known ? undefined : ctx.sink?.fd;
   const inputSize = selected.reduce((max, f) => Math.max(max, f.compressedSize), 0);
-  const outputSize = fd === undefined ? selected.reduce((max, f) => Math.max(max, sizeBound(f)!), 0) : 0;
+  const outputSize = selected.reduce((max, f) => Math.max(max, sizeBound(f)!), 0);
+  const writeLock = new SharedArrayBuffer(4);
   let nextOffset = 0; // where the next frame's content starts, for frames written in order
   const rangeStart = ctx.range?.offset ?? 0;
   const rangeEnd = ctx.range ? ctx.range.offset + ctx.range.length : Infinity;
@@ -372,6 +374,7 @@ async function runParallel(ctx: RunContext, frames: FrameRow[], known: boolean, 
                     take:
                       Math.min(frame.contentOffset! + frame.contentSize!, rangeEnd) -
                       Math.max(frame.contentOffset!, rangeStart),
+                    writeLock,
                   },
           }),
         });

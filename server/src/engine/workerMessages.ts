@@ -27,9 +27,9 @@ export interface DecompressTask extends TaskBase {
   digest: boolean;
   /**
    * Write the content's bytes `skip`..`skip + take` at `position` of the open file `fd` instead of
-   * returning it: decoded through a small buffer that stays in the core's cache, in parallel.
+   * returning it, holding `writeLock` (Int32 at index 0, shared by the job's workers) meanwhile.
    */
-  target?: { fd: number; position: number; skip: number; take: number };
+  target?: { fd: number; position: number; skip: number; take: number; writeLock: SharedArrayBuffer };
 }
 
 export type WorkerTask = CompressTask | DecompressTask;
