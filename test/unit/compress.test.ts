@@ -8,7 +8,7 @@ import { decompressFrame } from '../../server/src/engine/codec';
 import { compress, defaultSystem, type CompressJob, type SystemInfo } from '../../server/src/engine/compress';
 import { ChunkpressError } from '../../server/src/engine/errors';
 import { treeDigest, xxh64 } from '../../server/src/engine/hash';
-import type { WorkerPool } from '../../server/src/engine/pool';
+import { TASKS_PER_WORKER, type WorkerPool } from '../../server/src/engine/pool';
 import { readArchive, sampleData, tempDir, testPool, withSmallTmpfs } from '../helpers';
 
 const pool = testPool(4);
@@ -101,22 +101,30 @@ test('the same input gives the same bytes with 1, 2 and 4 threads', async () => 
   assert.ok(outputs[0].equals(outputs[1]) && outputs[1].equals(outputs[2]));
 });
 
-test('in-flight chunks never exceed the window, running tasks never exceed the threads', async () => {
-  let running = 0;
-  let maxRunning = 0;
+test('in-flight chunks never exceed the window, tasks never exceed two per worker on the planned workers', async () => {
+  let submitted = 0;
+  let maxSubmitted = 0;
   let outstanding = 0;
   let maxOutstanding = 0;
+  const workers = new Set<number>();
   const counting = {
     warm: () => undefined,
-    run(task: Parameters<WorkerPool['run']>[0]) {
-      running++;
+    run(...args: Parameters<WorkerPool['run']>) {
+      assert.equal(args[1]?.lanes, 2, 'tasks go in a group of two lanes');
+      submitted++;
       outstanding++;
-      maxRunning = Math.max(maxRunning, running);
+      maxSubmitted = Math.max(maxSubmitted, submitted);
       maxOutstanding = Math.max(maxOutstanding, outstanding);
-      return pool.run(task).finally(() => {
-        running--;
-        setImmediate(() => outstanding--); // the writer still holds the buffer until it is written
-      });
+      return pool
+        .run(...args)
+        .then((reply) => {
+          workers.add(reply.worker);
+          return reply;
+        })
+        .finally(() => {
+          submitted--;
+          setImmediate(() => outstanding--); // the writer still holds the slot until it is written
+        });
     },
   } as unknown as WorkerPool;
   const { result } = await compressBuffer(sampleData(100 * CHUNK, 3), 'window.bin', {
@@ -124,9 +132,11 @@ test('in-flight chunks never exceed the window, running tasks never exceed the t
     options: { chunkSize: CHUNK, threads: 2 },
   });
   assert.equal(result.chunks, 100);
-  assert.equal(result.plan.window, 4);
-  assert.ok(maxRunning <= 2, `running ${maxRunning}`);
-  assert.ok(maxOutstanding <= 4, `outstanding ${maxOutstanding}`);
+  assert.equal(result.plan.window, 6);
+  assert.ok(maxSubmitted <= 2 * TASKS_PER_WORKER, `submitted ${maxSubmitted}`);
+  assert.ok(maxSubmitted > 2, `the next chunk waits in each worker's queue (submitted ${maxSubmitted})`);
+  assert.ok(maxOutstanding <= 6, `outstanding ${maxOutstanding}`);
+  assert.equal(workers.size, 2, 'a pool of four, but the job planned two workers');
 });
 
 test('a stream of unknown length is still chunked and seekable', async () => {

@@ -13,10 +13,10 @@ const base: ThreadPlanInput = {
   requested: undefined,
 };
 
-test('plenty of memory: one worker per core, window of two chunks per worker', () => {
+test('plenty of memory: one worker per core, window of three chunks per worker', () => {
   const plan = planThreads(base);
   assert.equal(plan.threads, 8);
-  assert.equal(plan.window, 16);
+  assert.equal(plan.window, 24);
   assert.equal(plan.reason, '8 workers: limited by 8 cores');
 });
 
@@ -27,12 +27,12 @@ test('never more than 16 workers', () => {
 });
 
 test('memory limits the workers: available x factor / per-worker working set', () => {
-  const plan = planThreads({ ...base, level: 19, chunkSize: 64 << 20, availableMemory: 1 * GiB });
+  const plan = planThreads({ ...base, level: 19, chunkSize: 64 << 20, availableMemory: 1.5 * GiB });
   // level 19, 64 MiB chunks: 8 MiB window (windowLog 23), 16 MiB hash + 64 MiB chain tables,
-  // 4 MiB block and optimal-parser state, 2 x (64 MiB in + 64.25 MiB out) buffers, 12 MiB overhead.
-  assert.equal(plan.perWorkerBytes, (8 + 16 + 64 + 4 + 2 * (64 + 64.25) + 12) * 2 ** 20);
-  assert.equal(plan.threads, Math.floor((0.75 * GiB) / plan.perWorkerBytes));
-  assert.match(plan.reason, /^2 workers: limited by memory: 768 MiB available x factor fits 2 workers/);
+  // 4 MiB block and optimal-parser state, 3 x (64 MiB in + 64.25 MiB out) buffers, 12 MiB overhead.
+  assert.equal(plan.perWorkerBytes, (8 + 16 + 64 + 4 + 3 * (64 + 64.25) + 12) * 2 ** 20);
+  assert.equal(plan.threads, Math.floor((0.75 * 1.5 * GiB) / plan.perWorkerBytes));
+  assert.match(plan.reason, /^2 workers: limited by memory: 1152 MiB available x factor fits 2 workers/);
 });
 
 test('at least one worker even when memory looks too small', () => {

@@ -20,6 +20,14 @@ function sliceFor(level: number): number {
   return 128 << 10;
 }
 
+/**
+ * ZSTD_c_blockSplitterLevel (zstd 1.5.7's experimental parameter 20); 1 turns the pre-splitter off,
+ * 0 lets zstd choose by strategy. At the fast and dfast levels (up to 4) it costs 4-12% of the CPU
+ * for at most 0.1% of size on the kernel tar in 4 MiB chunks; from level 5 on it pays its way.
+ */
+const BLOCK_SPLITTER_LEVEL = 1017 as zstd.CParameter;
+const splitterFor = (level: number): number => (level <= 4 ? 1 : 0);
+
 export class ChunkCompressor {
   private readonly cctx = new zstd.CCtx();
   private level: number | undefined;
@@ -49,6 +57,7 @@ export class ChunkCompressor {
     this.cctx.reset(zstd.ResetDirective.sessionOnly);
     if (level !== this.level) {
       this.cctx.setParameter(zstd.CParameter.compressionLevel, level);
+      this.cctx.setParameter(BLOCK_SPLITTER_LEVEL, splitterFor(level));
       this.level = level;
     }
     this.cctx.setPledgedSrcSize(src.length);

@@ -5,12 +5,13 @@ import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { ArchiveWriter } from './archiveWriter';
 import { AsyncQueue, Semaphore } from './asyncQueue';
+import { BufferArena } from './bufferArena';
 import { fileSource, streamSource, type ChunkSource } from './chunkSource';
 import { resolveOptions, type CompressOptions } from './compressOptions';
 import { cancelled, ChunkpressError, describeFsError } from './errors';
 import { MANIFEST_VERSION, type Manifest, type SourceKind } from './format/manifest';
 import { treeDigest } from './hash';
-import type { WorkerPool } from './pool';
+import { TASKS_PER_WORKER, type TaskGroup, type WorkerPool } from './pool';
 import { ProgressMeter, type ChunkRecord, type ProgressListener } from './progress';
 import { formatSize } from './sizes';
 import { compressBound, planThreads, type ThreadPlan } from './threadPlan';
@@ -138,6 +139,8 @@ function wrapReadErrors(source: ChunkSource, filePath: string): ChunkSource {
 
 interface InFlight {
   index: number;
+  /** The arena slot holding the chunk and its frame. */
+  slot: number;
   inputOffset: number;
   inputSize: number;
   reply: Promise<TaskReply>;
@@ -249,10 +252,12 @@ async function runPipeline(
   const bufferSize = source.size === undefined ? options.chunkSize : Math.min(options.chunkSize, source.size);
   const abortFlag = new SharedArrayBuffer(4);
   const flag = new Int32Array(abortFlag);
-  // Chunk buffers come back from the workers and are reused; at most `plan.window` ever exist.
-  const buffers: Array<{ input: ArrayBuffer; output: ArrayBuffer }> = [];
+  // One slot per chunk in flight, reused: memory is set by the window, whatever the input size.
+  const arena = new BufferArena(plan.window, bufferSize, compressBound(bufferSize));
   const window = new Semaphore(plan.window);
-  const running = new Semaphore(plan.threads);
+  // Each of the job's workers holds the chunk it compresses and the next one (see TASKS_PER_WORKER).
+  const group: TaskGroup = { lanes: plan.threads };
+  const running = new Semaphore(TASKS_PER_WORKER * plan.threads);
   const queue = new AsyncQueue<InFlight>();
   let failure: unknown;
 
@@ -269,13 +274,10 @@ async function runPipeline(
     let offset = 0;
     for (let index = 0; failure === undefined; index++) {
       await window.acquire();
-      const pair = buffers.pop() ?? {
-        input: new ArrayBuffer(bufferSize),
-        output: new ArrayBuffer(compressBound(bufferSize)),
-      };
-      const length = await source.read(new Uint8Array(pair.input));
+      const slot = arena.take()!; // the window holds no more chunks than the arena has slots
+      const length = await source.read(arena.input(slot));
       if (length === 0 && index > 0) {
-        buffers.push(pair);
+        arena.give(slot);
         window.release();
         break;
       }
@@ -285,19 +287,21 @@ async function runPipeline(
         running.release();
         break;
       }
-      const reply = pool.run({
-        kind: 'compress',
-        level: options.level,
-        input: pair.input,
-        inputLength: length,
-        output: pair.output,
-        abortFlag,
-      });
+      const reply = pool.run(
+        {
+          kind: 'compress',
+          level: options.level,
+          input: arena.input(slot).subarray(0, length),
+          output: arena.output(slot),
+          abortFlag,
+        },
+        group,
+      );
       void reply.then(
         () => running.release(),
         () => running.release(),
       );
-      queue.push({ index, inputOffset: offset, inputSize: length, reply });
+      queue.push({ index, slot, inputOffset: offset, inputSize: length, reply });
       offset += length;
       if (length < bufferSize) break; // a short read is the end of the input
     }
@@ -314,7 +318,7 @@ async function runPipeline(
       }
       const outcome = reply.outcome;
       if (failure === undefined && outcome.kind === 'done') {
-        const frame = new Uint8Array(reply.output, 0, outcome.compressedSize);
+        const frame = arena.output(item.slot).subarray(0, outcome.compressedSize);
         // The frame's Content_Checksum: the low half of the chunk's XXH64 (see ChunkCompressor).
         const checksum = parseInt(outcome.digest.slice(8), 16);
         const outputOffset = writer.committedBytes;
@@ -346,8 +350,8 @@ async function runPipeline(
       } else if (outcome.kind === 'failed') {
         fail(new ChunkpressError(`Chunk ${item.index}: zstd failed: ${outcome.message}`, 'EINTERNAL'));
       }
-      // Only now may the reader reuse these buffers: the frame has left `reply.output`.
-      buffers.push({ input: reply.input, output: reply.output });
+      // Only now may the reader reuse the slot: the frame has been written.
+      arena.give(item.slot);
       window.release();
     }
   };

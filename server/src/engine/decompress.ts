@@ -9,12 +9,13 @@ import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { openArchive, type ArchiveFile } from './archiveFile';
+import { BufferArena } from './bufferArena';
 import { FrameDecoder } from './codec';
 import { defaultSystem, type SystemInfo } from './compress';
 import { cancelled, ChunkpressError, describeFsError } from './errors';
 import { treeDigest } from './hash';
 import { inspectArchive, problemError, type ArchiveInfo, type FrameRow } from './inspect';
-import type { WorkerPool } from './pool';
+import { TASKS_PER_WORKER, type TaskGroup, type WorkerPool } from './pool';
 import { ProgressMeter, type ProgressSnapshot } from './progress';
 import { formatSize } from './sizes';
 import { fileSink, streamSink, type Sink } from './outputSink';
@@ -304,23 +305,24 @@ async function runParallel(ctx: RunContext, frames: FrameRow[], known: boolean, 
   const manifestDigests = job.verify && !ctx.range ? ctx.info.manifest?.chunks.digests : undefined;
   const archive = await openArchive(job.input);
   const abortFlag = new SharedArrayBuffer(4);
-  const window = 2 * threads;
-  const inFlight: Array<{ frame: FrameRow; reply: Promise<TaskReply> }> = [];
-  // Buffer pairs come back from the workers and are reused: fresh memory for every frame would
-  // cost a page fault per 4 KiB decoded. At most `window` are decoding and `threads` more are
-  // waiting to be written, so writing overlaps decoding and memory stays bounded.
+  const window = TASKS_PER_WORKER * threads;
+  const group: TaskGroup = { lanes: threads };
+  const inFlight: Array<{ frame: FrameRow; slot: number; reply: Promise<TaskReply> }> = [];
+  // Arena slots are reused: fresh memory for every frame would cost a page fault per 4 KiB
+  // decoded. At most `window` are decoding and `threads` more are waiting to be written, so
+  // writing overlaps decoding and memory stays bounded.
   // A file is written by the workers themselves, each frame at its place, one worker at a time;
   // streams are written in order here.
   const fd = job.verify || !known ? undefined : ctx.sink?.fd;
-  const inputSize = selected.reduce((max, f) => Math.max(max, f.compressedSize), 0);
-  const outputSize = selected.reduce((max, f) => Math.max(max, sizeBound(f)!), 0);
+  const arena = new BufferArena(
+    window + threads,
+    selected.reduce((max, f) => Math.max(max, f.compressedSize), 0),
+    selected.reduce((max, f) => Math.max(max, sizeBound(f)!), 0),
+  );
   const writeLock = new SharedArrayBuffer(4);
   let nextOffset = 0; // where the next frame's content starts, for frames written in order
   const rangeStart = ctx.range?.offset ?? 0;
   const rangeEnd = ctx.range ? ctx.range.offset + ctx.range.length : Infinity;
-  const maxPairs = window + threads;
-  const free: Array<{ input: ArrayBuffer; output: ArrayBuffer }> = [];
-  let pairs = 0;
   let writing: Promise<void> = Promise.resolve();
   let writeError: unknown;
   const finishFrame = (result: FrameOutcome): void => {
@@ -336,16 +338,16 @@ async function runParallel(ctx: RunContext, frames: FrameRow[], known: boolean, 
       if (writeError !== undefined) throw writeError;
       // Keep the window full: read frames ahead while the workers decode.
       while (next < selected.length && inFlight.length < window) {
-        if (free.length === 0 && pairs >= maxPairs) {
+        const slot = arena.take();
+        if (slot === undefined) {
           if (inFlight.length > 0) break;
-          await writing; // every pair is waiting to be written
+          await writing; // every slot is waiting to be written
           if (writeError !== undefined) throw writeError;
           continue;
         }
-        const pair =
-          free.pop() ?? (pairs++, { input: new ArrayBuffer(inputSize), output: new ArrayBuffer(outputSize) });
         const frame = selected[next++];
-        const read = await archive.readInto(frame.offset, new Uint8Array(pair.input, 0, frame.compressedSize));
+        const input = arena.input(slot).subarray(0, frame.compressedSize);
+        const read = await archive.readInto(frame.offset, input);
         if (read !== frame.compressedSize) {
           throw new ChunkpressError(
             `"${job.input}": ${where(frame)} is cut short by the end of the file`,
@@ -355,33 +357,36 @@ async function runParallel(ctx: RunContext, frames: FrameRow[], known: boolean, 
         }
         inFlight.push({
           frame,
-          reply: job.pool.run({
-            kind: 'decompress',
-            input: pair.input,
-            inputLength: frame.compressedSize,
-            output: pair.output,
-            contentSize: sizeBound(frame)!,
-            sizeKnown: frame.contentSize !== undefined,
-            digest: job.verify === true,
-            abortFlag,
-            target:
-              fd === undefined
-                ? undefined
-                : {
-                    fd,
-                    position: Math.max(frame.contentOffset!, rangeStart) - rangeStart,
-                    skip: Math.max(0, rangeStart - frame.contentOffset!),
-                    take:
-                      Math.min(frame.contentOffset! + frame.contentSize!, rangeEnd) -
-                      Math.max(frame.contentOffset!, rangeStart),
-                    writeLock,
-                  },
-          }),
+          slot,
+          reply: job.pool.run(
+            {
+              kind: 'decompress',
+              input,
+              output: arena.output(slot),
+              contentSize: sizeBound(frame)!,
+              sizeKnown: frame.contentSize !== undefined,
+              digest: job.verify === true,
+              abortFlag,
+              target:
+                fd === undefined
+                  ? undefined
+                  : {
+                      fd,
+                      position: Math.max(frame.contentOffset!, rangeStart) - rangeStart,
+                      skip: Math.max(0, rangeStart - frame.contentOffset!),
+                      take:
+                        Math.min(frame.contentOffset! + frame.contentSize!, rangeEnd) -
+                        Math.max(frame.contentOffset!, rangeStart),
+                      writeLock,
+                    },
+            },
+            group,
+          ),
         });
       }
       if (inFlight.length === 0) continue;
-      const { frame, reply } = inFlight.shift()!;
-      const { outcome, input, output } = await reply;
+      const { frame, slot, reply } = inFlight.shift()!;
+      const { outcome } = await reply;
       let message: string | undefined;
       if (outcome.kind === 'failed' && outcome.code !== undefined && ctx.sink && job.output.kind === 'file')
         throw describeFsError({ code: outcome.code, message: outcome.message }, job.output.path, 'write');
@@ -405,7 +410,7 @@ async function runParallel(ctx: RunContext, frames: FrameRow[], known: boolean, 
         const written = Math.min(contentOffset + size, rangeEnd) - Math.max(contentOffset, rangeStart);
         meter.bytesIn += written;
         meter.bytesOut += written;
-        free.push({ input, output });
+        arena.give(slot);
         finishFrame(result);
         continue;
       }
@@ -413,16 +418,16 @@ async function runParallel(ctx: RunContext, frames: FrameRow[], known: boolean, 
         if (message !== undefined) ctx.failures.push(result);
         else meter.bytesOut += size;
         meter.bytesIn += size;
-        free.push({ input, output });
+        arena.give(slot);
         finishFrame(result);
         continue;
       }
-      const content = new Uint8Array(output, 0, size);
+      const content = arena.output(slot).subarray(0, size);
       writing = writing.then(async () => {
         if (writeError !== undefined) return;
         try {
           await emit(ctx, content, contentOffset);
-          free.push({ input, output });
+          arena.give(slot);
           finishFrame(result);
         } catch (err) {
           writeError = err;

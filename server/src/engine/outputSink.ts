@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { Writable } from 'node:stream';
 import { describeFsError } from './errors';
 
-const BACKGROUND_SYNC_BYTES = 64 << 20;
+const BACKGROUND_SYNC_BYTES = 16 << 20;
 
 export interface Sink {
   /** A file's descriptor, for positional writes from workers (`write` is then not used). */

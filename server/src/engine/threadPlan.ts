@@ -30,15 +30,18 @@ export function compressBound(size: number): number {
   return size + (size >> 8) + margin;
 }
 
+/** Chunks in flight per worker: the one it compresses, the next one queued, one read ahead. */
+const CHUNKS_PER_WORKER = 3;
+
 /**
  * Workers = min(cores, what fits in availableMemory x memoryFactor, 16, the user's bound);
  * one worker when the input is a single chunk. Each worker accounts for its zstd context plus
- * the two chunks (input and output buffers) it keeps in flight.
+ * the chunks (input and output buffers) it keeps in flight.
  */
 export function planThreads(input: ThreadPlanInput): ThreadPlan {
   const perWorkerBytes =
     estimateContextBytes(input.level, input.chunkSize) +
-    2 * (input.chunkSize + compressBound(input.chunkSize)) +
+    CHUNKS_PER_WORKER * (input.chunkSize + compressBound(input.chunkSize)) +
     WORKER_OVERHEAD;
   const budget = Math.max(0, input.availableMemory * input.memoryFactor);
   const byMemory = Math.max(1, Math.floor(budget / perWorkerBytes));
@@ -57,7 +60,7 @@ export function planThreads(input: ThreadPlanInput): ThreadPlan {
   }
   return {
     threads,
-    window: 2 * threads,
+    window: CHUNKS_PER_WORKER * threads,
     perWorkerBytes,
     reason: `${threads} worker${threads === 1 ? '' : 's'}: limited by ${reason}`,
   };

@@ -1,6 +1,6 @@
 /** Pool worker: one zstd compression context reused for every chunk, XXH64, and frame decoding. */
 import { writeSync } from 'node:fs';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, threadId } from 'node:worker_threads';
 import { ChunkCompressor, decompressBounded, decompressInto } from './codec';
 import { xxh64 } from './hash';
 import type { CompressTask, DecompressTask, TaskOutcome, TaskReply, WorkerTask } from './workerMessages';
@@ -14,10 +14,9 @@ function compress(task: CompressTask): TaskOutcome {
   const flag = new Int32Array(task.abortFlag);
   const stopped = (): boolean => Atomics.load(flag, 0) !== 0;
   const started = performance.now();
-  const src = new Uint8Array(task.input, 0, task.inputLength);
-  const digest = xxh64(src);
+  const digest = xxh64(task.input);
   const checksum = parseInt(digest.slice(8), 16);
-  const size = compressor.compressFrame(src, new Uint8Array(task.output), task.level, checksum, stopped);
+  const size = compressor.compressFrame(task.input, task.output, task.level, checksum, stopped);
   return size === undefined
     ? { kind: 'aborted' }
     : { kind: 'done', compressedSize: size, digest, elapsedMs: performance.now() - started };
@@ -29,9 +28,10 @@ function decompress(task: DecompressTask): TaskOutcome {
     decodeToFile(task, task.target);
     return { kind: 'decoded', size: task.contentSize, digest: undefined, elapsedMs: performance.now() - started };
   }
-  const frame = new Uint8Array(task.input, 0, task.inputLength);
-  const space = new Uint8Array(task.output, 0, task.contentSize);
-  const size = task.sizeKnown ? (decompressInto(frame, space), task.contentSize) : decompressBounded(frame, space);
+  const space = task.output.subarray(0, task.contentSize);
+  const size = task.sizeKnown
+    ? (decompressInto(task.input, space), task.contentSize)
+    : decompressBounded(task.input, space);
   const content = space.subarray(0, size);
   return {
     kind: 'decoded',
@@ -46,8 +46,8 @@ function decompress(task: DecompressTask): TaskOutcome {
  * its place while holding the job's write lock.
  */
 function decodeToFile(task: DecompressTask, target: NonNullable<DecompressTask['target']>): void {
-  const content = new Uint8Array(task.output, 0, task.contentSize);
-  decompressInto(new Uint8Array(task.input, 0, task.inputLength), content);
+  const content = task.output.subarray(0, task.contentSize);
+  decompressInto(task.input, content);
   const piece = content.subarray(target.skip, target.skip + target.take);
   holding(new Int32Array(target.writeLock), () => {
     for (let done = 0; done < piece.length; )
@@ -78,6 +78,6 @@ port.on('message', (task: WorkerTask) => {
     const code = (err as NodeJS.ErrnoException).code;
     outcome = { kind: 'failed', message: err instanceof Error ? err.message : String(err), code };
   }
-  const reply: TaskReply = { id: task.id, input: task.input, output: task.output, outcome };
-  port.postMessage(reply, [task.input, task.output]);
+  const reply: TaskReply = { id: task.id, worker: threadId, outcome };
+  port.postMessage(reply);
 });

@@ -1,17 +1,20 @@
-/** Messages between the pool (main thread) and a worker. Buffers travel by transfer. */
+/**
+ * Messages between the pool (main thread) and a worker. Buffers are views of a job's BufferArena,
+ * memory both threads share: the worker reads and writes them in place, and the job does not touch
+ * them until the reply.
+ */
 
 interface TaskBase {
   id: number;
-  /** Holds `inputLength` bytes; comes back untouched for reuse. */
-  input: ArrayBuffer;
-  inputLength: number;
-  /** Comes back holding the result. */
-  output: ArrayBuffer;
+  /** Exactly the bytes to work on. */
+  input: Uint8Array;
+  /** Where the result goes. */
+  output: Uint8Array;
   /** Int32 at index 0 becomes non-zero when the job is cancelled. */
   abortFlag: SharedArrayBuffer;
 }
 
-/** Compress one chunk into one frame; `output` has at least compressBound(inputLength) bytes. */
+/** Compress one chunk into one frame; `output` has at least compressBound(input.length) bytes. */
 export interface CompressTask extends TaskBase {
   kind: 'compress';
   level: number;
@@ -46,7 +49,7 @@ export type TaskOutcome =
 
 export interface TaskReply {
   id: number;
-  input: ArrayBuffer;
-  output: ArrayBuffer;
+  /** The worker's threadId (diagnostics and tests). */
+  worker: number;
   outcome: TaskOutcome;
 }
