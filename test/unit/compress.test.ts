@@ -264,6 +264,39 @@ test('errors name the path: missing file, folder, existing output', async () => 
   assert.equal(fs.readFileSync(input, 'utf8'), 'hello', 'the source is never touched');
 });
 
+test('a file that shrinks while workers read it: an error naming it and the byte, no archive left', async () => {
+  const input = path.join(dir, 'shrinks.bin');
+  fs.writeFileSync(input, sampleData(8 * CHUNK, 5));
+  const output = `${input}.zst`;
+  const shrinking = {
+    warm: () => undefined,
+    run(...args: Parameters<WorkerPool['run']>) {
+      // Before the first chunk is read, another program cuts the file to 3.5 chunks.
+      if (fs.statSync(input).size > 4 * CHUNK) fs.truncateSync(input, 3.5 * CHUNK);
+      return pool.run(...args);
+    },
+  } as unknown as WorkerPool;
+  await assert.rejects(
+    compress({
+      input: { kind: 'file', path: input },
+      output: { kind: 'file', path: output, overwrite: false },
+      options: { chunkSize: CHUNK, threads: 2 },
+      pool: shrinking,
+      system: fourCores,
+    }),
+    (err: ChunkpressError) =>
+      err.code === 'EIO' &&
+      err.path === input &&
+      err.message ===
+        `Cannot read "${input}": it ends at byte ${3.5 * CHUNK}, but was longer when compression started (it changed meanwhile)`,
+  );
+  assert.ok(!fs.existsSync(output));
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.includes('shrinks') && f.endsWith('.partial')),
+    [],
+  );
+});
+
 test('bad options are refused with what was given', async () => {
   const input = path.join(dir, 'opts.bin');
   fs.writeFileSync(input, 'x');

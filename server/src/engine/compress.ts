@@ -122,7 +122,7 @@ async function openInput(input: CompressInput): Promise<OpenedInput> {
   return {
     ...meta,
     kind: 'file',
-    source: wrapReadErrors(fileSource(handle, stat.size), input.path),
+    source: wrapReadErrors(fileSource(handle, stat.size, input.path), input.path),
     close: () => handle.close(),
   };
 }
@@ -130,6 +130,7 @@ async function openInput(input: CompressInput): Promise<OpenedInput> {
 function wrapReadErrors(source: ChunkSource, filePath: string): ChunkSource {
   return {
     size: source.size,
+    file: source.file,
     read: (into) =>
       source.read(into).catch((err: unknown) => {
         throw describeFsError(err, filePath, 'read');
@@ -250,6 +251,7 @@ async function runPipeline(
   signal: AbortSignal | undefined,
 ): Promise<void> {
   const bufferSize = source.size === undefined ? options.chunkSize : Math.min(options.chunkSize, source.size);
+  const file = source.size === undefined ? undefined : source.file;
   const abortFlag = new SharedArrayBuffer(4);
   const flag = new Int32Array(abortFlag);
   // One slot per chunk in flight, reused: memory is set by the window, whatever the input size.
@@ -275,7 +277,9 @@ async function runPipeline(
     for (let index = 0; failure === undefined; index++) {
       await window.acquire();
       const slot = arena.take()!; // the window holds no more chunks than the arena has slots
-      const length = await source.read(arena.input(slot));
+      // A file's chunk is read by its worker (up to the size the file had when we started);
+      // anything else is read here, in order.
+      const length = file ? Math.min(bufferSize, source.size! - offset) : await source.read(arena.input(slot));
       if (length === 0 && index > 0) {
         arena.give(slot);
         window.release();
@@ -294,6 +298,7 @@ async function runPipeline(
           input: arena.input(slot).subarray(0, length),
           output: arena.output(slot),
           abortFlag,
+          source: file && { fd: file.fd, position: offset },
         },
         group,
       );
@@ -347,6 +352,8 @@ async function runPipeline(
           };
           listener?.onChunk?.(record, meter.snapshot());
         }
+      } else if (outcome.kind === 'failed' && outcome.code !== undefined && file) {
+        fail(describeFsError({ code: outcome.code, message: outcome.message }, file.path, 'read'));
       } else if (outcome.kind === 'failed') {
         fail(new ChunkpressError(`Chunk ${item.index}: zstd failed: ${outcome.message}`, 'EINTERNAL'));
       }

@@ -31,7 +31,8 @@ export const cancelled = (): ChunkpressError => new ChunkpressError('Cancelled',
 export function describeFsError(err: unknown, filePath: string, doing: 'read' | 'write' | 'create'): ChunkpressError {
   if (err instanceof ChunkpressError) return err;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  const detail = err instanceof Error ? err.message : String(err);
+  // Errors reported by a worker arrive as plain { code, message } objects.
+  const detail = (err as { message?: unknown } | undefined)?.message;
   switch (code) {
     case 'ENOENT':
       return doing === 'read'
@@ -48,6 +49,10 @@ export function describeFsError(err: unknown, filePath: string, doing: 'read' | 
     case 'EEXIST':
       return new ChunkpressError(`"${filePath}" already exists`, 'EEXIST', filePath);
     default:
-      return new ChunkpressError(`Cannot ${doing} "${filePath}": ${detail}`, 'EIO', filePath);
+      return new ChunkpressError(
+        `Cannot ${doing} "${filePath}": ${typeof detail === 'string' ? detail : String(err)}`,
+        'EIO',
+        filePath,
+      );
   }
 }

@@ -1,5 +1,5 @@
 /** Pool worker: one zstd compression context reused for every chunk, XXH64, and frame decoding. */
-import { writeSync } from 'node:fs';
+import { readSync, writeSync } from 'node:fs';
 import { parentPort, threadId } from 'node:worker_threads';
 import { ChunkCompressor, decompressBounded, decompressInto } from './codec';
 import { xxh64 } from './hash';
@@ -9,17 +9,39 @@ const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 
 const compressor = new ChunkCompressor();
+const READ_SLICE = 64 << 20;
 
 function compress(task: CompressTask): TaskOutcome {
   const flag = new Int32Array(task.abortFlag);
   const stopped = (): boolean => Atomics.load(flag, 0) !== 0;
   const started = performance.now();
+  if (task.source && !readChunk(task.source.fd, task.input, task.source.position, stopped)) return { kind: 'aborted' };
   const digest = xxh64(task.input);
   const checksum = parseInt(digest.slice(8), 16);
   const size = compressor.compressFrame(task.input, task.output, task.level, checksum, stopped);
   return size === undefined
     ? { kind: 'aborted' }
     : { kind: 'done', compressedSize: size, digest, elapsedMs: performance.now() - started };
+}
+
+/**
+ * Fills `into` from `fd` at `position`, in slices so that a cancel is seen within one (false then).
+ * A file that has shrunk since the job began is an error.
+ */
+function readChunk(fd: number, into: Uint8Array, position: number, stopped: () => boolean): boolean {
+  for (let filled = 0; filled < into.length; ) {
+    if (stopped()) return false;
+    const read = readSync(fd, into, filled, Math.min(READ_SLICE, into.length - filled), position + filled);
+    if (read === 0) {
+      const error: NodeJS.ErrnoException = new Error(
+        `it ends at byte ${position + filled}, but was longer when compression started (it changed meanwhile)`,
+      );
+      error.code = 'EIO';
+      throw error;
+    }
+    filled += read;
+  }
+  return true;
 }
 
 function decompress(task: DecompressTask): TaskOutcome {

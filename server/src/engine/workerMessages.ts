@@ -18,6 +18,8 @@ interface TaskBase {
 export interface CompressTask extends TaskBase {
   kind: 'compress';
   level: number;
+  /** Read `input` first from the open file `fd` at `position` (else it holds the chunk already). */
+  source?: { fd: number; position: number };
 }
 
 /** Decode one frame that declares `contentSize` bytes into `output` (or straight into a file). */
