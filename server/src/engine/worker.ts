@@ -44,17 +44,18 @@ function readChunk(fd: number, into: Uint8Array, position: number, stopped: () =
   return true;
 }
 
+/**
+ * Decodes the whole frame in one call (no copy out of a streaming window); then writes its part to
+ * the target file, or hashes it for a manifest check.
+ */
 function decompress(task: DecompressTask): TaskOutcome {
   const started = performance.now();
-  if (task.target) {
-    decodeToFile(task, task.target);
-    return { kind: 'decoded', size: task.contentSize, digest: undefined, elapsedMs: performance.now() - started };
-  }
   const space = task.output.subarray(0, task.contentSize);
   const size = task.sizeKnown
     ? (decompressInto(task.input, space), task.contentSize)
     : decompressBounded(task.input, space);
   const content = space.subarray(0, size);
+  if (task.target) writeAt(task.target, content.subarray(task.target.skip, task.target.skip + task.target.take));
   return {
     kind: 'decoded',
     size,
@@ -63,14 +64,8 @@ function decompress(task: DecompressTask): TaskOutcome {
   };
 }
 
-/**
- * Decodes the whole frame in one call (no copy out of a streaming window), then writes its part at
- * its place while holding the job's write lock.
- */
-function decodeToFile(task: DecompressTask, target: NonNullable<DecompressTask['target']>): void {
-  const content = task.output.subarray(0, task.contentSize);
-  decompressInto(task.input, content);
-  const piece = content.subarray(target.skip, target.skip + target.take);
+/** Writes `piece` at its place in the target file while holding the job's write lock. */
+function writeAt(target: NonNullable<DecompressTask['target']>, piece: Uint8Array): void {
   holding(new Int32Array(target.writeLock), () => {
     for (let done = 0; done < piece.length; )
       done += writeSync(target.fd, piece, done, piece.length - done, target.position + done);
