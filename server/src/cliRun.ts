@@ -1,5 +1,5 @@
 /** What every CLI command that works file by file shares: one worker pool, Ctrl-C, and failures. */
-import { defaultSystem } from './engine/compress';
+import { defaultSystem } from './engine/system';
 import type { ChunkpressError } from './engine/errors';
 import { WorkerPool } from './engine/pool';
 import { MAX_THREADS } from './engine/threadPlan';

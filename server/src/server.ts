@@ -14,7 +14,7 @@ import {
   type WorkDoneProgressParams,
   type WorkDoneProgressReporter,
 } from 'vscode-languageserver/node';
-import { defaultSystem } from './engine/compress';
+import { defaultSystem } from './engine/system';
 import { zstdVersion } from './engine/codec';
 import { ChunkpressError } from './engine/errors';
 import { describeFrame } from './engine/frameDetail';

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { ArchiveWriter } from './archiveWriter';
@@ -14,6 +13,7 @@ import { treeDigest } from './hash';
 import { TASKS_PER_WORKER, type TaskGroup, type WorkerPool } from './pool';
 import { ProgressMeter, type ChunkRecord, type ProgressListener } from './progress';
 import { formatSize } from './sizes';
+import { defaultSystem, type SystemInfo } from './system';
 import { compressBound, planThreads, type ThreadPlan } from './threadPlan';
 import type { TaskReply } from './workerMessages';
 
@@ -21,13 +21,6 @@ export type CompressInput = { kind: 'file'; path: string } | { kind: 'stream'; s
 export type CompressOutput =
   | { kind: 'file'; path: string; overwrite: boolean }
   | { kind: 'stream'; stream: Writable; label?: string };
-
-export interface SystemInfo {
-  cores: number;
-  availableMemory: number;
-  /** Free bytes on the file system of `dir`, or undefined when unknown. */
-  freeSpace(dir: string): Promise<number | undefined>;
-}
 
 export interface CompressJob {
   input: CompressInput;
@@ -53,21 +46,6 @@ export interface CompressResult {
   digest: string;
   warnings: string[];
 }
-
-export const defaultSystem: SystemInfo = {
-  cores: os.availableParallelism(),
-  get availableMemory() {
-    return process.availableMemory?.() ?? os.freemem();
-  },
-  async freeSpace(dir) {
-    try {
-      const stats = await fsp.statfs(dir);
-      return stats.bavail * stats.bsize;
-    } catch {
-      return undefined;
-    }
-  },
-};
 
 interface OpenedInput {
   name: string;

@@ -11,7 +11,7 @@ import * as zlib from 'node:zlib';
 import { openArchive, type ArchiveFile } from './archiveFile';
 import { BufferArena } from './bufferArena';
 import { FrameDecoder } from './codec';
-import { defaultSystem, type SystemInfo } from './compress';
+import { defaultSystem, type SystemInfo } from './system';
 import { cancelled, ChunkpressError, describeFsError } from './errors';
 import { treeDigest } from './hash';
 import { inspectArchive, problemError, type ArchiveInfo, type FrameRow } from './inspect';
