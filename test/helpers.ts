@@ -32,8 +32,11 @@ export function sampleData(size: number, seed = 1): Buffer {
 }
 
 /** A pool running the compiled worker (out/server/src/engine/worker.js). */
-export function testPool(size = 4): WorkerPool {
-  return new WorkerPool(size, path.join(repoRoot, 'out', 'server', 'src', 'engine', 'worker.js'));
+export function testPool(size = 4, hostLane = false): WorkerPool {
+  return new WorkerPool(size, {
+    workerPath: path.join(repoRoot, 'out', 'server', 'src', 'engine', 'worker.js'),
+    hostLane,
+  });
 }
 
 export interface ArchiveParts {

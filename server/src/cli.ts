@@ -221,7 +221,6 @@ export async function main(argv: string[]): Promise<number> {
   };
   return runInputs(jobs.length, {
     json,
-    threads: args.threads,
     name: nameOf,
     errorLine: (i, message) => `${live ? '\r\x1b[K' : ''}chunkpress: ${nameOf(i)}: ${message}\n`,
     async run(i, pool, signal) {

@@ -44,7 +44,6 @@ export async function decodeFiles(args: Args): Promise<number> {
   );
   return runInputs(args.files.length, {
     json: args.json,
-    threads: args.threads,
     name: (i) => args.files[i],
     // The engine's messages name the file already.
     errorLine: (_, message) => `chunkpress: ${message}\n`,

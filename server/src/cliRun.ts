@@ -12,8 +12,6 @@ export interface InputRun {
   /** The input's name in the --json error object. */
   name(index: number): string;
   json: boolean;
-  /** The user's upper bound on workers (-T), if any. */
-  threads: number | undefined;
 }
 
 /**
@@ -21,10 +19,10 @@ export interface InputRun {
  * Returns the exit status: 0 when all went well, 1 when any failed.
  */
 export async function runInputs(count: number, inputs: InputRun): Promise<number> {
-  const pool = new WorkerPool(Math.min(defaultSystem.cores, MAX_THREADS));
-  // Boot the workers now rather than when the first job has planned its threads: their start-up
-  // (an isolate and two native modules each) then overlaps opening the files.
-  pool.warm(inputs.threads ?? pool.size);
+  // The CLI's own thread is one of the lanes: it has nothing else to do while a job runs, and a
+  // job of one lane (a small input, or -T 1) then starts no worker at all. Each job boots the
+  // workers it plans for as soon as it has planned.
+  const pool = new WorkerPool(Math.min(defaultSystem.cores, MAX_THREADS), { hostLane: true });
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
   process.once('SIGINT', onSignal);

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { after, test } from 'node:test';
+import { threadId } from 'node:worker_threads';
 import { BufferArena } from '../../server/src/engine/bufferArena';
-import type { TaskGroup } from '../../server/src/engine/pool';
+import { decompressFrame } from '../../server/src/engine/codec';
+import type { TaskGroup, WorkerPool } from '../../server/src/engine/pool';
 import { compressBound } from '../../server/src/engine/threadPlan';
-import { sampleData, testPool } from '../helpers';
+import { sampleData, tempDir, testPool } from '../helpers';
 
 const pool = testPool(3);
 after(() => pool.close());
@@ -60,4 +64,78 @@ test('arena slots: page-aligned shared memory, regions on 4 KiB boundaries that 
   assert.equal(arena.take(), undefined);
   arena.give(1);
   assert.equal(arena.take(), 1);
+});
+
+/** Compresses `count` chunks of a file in `group` on `on`, checks every frame; returns each one's lane. */
+async function lanesFor(on: WorkerPool, count: number, group: TaskGroup, level = 3): Promise<number[]> {
+  const data = sampleData(count * CHUNK, 7);
+  const file = path.join(tempDir(), 'input');
+  fs.writeFileSync(file, data);
+  const fd = fs.openSync(file, 'r');
+  const arena = new BufferArena(count, CHUNK, compressBound(CHUNK));
+  const abortFlag = new SharedArrayBuffer(4);
+  try {
+    const replies = await Promise.all(
+      Array.from({ length: count }, (_, slot) =>
+        on.run(
+          {
+            kind: 'compress',
+            level,
+            input: arena.input(slot),
+            output: arena.output(slot),
+            abortFlag,
+            source: { fd, position: slot * CHUNK },
+          },
+          group,
+        ),
+      ),
+    );
+    replies.forEach((reply, slot) => {
+      assert.equal(reply.outcome.kind, 'done');
+      if (reply.outcome.kind !== 'done') return;
+      const frame = arena.output(slot).subarray(0, reply.outcome.compressedSize);
+      assert.ok(decompressFrame(frame, CHUNK).equals(data.subarray(slot * CHUNK, (slot + 1) * CHUNK)));
+    });
+    return replies.map((r) => r.worker);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+test('host lane: a one-lane job runs in the calling thread and starts no worker', async () => {
+  const hosted = testPool(2, true);
+  try {
+    assert.deepEqual(await lanesFor(hosted, 6, { lanes: 1 }), Array(6).fill(threadId));
+    assert.equal(hosted.started, 0);
+  } finally {
+    await hosted.close();
+  }
+});
+
+test('host lane: a two-lane job uses it and one worker, which it keeps fed', async () => {
+  const hosted = testPool(2, true);
+  try {
+    hosted.warm(2);
+    assert.equal(hosted.started, 1, 'the host lane counts as one of the two');
+    const lanes = await lanesFor(hosted, 24, { lanes: 2 });
+    const onWorker = lanes.filter((id) => id !== threadId).length;
+    assert.equal(new Set(lanes).size, 2);
+    assert.ok(onWorker >= 6, `the worker ran ${onWorker} of 24 chunks`);
+    assert.equal(hosted.started, 1);
+  } finally {
+    await hosted.close();
+  }
+});
+
+test('host lane: tasks longer than one abort-check slice never run on it', async () => {
+  const hosted = testPool(2, true);
+  try {
+    // Level 20 looks for a cancel every 128 KiB, and a chunk is 256 KiB: the host thread would
+    // not see a cancel for two slices, so the chunks stay on the workers.
+    const lanes = await lanesFor(hosted, 4, { lanes: 2 }, 20);
+    assert.ok(!lanes.includes(threadId), `ran on ${lanes.join(', ')}`);
+    assert.equal(hosted.started, 2);
+  } finally {
+    await hosted.close();
+  }
 });

@@ -10,7 +10,7 @@ import * as zstd from 'zstd-napi/binding';
  * slice is compressed in one call, which gives the same frame as ZSTD_compress2 (smaller output
  * than feeding it piecewise). Depends on the level only, so output never depends on threads.
  */
-function sliceFor(level: number): number {
+export function sliceFor(level: number): number {
   if (level <= 3) return 32 << 20;
   if (level <= 6) return 16 << 20;
   if (level <= 9) return 4 << 20;
