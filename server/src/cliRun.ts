@@ -19,9 +19,9 @@ export interface InputRun {
  * Returns the exit status: 0 when all went well, 1 when any failed.
  */
 export async function runInputs(count: number, inputs: InputRun): Promise<number> {
-  // The CLI's own thread is one of the lanes: it has nothing else to do while a job runs, and a
-  // job of one lane (a small input, or -T 1) then starts no worker at all. Each job boots the
-  // workers it plans for as soon as it has planned.
+  // A job of one lane (an input of one chunk, a single frame, -T 1) runs in the CLI's own thread,
+  // which has nothing else to do meanwhile, and starts no worker at all. Other jobs boot the
+  // workers they plan for as soon as they have planned.
   const pool = new WorkerPool(Math.min(defaultSystem.cores, MAX_THREADS), { hostLane: true });
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();

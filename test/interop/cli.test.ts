@@ -169,3 +169,38 @@ test('Ctrl-C stops a job, exits 130 and leaves no partial file', async () => {
     [],
   );
 });
+
+test("-T 1 runs in the CLI's own thread and writes the same bytes as two workers", () => {
+  const input = path.join(dir, 'lanes.txt');
+  fs.writeFileSync(input, sampleData(3_000_000, 8));
+  const archives = ['1', '2'].map((threads) => {
+    const output = path.join(dir, `lanes-T${threads}.zst`);
+    const run = chunkpress(['compress', input, '-c', '256K', '-T', threads, '-o', output]);
+    assert.equal(run.status, 0, run.stderr.toString());
+    return fs.readFileSync(output);
+  });
+  assert.ok(archives[0].equals(archives[1]));
+  assert.ok(
+    execFileSync('zstd', ['-dc', path.join(dir, 'lanes-T1.zst')], { maxBuffer: 8 << 20 }).equals(
+      fs.readFileSync(input),
+    ),
+  );
+});
+
+test("Ctrl-C stops a job running in the CLI's own thread within one chunk", async () => {
+  const input = path.join(dir, 'interrupt-host.bin');
+  fs.writeFileSync(input, sampleData(96 << 20, 9)); // about 1.7 s of work at level 9
+  const child = spawn(process.execPath, [cli, 'compress', input, '-l', '9', '-c', '4M', '-T', '1'], { cwd: dir });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  const sent = performance.now();
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.ok(performance.now() - sent < 1000, 'exits promptly');
+  assert.equal(code, 130, stderr);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.startsWith('.interrupt-host') || f.startsWith('interrupt-host.bin.zst')),
+    [],
+  );
+});

@@ -152,9 +152,15 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
       await runGzip(context);
     } else if (parallel) {
       mode = 'parallel';
-      threads = Math.max(1, Math.min(system.cores, job.pool.size, job.threads ?? MAX_THREADS, data.length));
+      // A range needs only the frames that hold it, and no more lanes than there are of them.
+      const frames = range
+        ? data.filter(
+            (f) => f.contentOffset! < range.offset + range.length && f.contentOffset! + f.contentSize! > range.offset,
+          )
+        : data;
+      threads = Math.max(1, Math.min(system.cores, job.pool.size, job.threads ?? MAX_THREADS, frames.length));
       if (data.length === 1) note = 'a single frame: decoded on one thread (a frame cannot be split)';
-      await runParallel(context, data, known, threads);
+      await runParallel(context, frames, known, threads);
     } else {
       mode = 'streaming';
       note =
@@ -288,18 +294,12 @@ async function emit(ctx: RunContext, content: Uint8Array, contentOffset: number)
 }
 
 /**
- * Frames on the pool. With `known` sizes (and places), workers write straight into the file; else
- * each decodes into a buffer bounded by its block count and the content is written here, in order.
+ * Frames on the pool (for a range, only those that hold it). With `known` sizes (and places),
+ * workers write straight into the file; else each decodes into a buffer bounded by its block count
+ * and the content is written here, in order.
  */
 async function runParallel(ctx: RunContext, frames: FrameRow[], known: boolean, threads: number): Promise<void> {
   const { job, meter } = ctx;
-  const selected = ctx.range
-    ? frames.filter(
-        (f) =>
-          f.contentOffset! < ctx.range!.offset + ctx.range!.length &&
-          f.contentOffset! + f.contentSize! > ctx.range!.offset,
-      )
-    : frames;
   if (ctx.range?.length === 0) return;
   if (job.verify) ctx.digests = [];
   const manifestDigests = job.verify && !ctx.range ? ctx.info.manifest?.chunks.digests : undefined;
@@ -316,8 +316,8 @@ async function runParallel(ctx: RunContext, frames: FrameRow[], known: boolean, 
   const fd = job.verify || !known ? undefined : ctx.sink?.fd;
   const arena = new BufferArena(
     window + threads,
-    selected.reduce((max, f) => Math.max(max, f.compressedSize), 0),
-    selected.reduce((max, f) => Math.max(max, sizeBound(f)!), 0),
+    frames.reduce((max, f) => Math.max(max, f.compressedSize), 0),
+    frames.reduce((max, f) => Math.max(max, sizeBound(f)!), 0),
   );
   const writeLock = new SharedArrayBuffer(4);
   let nextOffset = 0; // where the next frame's content starts, for frames written in order
@@ -333,11 +333,11 @@ async function runParallel(ctx: RunContext, frames: FrameRow[], known: boolean, 
   let next = 0;
   try {
     job.pool.warm(threads);
-    while (next < selected.length || inFlight.length > 0) {
+    while (next < frames.length || inFlight.length > 0) {
       if (job.signal?.aborted) throw cancelled();
       if (writeError !== undefined) throw writeError;
       // Keep the window full: read frames ahead while the workers decode.
-      while (next < selected.length && inFlight.length < window) {
+      while (next < frames.length && inFlight.length < window) {
         const slot = arena.take();
         if (slot === undefined) {
           if (inFlight.length > 0) break;
@@ -345,7 +345,7 @@ async function runParallel(ctx: RunContext, frames: FrameRow[], known: boolean, 
           if (writeError !== undefined) throw writeError;
           continue;
         }
-        const frame = selected[next++];
+        const frame = frames[next++];
         const input = arena.input(slot).subarray(0, frame.compressedSize);
         const read = await archive.readInto(frame.offset, input);
         if (read !== frame.compressedSize) {

@@ -10,7 +10,7 @@ import type { NewTask, TaskReply, WorkerTask } from './workerMessages';
  */
 export const TASKS_PER_WORKER = 2;
 
-/** One job's share of the pool: its tasks run on at most `lanes` lanes (workers or the host) at once. */
+/** One job's share of the pool: its tasks run on at most `lanes` workers at once. */
 export interface TaskGroup {
   readonly lanes: number;
 }
@@ -19,43 +19,35 @@ export interface PoolOptions {
   /** The worker script (tests use tsc's output); dist/worker.js beside this bundle by default. */
   workerPath?: string;
   /**
-   * Also run short tasks (taskRunner's `hostable`) in the calling thread, as one more lane: a job
-   * of one lane then starts no worker at all, and a job of two starts at once and boots one worker
-   * instead of two (about 45 ms each here). For the CLI only: a task blocks the event loop while
-   * it runs, which the VS Code helper must never do.
+   * Run the tasks of one-lane jobs in the calling thread when they are short (taskRunner's
+   * `hostable`): a small input then starts no worker at all (about 45 ms each here). For the CLI
+   * only: a task blocks the event loop while it runs, which the VS Code helper must never do. Jobs
+   * of more lanes stay on the workers: a thread that blocks for a task at a time cannot keep them
+   * fed (tried: they then waited for work 10-20% of the time).
    */
   hostLane?: boolean;
 }
-
-/**
- * Tasks a lane may hold. The host lane takes one at a time: it needs no task waiting (nothing
- * crosses threads), and while it runs one it cannot answer the workers, so their queues, not its
- * own, must stay full.
- */
-const capacity = (slot: Slot): number => (slot.worker ? TASKS_PER_WORKER : 1);
 
 type Pending = { resolve: (reply: TaskReply) => void; reject: (err: Error) => void };
 type Held = Pending & { task: WorkerTask; group: TaskGroup | undefined };
 
 interface Slot {
-  /** Undefined for the host lane. */
-  worker: Worker | undefined;
-  /** Booted and running tasks (the host lane always is). */
-  online: boolean;
+  worker: Worker;
   /** Sent and not yet answered. */
   held: Held[];
 }
 
 /**
  * A fixed-size set of workers (compression and decoding) shared by every job of a process, so that
- * two jobs never oversubscribe the cores, plus optionally the host lane (the calling thread).
- * Tasks queue FIFO and go to a lane as `placeFor` picks it; a group never spreads over more than
- * its lanes. Workers start on first use and restart if one dies (its tasks fail, the others go on).
+ * two jobs never oversubscribe the cores. Tasks queue FIFO, go to an idle worker first and then, up
+ * to TASKS_PER_WORKER, to a worker already running the same group; a group never spreads over more
+ * than its lanes. Workers start on first use and restart if one dies (its tasks fail, the others
+ * go on). Optionally, one-lane jobs run on the host lane instead (PoolOptions).
  */
 export class WorkerPool {
-  /** Workers, after the host lane when there is one. */
   private readonly slots: Slot[] = [];
-  private readonly host: Slot | undefined;
+  /** The host lane's tasks: the one it runs, then those waiting for it. */
+  private readonly host: Held[] | undefined;
   private hostRunning = false;
   private readonly queue: Held[] = [];
   private readonly workerPath: string;
@@ -68,15 +60,12 @@ export class WorkerPool {
   ) {
     if (!(size >= 1)) throw new RangeError('a pool needs at least one worker');
     this.workerPath = options.workerPath ?? path.join(__dirname, 'worker.js');
-    if (options.hostLane) {
-      this.host = { worker: undefined, online: true, held: [] };
-      this.slots.push(this.host);
-    }
+    if (options.hostLane) this.host = [];
   }
 
   /**
-   * Runs one task of `group` (or of no group: any lane); its buffers are shared memory, which the
-   * worker uses in place.
+   * Runs one task of `group` (or of no group: any worker); its buffers are shared memory, which
+   * the worker uses in place.
    */
   run(task: NewTask, group?: TaskGroup): Promise<TaskReply> {
     if (this.closed) return Promise.reject(new Error('worker pool is closed'));
@@ -87,95 +76,85 @@ export class WorkerPool {
   }
 
   /**
-   * Readies `count` lanes now (the host lane counts as one), so that the workers' start-up
-   * overlaps the job's first reads.
+   * Starts the workers of a job of `lanes` lanes now, so that their start-up overlaps its first
+   * reads; none for one lane when the host lane takes it.
    */
-  warm(count: number): void {
-    while (!this.closed && this.started < Math.min(count - (this.host ? 1 : 0), this.size)) this.spawn();
+  warm(lanes: number): void {
+    if (this.host && lanes <= 1) return;
+    while (!this.closed && this.slots.length < Math.min(lanes, this.size)) this.spawn();
   }
 
   /** Workers started so far (they start lazily). */
   get started(): number {
-    return this.slots.length - (this.host ? 1 : 0);
+    return this.slots.length;
   }
 
   async close(): Promise<void> {
     this.closed = true;
     const closed = new Error('worker pool closed');
     for (const item of this.queue.splice(0)) item.reject(closed);
-    for (const item of this.host?.held.splice(0) ?? []) item.reject(closed);
-    await Promise.all(this.slots.splice(0).map((slot) => slot.worker?.terminate()));
+    for (const item of this.host?.splice(0) ?? []) item.reject(closed);
+    await Promise.all(this.slots.splice(0).map((slot) => slot.worker.terminate()));
   }
 
   private dispatch(): void {
     for (let i = 0; i < this.queue.length; ) {
       const item = this.queue[i];
-      const slot = this.placeFor(item);
+      if (this.host && item.group?.lanes === 1 && hostable(item.task)) {
+        this.queue.splice(i, 1);
+        this.host.push(item);
+        this.runOnHost();
+        continue;
+      }
+      const slot = this.placeFor(item.group);
       if (!slot) {
         i++; // this group waits for its lanes; tasks of other groups may still go
         continue;
       }
       this.queue.splice(i, 1);
       slot.held.push(item);
-      if (slot.worker) {
-        slot.worker.ref();
-        slot.worker.postMessage(item.task);
-      } else this.runOnHost();
+      slot.worker.ref();
+      slot.worker.postMessage(item.task);
     }
   }
 
-  /**
-   * The lane for `item`, first match: a worker that is up and idle; with a host lane, then one of
-   * the group's workers that is up and has room (the host lane blocks its thread, which reads and
-   * answers the workers, so it takes what the workers cannot); the host lane if idle; a starting
-   * worker that is idle; a new worker; the least loaded lane with room.
-   */
-  private placeFor(item: Held): Slot | undefined {
-    const { group } = item;
+  /** The worker for a task of `group`: an idle one, else the least loaded one it may use. */
+  private placeFor(group: TaskGroup | undefined): Slot | undefined {
     const onGroup = (slot: Slot): boolean => slot.held.some((h) => h.group === group);
     const mayWiden = group === undefined || this.slots.filter(onGroup).length < group.lanes;
-    const open = this.slots.filter(
-      (slot) =>
-        (slot.worker || hostable(item.task)) && slot.held.length < capacity(slot) && (mayWiden || onGroup(slot)),
-    );
-    const idle = (slot: Slot): boolean => slot.held.length === 0;
-    const upWorkers = open.filter((slot) => slot.worker && slot.online);
-    const pick =
-      upWorkers.find(idle) ??
-      (this.host ? leastLoaded(upWorkers.filter(onGroup)) : undefined) ??
-      open.find((slot) => !slot.worker) ??
-      open.find(idle);
-    if (pick) return pick;
-    if (mayWiden && this.started < this.size) return this.spawn();
-    return leastLoaded(open);
+    if (mayWiden) {
+      const idle = this.slots.find((slot) => slot.held.length === 0);
+      if (idle) return idle;
+      if (this.slots.length < this.size) return this.spawn();
+    }
+    let best: Slot | undefined;
+    for (const slot of this.slots) {
+      if (slot.held.length >= TASKS_PER_WORKER || !(mayWiden || onGroup(slot))) continue;
+      if (!best || slot.held.length < best.held.length) best = slot;
+    }
+    return best;
   }
 
   /**
-   * Runs the host lane's tasks one per turn of the event loop, so that I/O callbacks and the
-   * workers' replies are handled between two tasks.
+   * Runs the host lane's tasks in order, one per turn of the event loop, so that I/O callbacks
+   * (the job's reads and writes) are handled between two tasks.
    */
   private runOnHost(): void {
     const host = this.host;
-    if (!host || this.hostRunning || host.held.length === 0) return;
+    if (!host || this.hostRunning || host.length === 0) return;
     this.hostRunning = true;
     setImmediate(() => {
       this.hostRunning = false;
-      const item = host.held[0];
+      const item = host.shift();
       if (this.closed || !item) return;
-      const outcome = runTask(item.task);
-      host.held.shift();
-      item.resolve({ id: item.task.id, worker: threadId, outcome });
-      this.dispatch();
+      item.resolve({ id: item.task.id, worker: threadId, outcome: runTask(item.task) });
       this.runOnHost();
     });
   }
 
   private spawn(): Slot {
     const worker = new Worker(this.workerPath);
-    const slot: Slot = { worker, online: false, held: [] };
-    worker.once('online', () => {
-      slot.online = true;
-    });
+    const slot: Slot = { worker, held: [] };
     worker.on('message', (reply: TaskReply) => {
       const index = slot.held.findIndex((h) => h.task.id === reply.id);
       const [done] = index >= 0 ? slot.held.splice(index, 1) : [];
@@ -196,10 +175,4 @@ export class WorkerPool {
     this.slots.push(slot);
     return slot;
   }
-}
-
-function leastLoaded(slots: Slot[]): Slot | undefined {
-  let best: Slot | undefined;
-  for (const slot of slots) if (!best || slot.held.length < best.held.length) best = slot;
-  return best;
 }
