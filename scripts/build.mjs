@@ -1,5 +1,6 @@
 // Bundles the extension, the helper server, the compression worker and the CLI with esbuild.
 // zstd-napi and @node-rs/xxhash stay external: native addons, shipped in node_modules inside the .vsix.
+import { readFileSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -19,7 +20,11 @@ const common = {
 const builds = [
   { entryPoints: { extension: 'client/src/extension.ts' } },
   { entryPoints: { server: 'server/src/server.ts', worker: 'server/src/engine/worker.ts' } },
-  { entryPoints: { cli: 'server/src/cli.ts' }, banner: { js: '#!/usr/bin/env node' } },
+  {
+    entryPoints: { cli: 'server/src/cli.ts' },
+    banner: { js: '#!/usr/bin/env node' },
+    define: { CHUNKPRESS_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
+  },
 ];
 
 const contexts = await Promise.all(builds.map((b) => esbuild.context({ ...common, ...b, outdir: 'dist' })));

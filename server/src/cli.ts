@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { compress, type CompressInput, type CompressOutput, type CompressResult } from './engine/compress';
 import { DEFAULT_CHUNK_SIZE, DEFAULT_LEVEL, DEFAULT_MEMORY_FACTOR } from './engine/compressOptions';
+import { zstdVersion } from './engine/codec';
 import { ChunkpressError } from './engine/errors';
 import { describeFrame } from './engine/frameDetail';
 import { inspectArchive, problemError } from './engine/inspect';
@@ -36,6 +37,7 @@ Options:
   -q, --quiet             print only errors
       --json              print one JSON result per input on stdout
   -h, --help              show this help
+  -V, --version           print the versions of chunkpress and of its zstd
 
 inspect: lists what a .zst or .gz holds, from its headers alone (nothing is decompressed): its
 layout (Chunkpress, seekable, pzstd, single or multi-frame, gzip, BGZF), the manifest, and one row
@@ -52,6 +54,9 @@ names each bad frame with its byte offsets; exits 1 if any is bad.
 extract: writes only the bytes OFFSET..OFFSET+LENGTH of the content (K/M/G suffixes allowed),
 decoding only the frames that hold them; to stdout unless -o is given.
 `;
+
+/** package.json's version, set by esbuild (scripts/build.mjs). */
+declare const CHUNKPRESS_VERSION: string;
 
 export interface Args {
   command: string;
@@ -98,7 +103,7 @@ function number(text: string | undefined, what: string): number | undefined {
   return value;
 }
 
-export function parseCli(argv: string[]): Args | 'help' {
+export function parseCli(argv: string[]): Args | 'help' | 'version' {
   const { values, positionals } = parseArgs({
     args: joinNegativeLevels(argv),
     allowPositionals: true,
@@ -117,8 +122,10 @@ export function parseCli(argv: string[]): Args | 'help' {
       offset: { type: 'string' },
       length: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', short: 'V', default: false },
     },
   });
+  if (values.version && !values.help) return 'version';
   if (values.help || positionals.length === 0) return 'help';
   const [command, ...files] = positionals;
   const allowed = OPTIONS_OF[command];
@@ -196,13 +203,17 @@ function progressLine(name: string, s: ProgressSnapshot): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let args: Args | 'help';
+  let args: Args | 'help' | 'version';
   let jobs: ReturnType<typeof plan>;
   try {
     args = parseCli(argv);
     if (args === 'help') {
       process.stdout.write(USAGE);
       return argv.length === 0 ? 1 : 0;
+    }
+    if (args === 'version') {
+      process.stdout.write(`chunkpress ${CHUNKPRESS_VERSION}, zstd ${zstdVersion()}\n`);
+      return 0;
     }
     if (args.command === 'inspect') return await inspectFiles(args);
     if (args.command !== 'compress') return await decodeFiles(args);

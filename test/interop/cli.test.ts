@@ -204,3 +204,14 @@ test("Ctrl-C stops a job running in the CLI's own thread within one chunk", asyn
     [],
   );
 });
+
+test('-V and --version print the versions of chunkpress and of its zstd', () => {
+  const version = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string })
+    .version;
+  for (const args of [['-V'], ['--version'], ['compress', '-V']]) {
+    const run = chunkpress(args);
+    assert.equal(run.status, 0, run.stderr.toString());
+    const line = run.stdout.toString();
+    assert.match(line, new RegExp(`^chunkpress ${version.replace(/\./g, '\\.')}, zstd 1\\.\\d+\\.\\d+\\n$`));
+  }
+});
