@@ -102,38 +102,36 @@ async function lanesFor(on: WorkerPool, count: number, group: TaskGroup, level =
   }
 }
 
-test('host lane: a one-lane job runs in the calling thread and starts no worker', async () => {
+/** Runs `fn` on a two-worker pool with a host lane, closed afterwards. */
+async function withHostLane(fn: (pool: WorkerPool) => Promise<void>): Promise<void> {
   const hosted = testPool(2, true);
   try {
-    hosted.warm(1);
-    assert.deepEqual(await lanesFor(hosted, 6, { lanes: 1 }), Array(6).fill(threadId));
-    assert.equal(hosted.started, 0);
+    await fn(hosted);
   } finally {
     await hosted.close();
   }
-});
+}
 
-test('host lane: a job of two lanes runs on two workers, none of its tasks on the host', async () => {
-  const hosted = testPool(2, true);
-  try {
+test('host lane: a one-lane job runs in the calling thread and starts no worker', () =>
+  withHostLane(async (hosted) => {
+    hosted.warm(1);
+    assert.deepEqual(await lanesFor(hosted, 6, { lanes: 1 }), Array(6).fill(threadId));
+    assert.equal(hosted.started, 0);
+  }));
+
+test('host lane: a job of two lanes runs on two workers, none of its tasks on the host', () =>
+  withHostLane(async (hosted) => {
     const lanes = await lanesFor(hosted, 12, { lanes: 2 });
     assert.equal(new Set(lanes).size, 2);
     assert.ok(!lanes.includes(threadId));
     assert.equal(hosted.started, 2);
-  } finally {
-    await hosted.close();
-  }
-});
+  }));
 
-test('host lane: tasks longer than one abort-check slice never run on it', async () => {
-  const hosted = testPool(2, true);
-  try {
+test('host lane: tasks longer than one abort-check slice never run on it', () =>
+  withHostLane(async (hosted) => {
     // Level 20 looks for a cancel every 128 KiB, and a chunk is 256 KiB: the host thread would
     // not see a cancel for two slices, so the chunks stay on the workers.
     const lanes = await lanesFor(hosted, 4, { lanes: 1 }, 20);
     assert.ok(!lanes.includes(threadId), `ran on ${lanes.join(', ')}`);
     assert.equal(hosted.started, 1);
-  } finally {
-    await hosted.close();
-  }
-});
+  }));
