@@ -9,7 +9,7 @@ import { fileSource, streamSource, type ChunkSource } from './chunkSource';
 import { resolveOptions, type CompressOptions } from './compressOptions';
 import { cancelled, ChunkpressError, describeFsError } from './errors';
 import { MANIFEST_VERSION, type Manifest, type SourceKind } from './format/manifest';
-import { treeDigest } from './hash';
+import { contentChecksum, treeDigest } from './hash';
 import { TASKS_PER_WORKER, type TaskGroup, type WorkerPool } from './pool';
 import { ProgressMeter, type ChunkRecord, type ProgressListener } from './progress';
 import { formatSize } from './sizes';
@@ -302,8 +302,7 @@ async function runPipeline(
       const outcome = reply.outcome;
       if (failure === undefined && outcome.kind === 'done') {
         const frame = arena.output(item.slot).subarray(0, outcome.compressedSize);
-        // The frame's Content_Checksum: the low half of the chunk's XXH64 (see ChunkCompressor).
-        const checksum = parseInt(outcome.digest.slice(8), 16);
+        const checksum = contentChecksum(outcome.digest);
         const outputOffset = writer.committedBytes;
         try {
           await writer.appendFrame(

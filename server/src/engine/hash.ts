@@ -10,6 +10,9 @@ export type Xxh64 = (data: Uint8Array) => string;
 /** The canonical 16-hex-digit XXH64, as `xxhsum -H64` prints it. */
 export const xxh64: Xxh64 = (data) => nativeXxh64(data).toString(16).padStart(16, '0');
 
+/** A zstd frame's Content_Checksum (RFC 8878): the low 32 bits of its content's XXH64 `digest`. */
+export const contentChecksum = (digest: string): number => parseInt(digest.slice(8), 16);
+
 /** The whole-content digest: XXH64 over the chunk digests' 8-byte big-endian values, in order. */
 export function treeDigest(chunkDigests: readonly string[]): string {
   return xxh64(Buffer.from(chunkDigests.join(''), 'hex'));

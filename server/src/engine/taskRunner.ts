@@ -4,7 +4,7 @@
  */
 import { readSync, writeSync } from 'node:fs';
 import { ChunkCompressor, decompressBounded, decompressInto, sliceFor } from './codec';
-import { xxh64 } from './hash';
+import { contentChecksum, xxh64 } from './hash';
 import type { CompressTask, DecompressTask, TaskOutcome, WorkerTask } from './workerMessages';
 
 /** One per thread, made on first use (the VS Code helper's host thread never compresses). */
@@ -40,9 +40,8 @@ function compress(task: CompressTask): TaskOutcome {
   const started = performance.now();
   if (task.source && !readChunk(task.source.fd, task.input, task.source.position, stopped)) return { kind: 'aborted' };
   const digest = xxh64(task.input);
-  const checksum = parseInt(digest.slice(8), 16);
   compressor ??= new ChunkCompressor();
-  const size = compressor.compressFrame(task.input, task.output, task.level, checksum, stopped);
+  const size = compressor.compressFrame(task.input, task.output, task.level, contentChecksum(digest), stopped);
   return size === undefined
     ? { kind: 'aborted' }
     : { kind: 'done', compressedSize: size, digest, elapsedMs: performance.now() - started };
