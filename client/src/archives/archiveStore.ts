@@ -68,7 +68,8 @@ function bump(entry: ArchiveEntry): void {
  */
 export class ArchiveStore implements vscode.Disposable {
   private readonly entries = new Map<string, ArchiveEntry>();
-  private readonly inspecting = new Map<string, Promise<ArchiveSummary | undefined>>();
+  /** Inspections under way, each for the generation of its entry it started at. */
+  private readonly inspecting = new Map<string, { generation: number; summary: Promise<ArchiveSummary | undefined> }>();
   private readonly changed = new vscode.EventEmitter<ArchiveEntry | undefined>();
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private readonly openedWatchers = new Map<string, vscode.Disposable>();
@@ -162,18 +163,20 @@ export class ArchiveStore implements vscode.Disposable {
     this.changed.fire(entry);
   }
 
-  /** The summary, inspecting the file if needed (shared by concurrent callers). */
+  /**
+   * The summary, inspecting the file if needed (shared by concurrent callers of the same
+   * generation; an inspection begun before the file changed or its job ended is not reused).
+   */
   inspect(entry: ArchiveEntry): Promise<ArchiveSummary | undefined> {
     if (entry.summary) return Promise.resolve(entry.summary);
-    let pending = this.inspecting.get(entry.path);
-    if (!pending) {
-      pending = this.runInspect(entry);
-      this.inspecting.set(entry.path, pending);
-      void pending.finally(() => {
-        if (this.inspecting.get(entry.path) === pending) this.inspecting.delete(entry.path);
-      });
-    }
-    return pending;
+    const known = this.inspecting.get(entry.path);
+    if (known?.generation === entry.generation) return known.summary;
+    const pending = { generation: entry.generation, summary: this.runInspect(entry) };
+    this.inspecting.set(entry.path, pending);
+    void pending.summary.finally(() => {
+      if (this.inspecting.get(entry.path) === pending) this.inspecting.delete(entry.path);
+    });
+    return pending.summary;
   }
 
   private async runInspect(entry: ArchiveEntry): Promise<ArchiveSummary | undefined> {
@@ -185,26 +188,35 @@ export class ArchiveStore implements vscode.Disposable {
     } catch {
       // The helper names the problem below.
     }
+    let answer: { summary: ArchiveSummary } | { error: string };
     try {
-      const summary = await requestWithProgress(
-        this.client,
-        inspectRequest,
-        { path: entry.path },
-        {
-          title: `Inspecting ${name}`,
-          location: size > NOTIFY_ABOVE_BYTES ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window,
-          cancellable: true,
-        },
-      );
-      if (entry.generation !== generation) return this.inspect(entry);
+      answer = {
+        summary: await requestWithProgress(
+          this.client,
+          inspectRequest,
+          { path: entry.path },
+          {
+            title: `Inspecting ${name}`,
+            location: size > NOTIFY_ABOVE_BYTES ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window,
+            cancellable: true,
+          },
+        ),
+      };
+    } catch (err) {
+      answer = { error: errorText(err) };
+    }
+    // The file changed or its job ended meanwhile: this answer, good or bad, is about an older file.
+    if (entry.generation !== generation) return this.inspect(entry);
+    if ('summary' in answer) {
+      const { summary } = answer;
       entry.summary = summary;
       entry.error = undefined;
       this.log.appendLine(
         `inspect ${entry.path}: ${summary.layout}, ${summary.frameCount} frames, read ${summary.bytesRead} B via ${summary.via} in ${summary.elapsedMs.toFixed(1)} ms${summary.problem ? `; ${summary.problem.message}` : ''}`,
       );
-    } catch (err) {
+    } else {
       entry.summary = undefined;
-      entry.error = errorText(err);
+      entry.error = answer.error;
       this.log.appendLine(`inspect ${entry.path}: ${entry.error}`);
     }
     this.changed.fire(entry);
