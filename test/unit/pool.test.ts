@@ -4,8 +4,9 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { threadId } from 'node:worker_threads';
 import { BufferArena } from '../../server/src/engine/bufferArena';
-import { decompressFrame } from '../../server/src/engine/codec';
+import { ChunkCompressor, decompressFrame } from '../../server/src/engine/codec';
 import type { TaskGroup, WorkerPool } from '../../server/src/engine/pool';
+import { contentChecksum, xxh64 } from '../../server/src/engine/hash';
 import { compressBound } from '../../server/src/engine/threadPlan';
 import { sampleData, tempDir, testPool } from '../helpers';
 
@@ -135,3 +136,35 @@ test('host lane: tasks longer than one abort-check slice never run on it', () =>
     assert.ok(!lanes.includes(threadId), `ran on ${lanes.join(', ')}`);
     assert.equal(hosted.started, 1);
   }));
+
+test('a decode task reads its frame from the archive itself; a frame the file cuts short says so', async () => {
+  const content = sampleData(CHUNK, 3);
+  const space = Buffer.alloc(compressBound(CHUNK));
+  const frame = space.subarray(
+    0,
+    new ChunkCompressor().compressFrame(content, space, 3, contentChecksum(xxh64(content)), () => false),
+  );
+  const file = path.join(tempDir(), 'archive.zst');
+  fs.writeFileSync(file, Buffer.concat([Buffer.alloc(100), frame]));
+  const fd = fs.openSync(file, 'r');
+  const arena = new BufferArena(2, frame.length + 10, CHUNK);
+  const decodeAt = (slot: number, position: number, length: number) =>
+    pool.run({
+      kind: 'decompress',
+      input: arena.input(slot).subarray(0, length),
+      output: arena.output(slot),
+      source: { fd, position },
+      contentSize: CHUNK,
+      sizeKnown: true,
+      digest: false,
+      abortFlag: new SharedArrayBuffer(4),
+    });
+  try {
+    const [whole, cut] = await Promise.all([decodeAt(0, 100, frame.length), decodeAt(1, 110, frame.length)]);
+    assert.equal(whole.outcome.kind, 'decoded');
+    assert.ok(Buffer.from(arena.output(0)).equals(content));
+    assert.deepEqual(cut.outcome, { kind: 'short', read: frame.length - 10 });
+  } finally {
+    fs.closeSync(fd);
+  }
+});

@@ -5,6 +5,8 @@ import { describeFsError } from './errors';
 export interface ArchiveFile {
   readonly path: string;
   readonly size: number;
+  /** The open descriptor, for workers that read frames themselves (their bytes are not counted). */
+  readonly fd: number;
   /** Bytes actually read so far. */
   readonly bytesRead: number;
   /** Up to `length` bytes at `offset`; fewer only at the end of the file. */
@@ -41,6 +43,7 @@ export async function openArchive(file: string): Promise<ArchiveFile> {
     return {
       path: file,
       size: stat.size,
+      fd: handle.fd,
       get bytesRead() {
         return bytesRead;
       },

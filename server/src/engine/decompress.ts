@@ -294,9 +294,9 @@ async function emit(ctx: RunContext, content: Uint8Array, contentOffset: number)
 }
 
 /**
- * Frames on the pool (for a range, only those that hold it). With `known` sizes (and places),
- * workers write straight into the file; else each decodes into a buffer bounded by its block count
- * and the content is written here, in order.
+ * Frames on the pool (for a range, only those that hold it). Each worker reads its frame from the
+ * archive itself. With `known` sizes (and places), workers write straight into the file; else each
+ * decodes into a buffer bounded by its block count and the content is written here, in order.
  */
 async function runParallel(ctx: RunContext, frames: FrameRow[], known: boolean, threads: number): Promise<void> {
   const { job, meter } = ctx;
@@ -307,15 +307,16 @@ async function runParallel(ctx: RunContext, frames: FrameRow[], known: boolean, 
   const abortFlag = new SharedArrayBuffer(4);
   const window = TASKS_PER_WORKER * threads;
   const group: TaskGroup = { lanes: threads };
-  const inFlight: Array<{ frame: FrameRow; slot: number; reply: Promise<TaskReply> }> = [];
-  // Arena slots are reused: fresh memory for every frame would cost a page fault per 4 KiB
-  // decoded. At most `window` are decoding and `threads` more are waiting to be written, so
-  // writing overlaps decoding and memory stays bounded.
   // A file is written by the workers themselves, each frame at its place, one worker at a time;
   // streams are written in order here.
   const fd = job.verify || !known ? undefined : ctx.sink?.fd;
+  // Arena slots are reused: fresh memory for every frame would cost a page fault per 4 KiB
+  // decoded. At most `window` are decoding and `threads` more are waiting to be written here, so
+  // writing overlaps decoding and memory stays bounded. A frame the worker wrote (or only
+  // checked) gives its slot back with its reply.
+  const slotHeldToWrite = fd === undefined && !job.verify;
   const arena = new BufferArena(
-    window + threads,
+    window + (slotHeldToWrite ? threads : 0),
     frames.reduce((max, f) => Math.max(max, f.compressedSize), 0),
     frames.reduce((max, f) => Math.max(max, sizeBound(f)!), 0),
   );
@@ -330,66 +331,79 @@ async function runParallel(ctx: RunContext, frames: FrameRow[], known: boolean, 
     job.onFrame?.(result);
     job.onProgress?.(meter.snapshot());
   };
+  // Sent, in frame order; their replies are taken in that order too.
+  const inFlight: Array<{ frame: FrameRow; slot: number; reply: Promise<TaskReply> }> = [];
   let next = 0;
+  let running = 0;
+  let stopped = false;
+  /**
+   * Tops the window up. Called again as soon as any frame's reply comes (not only the oldest's),
+   * so a worker that finishes ahead of the others gets its next frame at once.
+   */
+  const refill = (): void => {
+    while (!stopped && next < frames.length && running < window) {
+      const slot = arena.take();
+      if (slot === undefined) return; // every free slot waits to be written; refilled after a write
+      const frame = frames[next++];
+      running++;
+      const task = job.pool.run(
+        {
+          kind: 'decompress',
+          input: arena.input(slot).subarray(0, frame.compressedSize),
+          output: arena.output(slot),
+          source: { fd: archive.fd, position: frame.offset },
+          contentSize: sizeBound(frame)!,
+          sizeKnown: frame.contentSize !== undefined,
+          digest: job.verify === true,
+          abortFlag,
+          target:
+            fd === undefined
+              ? undefined
+              : {
+                  fd,
+                  position: Math.max(frame.contentOffset!, rangeStart) - rangeStart,
+                  skip: Math.max(0, rangeStart - frame.contentOffset!),
+                  take:
+                    Math.min(frame.contentOffset! + frame.contentSize!, rangeEnd) -
+                    Math.max(frame.contentOffset!, rangeStart),
+                  writeLock,
+                },
+        },
+        group,
+      );
+      const settled = (): void => {
+        running--;
+        if (!slotHeldToWrite) arena.give(slot);
+        refill();
+      };
+      task.then(settled, settled);
+      inFlight.push({ frame, slot, reply: task });
+    }
+  };
   try {
     job.pool.warm(threads);
-    while (next < frames.length || inFlight.length > 0) {
+    refill();
+    while (inFlight.length > 0 || next < frames.length) {
       if (job.signal?.aborted) throw cancelled();
       if (writeError !== undefined) throw writeError;
-      // Keep the window full: read frames ahead while the workers decode.
-      while (next < frames.length && inFlight.length < window) {
-        const slot = arena.take();
-        if (slot === undefined) {
-          if (inFlight.length > 0) break;
-          await writing; // every slot is waiting to be written
-          if (writeError !== undefined) throw writeError;
-          continue;
-        }
-        const frame = frames[next++];
-        const input = arena.input(slot).subarray(0, frame.compressedSize);
-        const read = await archive.readInto(frame.offset, input);
-        if (read !== frame.compressedSize) {
-          throw new ChunkpressError(
-            `"${job.input}": ${where(frame)} is cut short by the end of the file`,
-            'EFORMAT',
-            job.input,
-          );
-        }
-        inFlight.push({
-          frame,
-          slot,
-          reply: job.pool.run(
-            {
-              kind: 'decompress',
-              input,
-              output: arena.output(slot),
-              contentSize: sizeBound(frame)!,
-              sizeKnown: frame.contentSize !== undefined,
-              digest: job.verify === true,
-              abortFlag,
-              target:
-                fd === undefined
-                  ? undefined
-                  : {
-                      fd,
-                      position: Math.max(frame.contentOffset!, rangeStart) - rangeStart,
-                      skip: Math.max(0, rangeStart - frame.contentOffset!),
-                      take:
-                        Math.min(frame.contentOffset! + frame.contentSize!, rangeEnd) -
-                        Math.max(frame.contentOffset!, rangeStart),
-                      writeLock,
-                    },
-            },
-            group,
-          ),
-        });
+      if (inFlight.length === 0) {
+        // Every slot holds a frame waiting to be written: each write gives one back and refills.
+        await writing;
+        continue;
       }
-      if (inFlight.length === 0) continue;
       const { frame, slot, reply } = inFlight.shift()!;
       const { outcome } = await reply;
       let message: string | undefined;
-      if (outcome.kind === 'failed' && outcome.code !== undefined && ctx.sink && job.output.kind === 'file')
-        throw describeFsError({ code: outcome.code, message: outcome.message }, job.output.path, 'write');
+      if (outcome.kind === 'failed' && outcome.code !== undefined) {
+        if (outcome.stage === 'read') throw describeFsError(outcome, job.input, 'read');
+        if (ctx.sink && job.output.kind === 'file') throw describeFsError(outcome, job.output.path, 'write');
+      }
+      if (outcome.kind === 'short')
+        throw new ChunkpressError(
+          `"${job.input}": ${where(frame)} is cut short by the end of the file`,
+          'EFORMAT',
+          job.input,
+        );
       if (outcome.kind === 'failed') message = `${where(frame)} does not decode: ${outcome.message}`;
       else if (outcome.kind === 'decoded' && manifestDigests && manifestDigests[frame.index] !== outcome.digest)
         message = `${where(frame)} decodes, but its XXH64 ${outcome.digest} is not the manifest's ${manifestDigests[frame.index]}`;
@@ -410,7 +424,6 @@ async function runParallel(ctx: RunContext, frames: FrameRow[], known: boolean, 
         const written = Math.min(contentOffset + size, rangeEnd) - Math.max(contentOffset, rangeStart);
         meter.bytesIn += written;
         meter.bytesOut += written;
-        arena.give(slot);
         finishFrame(result);
         continue;
       }
@@ -418,7 +431,6 @@ async function runParallel(ctx: RunContext, frames: FrameRow[], known: boolean, 
         if (message !== undefined) ctx.failures.push(result);
         else meter.bytesOut += size;
         meter.bytesIn += size;
-        arena.give(slot);
         finishFrame(result);
         continue;
       }
@@ -429,6 +441,7 @@ async function runParallel(ctx: RunContext, frames: FrameRow[], known: boolean, 
           await emit(ctx, content, contentOffset);
           arena.give(slot);
           finishFrame(result);
+          refill();
         } catch (err) {
           writeError = err;
         }
@@ -437,6 +450,7 @@ async function runParallel(ctx: RunContext, frames: FrameRow[], known: boolean, 
     await writing;
     if (writeError !== undefined) throw writeError;
   } finally {
+    stopped = true;
     Atomics.store(new Int32Array(abortFlag), 0, 1);
     await Promise.allSettled(inFlight.map((f) => f.reply));
     await writing;

@@ -5,7 +5,7 @@
 import { readSync, writeSync } from 'node:fs';
 import { ChunkCompressor, decompressBounded, decompressInto, sliceFor } from './codec';
 import { contentChecksum, xxh64 } from './hash';
-import type { CompressTask, DecompressTask, TaskOutcome, WorkerTask } from './workerMessages';
+import type { CompressTask, DecompressTask, TaskOutcome, TaskSource, WorkerTask } from './workerMessages';
 
 /** One per thread, made on first use (the VS Code helper's host thread never compresses). */
 let compressor: ChunkCompressor | undefined;
@@ -18,9 +18,13 @@ export function runTask(task: WorkerTask): TaskOutcome {
   try {
     return task.kind === 'compress' ? compress(task) : decompress(task);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return { kind: 'failed', message: err instanceof Error ? err.message : String(err), code };
+    return failure(err);
   }
+}
+
+function failure(err: unknown, stage?: 'read' | 'write'): TaskOutcome {
+  const code = (err as NodeJS.ErrnoException).code;
+  return { kind: 'failed', message: err instanceof Error ? err.message : String(err), code, stage };
 }
 
 /**
@@ -38,7 +42,17 @@ function compress(task: CompressTask): TaskOutcome {
   const flag = new Int32Array(task.abortFlag);
   const stopped = (): boolean => Atomics.load(flag, 0) !== 0;
   const started = performance.now();
-  if (task.source && !readChunk(task.source.fd, task.input, task.source.position, stopped)) return { kind: 'aborted' };
+  if (task.source) {
+    const read = readFully(task.source, task.input, stopped);
+    if (read === undefined) return { kind: 'aborted' };
+    if (read < task.input.length) {
+      const error: NodeJS.ErrnoException = new Error(
+        `it ends at byte ${task.source.position + read}, but was longer when compression started (it changed meanwhile)`,
+      );
+      error.code = 'EIO';
+      throw error;
+    }
+  }
   const digest = xxh64(task.input);
   compressor ??= new ChunkCompressor();
   const size = compressor.compressFrame(task.input, task.output, task.level, contentChecksum(digest), stopped);
@@ -48,23 +62,24 @@ function compress(task: CompressTask): TaskOutcome {
 }
 
 /**
- * Fills `into` from `fd` at `position`, in slices so that a cancel is seen within one (false then).
- * A file that has shrunk since the job began is an error.
+ * Fills `into` from the source, in slices so that a cancel is seen within one (undefined then).
+ * Returns the bytes read: fewer than asked only where the file ends.
  */
-function readChunk(fd: number, into: Uint8Array, position: number, stopped: () => boolean): boolean {
-  for (let filled = 0; filled < into.length; ) {
-    if (stopped()) return false;
-    const read = readSync(fd, into, filled, Math.min(READ_SLICE, into.length - filled), position + filled);
-    if (read === 0) {
-      const error: NodeJS.ErrnoException = new Error(
-        `it ends at byte ${position + filled}, but was longer when compression started (it changed meanwhile)`,
-      );
-      error.code = 'EIO';
-      throw error;
-    }
+function readFully(source: TaskSource, into: Uint8Array, stopped: () => boolean): number | undefined {
+  let filled = 0;
+  while (filled < into.length) {
+    if (stopped()) return undefined;
+    const read = readSync(
+      source.fd,
+      into,
+      filled,
+      Math.min(READ_SLICE, into.length - filled),
+      source.position + filled,
+    );
+    if (read === 0) break;
     filled += read;
   }
-  return true;
+  return filled;
 }
 
 /**
@@ -73,12 +88,29 @@ function readChunk(fd: number, into: Uint8Array, position: number, stopped: () =
  */
 function decompress(task: DecompressTask): TaskOutcome {
   const started = performance.now();
+  if (task.source) {
+    const flag = new Int32Array(task.abortFlag);
+    let read: number | undefined;
+    try {
+      read = readFully(task.source, task.input, () => Atomics.load(flag, 0) !== 0);
+    } catch (err) {
+      return failure(err, 'read');
+    }
+    if (read === undefined) return { kind: 'aborted' };
+    if (read < task.input.length) return { kind: 'short', read };
+  }
   const space = task.output.subarray(0, task.contentSize);
   const size = task.sizeKnown
     ? (decompressInto(task.input, space), task.contentSize)
     : decompressBounded(task.input, space);
   const content = space.subarray(0, size);
-  if (task.target) writeAt(task.target, content.subarray(task.target.skip, task.target.skip + task.target.take));
+  if (task.target) {
+    try {
+      writeAt(task.target, content.subarray(task.target.skip, task.target.skip + task.target.take));
+    } catch (err) {
+      return failure(err, 'write');
+    }
+  }
   return {
     kind: 'decoded',
     size,

@@ -18,13 +18,22 @@ interface TaskBase {
 export interface CompressTask extends TaskBase {
   kind: 'compress';
   level: number;
-  /** Read `input` first from the open file `fd` at `position` (else it holds the chunk already). */
-  source?: { fd: number; position: number };
+  source?: TaskSource;
+}
+
+/**
+ * Read `input` first from the open file `fd` at `position` (else it holds the bytes already): the
+ * bytes then land in the cache of the core that works on them, and the main thread does no I/O.
+ */
+export interface TaskSource {
+  fd: number;
+  position: number;
 }
 
 /** Decode one frame that declares `contentSize` bytes into `output` (or straight into a file). */
 export interface DecompressTask extends TaskBase {
   kind: 'decompress';
+  source?: TaskSource;
   /** The frame's declared size; or, when `sizeKnown` is false, the most it can decode to. */
   contentSize: number;
   sizeKnown: boolean;
@@ -46,8 +55,13 @@ export type TaskOutcome =
   /** `size`: the bytes the frame decoded to. */
   | { kind: 'decoded'; size: number; digest: string | undefined; elapsedMs: number }
   | { kind: 'aborted' }
-  /** `code`: a system error's code (ENOSPC...) when writing failed rather than decoding. */
-  | { kind: 'failed'; message: string; code?: string };
+  /** The source file ended before `input` was full (a frame cut short, or a file that shrank). */
+  | { kind: 'short'; read: number }
+  /**
+   * `code`: a system error's code (ENOSPC, EIO...) when reading the source or writing the target
+   * failed (`stage` says which) rather than zstd.
+   */
+  | { kind: 'failed'; message: string; code?: string; stage?: 'read' | 'write' };
 
 export interface TaskReply {
   id: number;
