@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import type { Writable } from 'node:stream';
 import { describeFsError } from './errors';
 
-const BACKGROUND_SYNC_BYTES = 16 << 20;
+/** Unsynced bytes worth a background sync: small, so that the last one before the rename is short. */
+const BACKGROUND_SYNC_BYTES = 1 << 20;
 
 export interface Sink {
   /** A file's descriptor, for positional writes from workers (`write` is then not used). */
@@ -38,11 +39,28 @@ export async function fileSink(finalPath: string, overwrite: boolean, durable = 
     throw describeFsError(err, finalPath, 'create');
   }
   let closed = false;
-  // Flush to disk in the background as the file grows, so the fsync before the rename does
-  // not stall on the whole file at the end (about 1 s per GB on a plain disk).
+  // Flush to disk in the background as the file grows, one sync after the other, so that the
+  // fsync before the rename waits only for what the last one missed (with a sync every 16 MiB it
+  // waited 20-25 ms at the end of the benchmark; at the end of a whole file, about 1 s per GB).
   let unsynced = 0;
-  let syncing: Promise<void> = Promise.resolve();
+  let syncing: Promise<void> | undefined;
+  let syncStopped = false;
   let syncError: unknown;
+  const syncInBackground = (): void => {
+    if (!durable || syncStopped || syncing || unsynced < BACKGROUND_SYNC_BYTES) return;
+    unsynced = 0;
+    syncing = handle
+      .datasync()
+      .catch((err: unknown) => void (syncError ??= err)) // surfaces at commit
+      .finally(() => {
+        syncing = undefined;
+        syncInBackground();
+      });
+  };
+  const stopSyncing = async (): Promise<void> => {
+    syncStopped = true;
+    while (syncing) await syncing;
+  };
   const close = async (): Promise<void> => {
     if (!closed) {
       closed = true;
@@ -56,18 +74,14 @@ export async function fileSink(finalPath: string, overwrite: boolean, durable = 
         let done = 0;
         while (done < bytes.length) done += (await handle.write(bytes, done, bytes.length - done)).bytesWritten;
         unsynced += bytes.length;
-        if (durable && unsynced >= BACKGROUND_SYNC_BYTES) {
-          unsynced = 0;
-          // Kept from rejecting unobserved; a failure surfaces at commit.
-          syncing = syncing.then(() => handle.datasync()).catch((err: unknown) => void (syncError ??= err));
-        }
+        syncInBackground();
       } catch (err) {
         throw describeFsError(err, finalPath, 'write');
       }
     },
     async commit() {
       try {
-        await syncing;
+        await stopSyncing();
         if (syncError !== undefined) throw syncError;
         if (durable) await handle.sync();
         await close();
@@ -78,7 +92,7 @@ export async function fileSink(finalPath: string, overwrite: boolean, durable = 
       if (durable) await syncDirectory(dir);
     },
     async discard() {
-      await syncing;
+      await stopSyncing();
       await close().catch(() => undefined);
       await fs.rm(tempPath, { force: true });
     },
