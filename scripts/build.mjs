@@ -21,7 +21,7 @@ const builds = [
   { entryPoints: { extension: 'client/src/extension.ts' } },
   { entryPoints: { server: 'server/src/server.ts', worker: 'server/src/engine/worker.ts' } },
   {
-    entryPoints: { cli: 'server/src/cli.ts' },
+    entryPoints: { cli: 'server/src/cliMain.ts' },
     banner: { js: '#!/usr/bin/env node' },
     define: { CHUNKPRESS_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
   },

@@ -31,12 +31,12 @@ export function sampleData(size: number, seed = 1): Buffer {
   return out;
 }
 
+/** The compiled worker script the test pools run. */
+export const testWorkerPath = path.join(repoRoot, 'out', 'server', 'src', 'engine', 'worker.js');
+
 /** A pool running the compiled worker (out/server/src/engine/worker.js). */
 export function testPool(size = 4, hostLane = false): WorkerPool {
-  return new WorkerPool(size, {
-    workerPath: path.join(repoRoot, 'out', 'server', 'src', 'engine', 'worker.js'),
-    hostLane,
-  });
+  return new WorkerPool(size, { workerPath: testWorkerPath, hostLane });
 }
 
 export interface ArchiveParts {

@@ -1,7 +1,7 @@
 /** `chunkpress decompress`, `verify` and `extract`: the decode side of the CLI. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Args } from './cli';
+import type { Args } from './cliArgs';
 import { decode, type DecodeOutput, type DecodeResult } from './engine/decompress';
 import { decodedName } from './engine/outputNames';
 import { formatDuration, formatRate, formatSize } from './engine/sizes';

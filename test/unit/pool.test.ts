@@ -5,10 +5,11 @@ import { after, test } from 'node:test';
 import { threadId } from 'node:worker_threads';
 import { BufferArena } from '../../server/src/engine/bufferArena';
 import { ChunkCompressor, decompressFrame } from '../../server/src/engine/codec';
-import type { TaskGroup, WorkerPool } from '../../server/src/engine/pool';
+import { WorkerPool, type TaskGroup } from '../../server/src/engine/pool';
 import { contentChecksum, xxh64 } from '../../server/src/engine/hash';
 import { compressBound } from '../../server/src/engine/threadPlan';
-import { sampleData, tempDir, testPool } from '../helpers';
+import { prestartedCount, prestartWorkers } from '../../server/src/engine/workerPrestart';
+import { sampleData, tempDir, testPool, testWorkerPath } from '../helpers';
 
 const pool = testPool(3);
 after(() => pool.close());
@@ -167,4 +168,27 @@ test('a decode task reads its frame from the archive itself; a frame the file cu
   } finally {
     fs.closeSync(fd);
   }
+});
+
+test('a pool adopts the workers started before it (the CLI boots them while it loads)', async () => {
+  prestartWorkers(testWorkerPath, 2);
+  const early = testPool(2);
+  try {
+    assert.equal(prestartedCount(), 2);
+    const lanes = await lanesFor(early, 4, { lanes: 2 });
+    assert.equal(early.started, 2);
+    assert.equal(prestartedCount(), 0, 'both were adopted, none started anew');
+    assert.equal(new Set(lanes).size, 2);
+  } finally {
+    await early.close();
+  }
+});
+
+test('a prestarted worker that dies before it is adopted is replaced, not handed out', async () => {
+  prestartWorkers(path.join(tempDir(), 'missing-worker.js'), 1);
+  const broken = new WorkerPool(1, { workerPath: path.join(tempDir(), 'missing-worker.js') });
+  // Its start fails at once (no such script); the process must not crash on that error.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(prestartedCount(), 0);
+  await broken.close();
 });

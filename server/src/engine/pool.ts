@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { threadId, Worker } from 'node:worker_threads';
 import { hostable, runTask } from './taskRunner';
+import { adoptPrestarted } from './workerPrestart';
 import type { NewTask, TaskReply, WorkerTask } from './workerMessages';
 
 /**
@@ -153,7 +154,7 @@ export class WorkerPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(this.workerPath);
+    const worker = adoptPrestarted(this.workerPath) ?? new Worker(this.workerPath);
     const slot: Slot = { worker, held: [] };
     worker.on('message', (reply: TaskReply) => {
       const index = slot.held.findIndex((h) => h.task.id === reply.id);

@@ -1,0 +1,156 @@
+/** The CLI's command line: its usage text and the parsed arguments, light enough to load first. */
+import { parseArgs } from 'node:util';
+import { DEFAULT_CHUNK_SIZE, DEFAULT_LEVEL, DEFAULT_MEMORY_FACTOR } from './engine/compressOptions';
+import { formatSize, parseSize } from './engine/sizes';
+import { MAX_THREADS } from './engine/threadPlan';
+import { UsageError } from './usageError';
+
+export const USAGE = `Usage: chunkpress compress FILE... [options]
+       chunkpress inspect FILE... [--frame N] [--json]
+       chunkpress decompress FILE... [-o OUT] [-T N] [-f] [-v] [-q] [--json]
+       chunkpress verify FILE... [-T N] [-v] [--json]
+       chunkpress extract FILE --offset N --length M [-o OUT] [-f]
+
+compress: compresses each FILE into FILE.zst: independent zstd frames compressed on all cores, plus a
+manifest and a seek table. Every zstd and tar can read the result. "-" reads stdin.
+
+Options:
+  -o, --output PATH       output file (with several inputs: an existing folder); "-" = stdout
+  -l, --level N           zstd level, ${-131072}..22, negative = faster (default ${DEFAULT_LEVEL})
+  -c, --chunk-size SIZE   uncompressed bytes per frame, K/M/G = KiB/MiB/GiB (default ${formatSize(DEFAULT_CHUNK_SIZE)})
+  -T, --threads N         at most N workers (default: automatic, up to ${MAX_THREADS})
+      --memory-factor F   share of available memory the workers may use (default ${DEFAULT_MEMORY_FACTOR})
+  -f, --force             overwrite existing outputs
+  -v, --verbose           report the worker decision and every chunk
+  -q, --quiet             print only errors
+      --json              print one JSON result per input on stdout
+  -h, --help              show this help
+  -V, --version           print the versions of chunkpress and of its zstd
+
+inspect: lists what a .zst or .gz holds, from its headers alone (nothing is decompressed): its
+layout (Chunkpress, seekable, pzstd, single or multi-frame, gzip, BGZF), the manifest, and one row
+per frame. Exits 1 if a file is damaged, after listing what precedes the damage.
+      --frame N           one frame in full instead: header fields and every block header
+
+decompress: writes FILE without its .zst/.gz suffix (.tzst/.tgz become .tar), decoding the frames
+in parallel when their sizes are known (seekable and pzstd archives, zstd -T output) and with one
+streaming context otherwise. "-o -" writes stdout.
+
+verify: decodes every frame in parallel, checks its checksum and the manifest's digests, and
+names each bad frame with its byte offsets; exits 1 if any is bad.
+
+extract: writes only the bytes OFFSET..OFFSET+LENGTH of the content (K/M/G suffixes allowed),
+decoding only the frames that hold them; to stdout unless -o is given.
+`;
+
+export interface Args {
+  command: string;
+  files: string[];
+  output?: string;
+  level?: number;
+  chunkSize?: number;
+  threads?: number;
+  memoryFactor?: number;
+  force: boolean;
+  verbose: boolean;
+  quiet: boolean;
+  json: boolean;
+  frame?: number;
+  offset?: number;
+  length?: number;
+}
+
+const OUTPUT_OPTIONS = ['verbose', 'quiet', 'json', 'force', 'output'];
+/** Which options each command takes. */
+const OPTIONS_OF: Record<string, string[] | undefined> = {
+  compress: [...OUTPUT_OPTIONS, 'level', 'chunk-size', 'threads', 'memory-factor'],
+  inspect: ['json', 'frame'],
+  decompress: [...OUTPUT_OPTIONS, 'threads'],
+  verify: ['verbose', 'quiet', 'json', 'threads'],
+  extract: [...OUTPUT_OPTIONS, 'offset', 'length'],
+};
+
+/** `-l -5` would read as an option; zstd users type it, so join it into `--level=-5`. */
+function joinNegativeLevels(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if ((argv[i] === '-l' || argv[i] === '--level') && /^-\d+$/.test(argv[i + 1] ?? '')) {
+      out.push(`--level=${argv[++i]}`);
+    } else out.push(argv[i]);
+  }
+  return out;
+}
+
+function number(text: string | undefined, what: string): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`${what} must be a number, not "${text}"`);
+  return value;
+}
+
+export function parseCli(argv: string[]): Args | 'help' | 'version' {
+  const { values, positionals } = parseArgs({
+    args: joinNegativeLevels(argv),
+    allowPositionals: true,
+    strict: true,
+    options: {
+      output: { type: 'string', short: 'o' },
+      level: { type: 'string', short: 'l' },
+      'chunk-size': { type: 'string', short: 'c' },
+      threads: { type: 'string', short: 'T' },
+      'memory-factor': { type: 'string' },
+      force: { type: 'boolean', short: 'f', default: false },
+      verbose: { type: 'boolean', short: 'v', default: false },
+      quiet: { type: 'boolean', short: 'q', default: false },
+      json: { type: 'boolean', default: false },
+      frame: { type: 'string' },
+      offset: { type: 'string' },
+      length: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', short: 'V', default: false },
+    },
+  });
+  if (values.version && !values.help) return 'version';
+  if (values.help || positionals.length === 0) return 'help';
+  const [command, ...files] = positionals;
+  const allowed = OPTIONS_OF[command];
+  if (!allowed) throw new UsageError(`unknown command "${command}"`);
+  if (files.length === 0)
+    throw new UsageError(
+      `${command} needs ${command === 'compress' ? 'at least one FILE (or - for stdin)' : 'a FILE'}`,
+    );
+  const given = Object.entries(values).filter(([, v]) => v !== undefined && v !== false);
+  const stray = given.find(([k]) => !allowed.includes(k) && k !== 'help');
+  if (stray) throw new UsageError(`${command} does not take --${stray[0]}`);
+  if (command === 'extract') {
+    if (files.length !== 1) throw new UsageError('extract reads one FILE');
+    if (values.offset === undefined || values.length === undefined)
+      throw new UsageError('extract needs --offset and --length');
+  }
+  const frame = number(values.frame, 'frame');
+  if (frame !== undefined && (!Number.isInteger(frame) || frame < 0))
+    throw new UsageError(`--frame takes a frame number from 0, not "${values.frame}"`);
+  const size = (text: string | undefined): number | undefined => {
+    try {
+      return text === undefined ? undefined : parseSize(text);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  };
+  return {
+    command,
+    files,
+    output: values.output,
+    level: number(values.level, 'level'),
+    chunkSize: size(values['chunk-size']),
+    offset: size(values.offset),
+    length: size(values.length),
+    threads: number(values.threads, 'threads'),
+    memoryFactor: number(values['memory-factor'], 'memory factor'),
+    force: values.force,
+    verbose: values.verbose,
+    quiet: values.quiet,
+    json: values.json,
+    frame,
+  };
+}
