@@ -38,9 +38,14 @@ export function hostable(task: WorkerTask): boolean {
     : task.contentSize <= HOST_DECODE_MAX;
 }
 
+/** Whether the job that shares `abortFlag` has been cancelled. */
+function stopCheck(abortFlag: SharedArrayBuffer): () => boolean {
+  const flag = new Int32Array(abortFlag);
+  return () => Atomics.load(flag, 0) !== 0;
+}
+
 function compress(task: CompressTask): TaskOutcome {
-  const flag = new Int32Array(task.abortFlag);
-  const stopped = (): boolean => Atomics.load(flag, 0) !== 0;
+  const stopped = stopCheck(task.abortFlag);
   const started = performance.now();
   if (task.source) {
     const read = readFully(task.source, task.input, stopped);
@@ -89,10 +94,9 @@ function readFully(source: TaskSource, into: Uint8Array, stopped: () => boolean)
 function decompress(task: DecompressTask): TaskOutcome {
   const started = performance.now();
   if (task.source) {
-    const flag = new Int32Array(task.abortFlag);
     let read: number | undefined;
     try {
-      read = readFully(task.source, task.input, () => Atomics.load(flag, 0) !== 0);
+      read = readFully(task.source, task.input, stopCheck(task.abortFlag));
     } catch (err) {
       return failure(err, 'read');
     }

@@ -17,9 +17,13 @@ const waiting: Prestarted[] = [];
 /** Starts `count` workers of `workerPath`; they keep no process alive until adopted. */
 export function prestartWorkers(workerPath: string, count: number): void {
   for (let i = 0; i < count; i++) {
-    const entry: Prestarted = { path: workerPath, worker: new Worker(workerPath), dead: false, drop: () => undefined };
     // Until adopted, a crash must not take the process down: the pool then starts a fresh worker.
-    entry.drop = () => void (entry.dead = true);
+    const entry: Prestarted = {
+      path: workerPath,
+      worker: new Worker(workerPath),
+      dead: false,
+      drop: () => void (entry.dead = true),
+    };
     entry.worker.on('error', entry.drop).on('exit', entry.drop).unref();
     waiting.push(entry);
   }
