@@ -72,6 +72,17 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
+  try {
+    return await compressAll(args, jobs);
+  } finally {
+    // A cancelled job may leave a read of stdin waiting on its writer, which would keep this
+    // process (and a writer blocked on the full pipe) alive until that writer ends.
+    if (args.files.includes('-')) process.stdin.destroy();
+  }
+}
+
+/** Compresses each planned input; returns the exit status. */
+function compressAll(args: Args, jobs: ReturnType<typeof plan>): Promise<number> {
   const { verbose, json, quiet } = args;
   const live = process.stderr.isTTY && !json && !quiet;
   const nameOf = (i: number): string => {

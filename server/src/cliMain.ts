@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import { parseCli } from './cliArgs';
 import { lanesAhead } from './cliPrestart';
+import { BROKEN_PIPE_STATUS, pipeBroken, stdoutFailure, watchStdio } from './cliStdio';
 import { defaultSystem } from './engine/system';
 import { prestartWorkers } from './engine/workerPrestart';
 
@@ -16,9 +17,19 @@ try {
 } catch {
   // A usage error: main reports it.
 }
+watchStdio();
 // Loaded only now, after the workers have started.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { main } = require('./cli') as typeof import('./cli');
 void main(argv).then((code) => {
   process.exitCode = code;
+});
+// At exit rather than when main returns: a failed write's 'error' event comes a tick later.
+process.on('exit', () => {
+  const stdoutFailed = stdoutFailure();
+  if (pipeBroken()) process.exitCode = BROKEN_PIPE_STATUS;
+  else if (process.exitCode === 0 && stdoutFailed !== undefined) {
+    process.stderr.write(`chunkpress: ${stdoutFailed}\n`);
+    process.exitCode = 1;
+  }
 });

@@ -3,6 +3,7 @@ import { defaultSystem } from './engine/system';
 import type { ChunkpressError } from './engine/errors';
 import { WorkerPool } from './engine/pool';
 import { MAX_THREADS } from './engine/threadPlan';
+import { BROKEN_PIPE_STATUS, cancelOnBrokenPipe, pipeBroken } from './cliStdio';
 
 export interface InputRun {
   /** Handles input `index`; resolves false when it found a problem it already reported. */
@@ -15,7 +16,8 @@ export interface InputRun {
 }
 
 /**
- * Runs every input in turn on one pool; SIGINT/SIGTERM cancel the current one and stop (130).
+ * Runs every input in turn on one pool; SIGINT/SIGTERM cancel the current one and stop (130), and so
+ * does a reader of stdout or stderr going away (141, see cliStdio).
  * Returns the exit status: 0 when all went well, 1 when any failed.
  */
 export async function runInputs(count: number, inputs: InputRun): Promise<number> {
@@ -27,6 +29,7 @@ export async function runInputs(count: number, inputs: InputRun): Promise<number
   const onSignal = (): void => controller.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const stopWatching = cancelOnBrokenPipe(onSignal);
   let failures = 0;
   try {
     for (let i = 0; i < count; i++) {
@@ -34,6 +37,8 @@ export async function runInputs(count: number, inputs: InputRun): Promise<number
         if (!(await inputs.run(i, pool, controller.signal))) failures++;
       } catch (err) {
         failures++;
+        // Ended as by SIGPIPE: silently (the reader that would see a message is gone).
+        if (pipeBroken()) return BROKEN_PIPE_STATUS;
         const message = err instanceof Error ? err.message : String(err);
         process.stderr.write(inputs.errorLine(i, message));
         if (inputs.json)
@@ -44,9 +49,10 @@ export async function runInputs(count: number, inputs: InputRun): Promise<number
       }
     }
   } finally {
+    stopWatching();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await pool.close();
   }
-  return failures > 0 ? 1 : 0;
+  return pipeBroken() ? BROKEN_PIPE_STATUS : failures > 0 ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 /** Interop: archives made by the chunkpress CLI, read by Debian's zstd and tar (and back). */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -199,6 +200,92 @@ test("-T 1 runs in the CLI's own thread and writes the same bytes as two workers
 test("Ctrl-C stops a job running in the CLI's own thread within one chunk", async () => {
   // About 1.7 s of work at level 9 in 4 MiB chunks, each well under 200 ms.
   await interrupted('interrupt-host.bin', sampleData(96 << 20, 9), ['-l', '9', '-c', '4M', '-T', '1'], 400, 1000);
+});
+
+/** Runs the CLI with `stdio`; resolves its exit status, stderr, and the ms from `since()` to its exit. */
+function started(args: string[], stdio: Array<'pipe' | 'ignore' | number>) {
+  const child = spawn(process.execPath, [cli, ...args], { cwd: dir, stdio });
+  let stderr = '';
+  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  child.stdin?.on('error', () => undefined); // the CLI may stop reading before all is written
+  let mark = 0;
+  const exited = new Promise<{ code: number | null; stderr: string; afterMark: number }>((resolve) =>
+    child.on('exit', (code) => resolve({ code, stderr, afterMark: performance.now() - mark })),
+  );
+  return { child, exited, since: () => (mark = performance.now()) };
+}
+
+test(
+  'a reader that goes away (| head): the job stops as by SIGPIPE, 141, silently, stdin still open',
+  { timeout: 20_000 },
+  async () => {
+    const run = started(['compress', '-', '-c', '64K'], ['pipe', 'pipe', 'pipe']);
+    // Incompressible input, so that there is more output than a pipe holds; stdin is never ended.
+    run.child.stdin!.write(randomBytes(4 << 20));
+    await new Promise((resolve) => run.child.stdout!.once('data', resolve));
+    run.since();
+    run.child.stdout!.destroy();
+    const { code, stderr, afterMark } = await run.exited;
+    assert.equal(code, 141);
+    assert.equal(stderr, '');
+    assert.ok(afterMark < 1000, `took ${afterMark.toFixed(0)} ms`);
+  },
+);
+
+test('stderr going away mid-job (-v | head) cancels it: no archive, no partial file', { timeout: 20_000 }, async () => {
+  const input = path.join(dir, 'verbose.bin');
+  fs.writeFileSync(input, sampleData(24 << 20, 13));
+  const run = started(['compress', input, '-v', '-c', '256K', '-l', '9'], ['ignore', 'ignore', 'pipe']);
+  await new Promise((resolve) => run.child.stderr!.once('data', resolve));
+  run.child.stderr!.destroy();
+  const { code } = await run.exited;
+  assert.equal(code, 141);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.includes('verbose.bin.')),
+    [],
+  );
+});
+
+test(
+  'a full stdout (/dev/full): a message naming it and status 1, for compress, decompress and inspect',
+  { timeout: 20_000 },
+  async () => {
+    const input = path.join(dir, 'full.txt');
+    fs.writeFileSync(input, sampleData(300_000, 14));
+    assert.equal(chunkpress(['compress', input, '-c', '64K']).status, 0);
+    const full = fs.openSync('/dev/full', 'w');
+    try {
+      const noSpace = 'No space left on the device while writing "stdout"';
+      for (const [args, line] of [
+        [['compress', input, '-o', '-'], `chunkpress: ${input}: ${noSpace}\n`],
+        [['decompress', `${input}.zst`, '-o', '-'], `chunkpress: ${noSpace}\n`],
+        [['inspect', `${input}.zst`], `chunkpress: ${noSpace}\n`],
+      ] as const) {
+        const { code, stderr } = await started([...args], ['ignore', full, 'pipe']).exited;
+        assert.equal(code, 1, args.join(' '));
+        assert.equal(stderr, line);
+      }
+    } finally {
+      fs.closeSync(full);
+    }
+  },
+);
+
+test('SIGTERM while stdin has nothing to give: exits 130 at once, no partial file', { timeout: 20_000 }, async () => {
+  const run = started(['compress', '-', '-o', 'stalled-stdin.zst', '-c', '64K'], ['pipe', 'ignore', 'pipe']);
+  run.child.stdin!.write(sampleData(100_000, 15)); // one chunk and a bit; then the writer stalls
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  run.since();
+  run.child.kill('SIGTERM');
+  const { code, stderr, afterMark } = await run.exited;
+  assert.equal(code, 130, stderr);
+  assert.equal(stderr, 'chunkpress: stdin: Cancelled\n');
+  assert.ok(afterMark < 1000, `took ${afterMark.toFixed(0)} ms`);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.includes('stalled-stdin')),
+    [],
+  );
+  run.child.stdin!.destroy();
 });
 
 test('-V and --version print the versions of chunkpress and of its zstd', () => {

@@ -219,6 +219,33 @@ test('cancelling stops the workers quickly and removes the partial file, even at
   );
 });
 
+test('cancelling while a stream has nothing to give: the job ends at once, no partial file', async () => {
+  // A pipe whose writer stalls (sleep 60 | chunkpress compress -): one chunk arrives, then nothing.
+  const stream = new PassThrough();
+  stream.write(sampleData(CHUNK + 5, 12));
+  const output = path.join(dir, 'stalled.zst');
+  const controller = new AbortController();
+  const job = compress({
+    input: { kind: 'stream', stream, name: 'stdin' },
+    output: { kind: 'file', path: output, overwrite: false },
+    options: { chunkSize: CHUNK },
+    pool,
+    system: fourCores,
+    signal: controller.signal,
+  });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const abortedAt = performance.now();
+  controller.abort();
+  await assert.rejects(job, (err: ChunkpressError) => err.code === 'ECANCELED');
+  const took = performance.now() - abortedAt;
+  assert.ok(took < 200, `cancel took ${took.toFixed(0)} ms`);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.includes('stalled.zst')),
+    [],
+  );
+  stream.destroy();
+});
+
 test('errors name the path: missing file, folder, existing output', async () => {
   const missing = path.join(dir, 'nope.bin');
   const base = { pool, system: fourCores } as const;

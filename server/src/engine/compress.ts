@@ -240,11 +240,16 @@ async function runPipeline(
   const running = new Semaphore(TASKS_PER_WORKER * plan.threads);
   const queue = new AsyncQueue<InFlight>();
   let failure: unknown;
+  // A stream's read waits for its writer, and a cancel must not: a stalled pipe would hold the job.
+  let stopReading: (err: unknown) => void = () => undefined;
+  const readingStopped = new Promise<never>((_, reject) => (stopReading = reject));
+  readingStopped.catch(() => undefined);
 
   const fail = (err: unknown): void => {
     failure ??= err;
     Atomics.store(flag, 0, 1);
     window.break(err instanceof Error ? err : new Error(String(err)));
+    stopReading(err);
   };
   const onAbort = (): void => fail(cancelled());
   signal?.addEventListener('abort', onAbort);
@@ -257,7 +262,9 @@ async function runPipeline(
       const slot = arena.take()!; // the window holds no more chunks than the arena has slots
       // A file's chunk is read by its worker (up to the size the file had when we started);
       // anything else is read here, in order.
-      const length = file ? Math.min(bufferSize, source.size! - offset) : await source.read(arena.input(slot));
+      const length = file
+        ? Math.min(bufferSize, source.size! - offset)
+        : await Promise.race([source.read(arena.input(slot)), readingStopped]);
       if (length === 0 && index > 0) {
         arena.give(slot);
         window.release();

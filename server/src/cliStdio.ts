@@ -1,0 +1,54 @@
+/**
+ * The CLI's stdout and stderr when writing to them fails.
+ *
+ * A reader that goes away (`chunkpress ... | head`) makes writes fail with EPIPE. C tools die of
+ * it silently, by SIGPIPE; Node reports it as an 'error' event instead, and an unhandled one
+ * crashed with a stack trace and left the running job's temporary file behind. Here a broken pipe
+ * cancels the running job, which removes its partial output, and the process ends silently with
+ * 141, the status of a death by SIGPIPE.
+ *
+ * Other failures (ENOSPC on /dev/full, EIO) fail the job whose write it was, with its message;
+ * output written outside a job (inspect) reports them once at the end (`stdoutFailure`).
+ */
+import { describeFsError } from './engine/errors';
+
+/** 128 + SIGPIPE, as a shell reports a process that SIGPIPE ended. */
+export const BROKEN_PIPE_STATUS = 141;
+
+let broken = false;
+let stdoutError: unknown;
+let onBroken: (() => void) | undefined;
+
+/** Installs the handlers; once, before anything is written. */
+export function watchStdio(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => failed(err, true));
+  process.stderr.on('error', (err: NodeJS.ErrnoException) => failed(err, false));
+}
+
+function failed(err: NodeJS.ErrnoException, stdout: boolean): void {
+  if (err.code === 'EPIPE') {
+    if (broken) return;
+    broken = true;
+    if (onBroken) onBroken();
+    else process.exit(BROKEN_PIPE_STATUS); // nothing running, nothing to clean up
+    return;
+  }
+  // A failing stderr leaves nowhere to say so.
+  if (stdout) stdoutError ??= err;
+}
+
+/** Until the returned function is called, a broken pipe calls `cancel` instead of ending the process. */
+export function cancelOnBrokenPipe(cancel: () => void): () => void {
+  onBroken = cancel;
+  if (broken) cancel();
+  return () => {
+    if (onBroken === cancel) onBroken = undefined;
+  };
+}
+
+/** Whether stdout or stderr lost its reader. */
+export const pipeBroken = (): boolean => broken;
+
+/** The message for the first error writing stdout other than a broken pipe, if any. */
+export const stdoutFailure = (): string | undefined =>
+  stdoutError === undefined ? undefined : describeFsError(stdoutError, 'stdout', 'write').message;
