@@ -62,7 +62,9 @@ export async function decodeFiles(args: Args): Promise<number> {
         },
       });
       for (const bad of result.failures) {
-        if (!args.verbose) process.stderr.write(`chunkpress: ${file}: ${bad.message}\n`);
+        // A damaged structure's message names the file already; a frame's does not.
+        const named = bad.message?.startsWith(`"${file}"`) ? bad.message : `${file}: ${bad.message}`;
+        if (!args.verbose) process.stderr.write(`chunkpress: ${named}\n`);
       }
       if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else if (!args.quiet && (outputs[i].kind !== 'stream' || args.verbose))

@@ -178,6 +178,31 @@ test('verify names exactly the corrupted chunk, with its byte offsets; the CLI e
   );
 });
 
+test('an empty file and a truncated archive: refused like zstd -d, named once, nothing written', async () => {
+  const empty = file('empty.zst', Buffer.alloc(0));
+  await assert.rejects(
+    decodeTo(empty),
+    (err: ChunkpressError) =>
+      err.code === 'EFORMAT' && err.message === `"${empty}" is empty: there is no zstd or gzip frame in it`,
+  );
+  await assert.rejects(decode({ input: empty, output: { kind: 'none' }, pool, verify: true }), /is empty/);
+  assert.equal(spawnSync('zstd', ['-t', empty]).status, 1);
+
+  const whole = fs.readFileSync(chunkpress('truncated.bin', sampleData(4 * CHUNK, 31)));
+  const truncated = file('truncated.zst', whole.subarray(0, Math.floor(whole.length / 2)));
+  const run = spawnSync(process.execPath, [cli, 'verify', truncated], { encoding: 'utf8' });
+  assert.equal(run.status, 1);
+  const [problem] = run.stderr.split('\n');
+  assert.match(
+    problem,
+    new RegExp(`^chunkpress: "${truncated}" is not a valid zstd file: .*\\(at byte \\d+, frame \\d+\\)$`),
+  );
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.startsWith('empty') || f.startsWith('truncated.') || f.includes('.partial')),
+    ['empty.zst', 'truncated.bin', 'truncated.bin.zst', 'truncated.zst'],
+  );
+});
+
 test('cancel and ENOSPC leave no partial file; the source is untouched', async (t) => {
   const data = randomBytes(4 << 20);
   const archive = chunkpress('cancel.bin', data, '256K');

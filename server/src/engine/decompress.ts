@@ -97,6 +97,9 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
   const system = job.system ?? defaultSystem;
   if (job.signal?.aborted) throw cancelled();
   const info = await inspectArchive(job.input);
+  // As zstd -d and gzip -d: an empty file holds no frame, so not even empty content.
+  if (info.layout === 'empty')
+    throw new ChunkpressError(`"${job.input}" is empty: there is no zstd or gzip frame in it`, 'EFORMAT', job.input);
   const failures: FrameOutcome[] = [];
   const problem = problemError(info);
   if (problem && !job.verify) throw problem;
