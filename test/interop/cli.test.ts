@@ -152,6 +152,26 @@ test('permissions: an unreadable input and an unwritable folder, as an ordinary 
   }
 });
 
+test('names up to the file system limit compress; a name past it is refused clearly', () => {
+  const fits = path.join(dir, `${'n'.repeat(246)}.log`); // its .zst is 254 bytes
+  fs.writeFileSync(fits, sampleData(200_000, 16));
+  const run = chunkpress(['compress', fits, '-c', '64K']);
+  assert.equal(run.status, 0, run.stderr.toString());
+  assert.ok(execFileSync('zstd', ['-dc', `${fits}.zst`], { maxBuffer: 1 << 20 }).equals(fs.readFileSync(fits)));
+  const over = path.join(dir, `${'o'.repeat(248)}.log`); // 252 bytes; its .zst would be 256
+  fs.writeFileSync(over, 'x');
+  const refused = chunkpress(['compress', over]);
+  assert.equal(refused.status, 1);
+  assert.equal(
+    refused.stderr.toString(),
+    `chunkpress: ${over}: Cannot create "${over}.zst": its name is longer than the file system allows\n`,
+  );
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.includes('.partial')),
+    [],
+  );
+});
+
 /**
  * Compresses `name` (`data`) with `args`, sends SIGINT after `afterMs`; asserts exit 130 within
  * `withinMs` and no partial or final file; returns stderr.

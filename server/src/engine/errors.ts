@@ -48,6 +48,12 @@ export function describeFsError(err: unknown, filePath: string, doing: 'read' | 
       return new ChunkpressError(`No space left on the device while writing "${filePath}"`, 'ENOSPC', filePath);
     case 'EEXIST':
       return new ChunkpressError(`"${filePath}" already exists`, 'EEXIST', filePath);
+    case 'ENAMETOOLONG':
+      return new ChunkpressError(
+        `Cannot ${doing} "${filePath}": its name is longer than the file system allows`,
+        'EINVAL',
+        filePath,
+      );
     default:
       return new ChunkpressError(
         `Cannot ${doing} "${filePath}": ${typeof detail === 'string' ? detail : String(err)}`,

@@ -1,4 +1,7 @@
-/** Where decoded output goes by default: beside the archive, named after it. Pure path logic (the client uses it too). */
+/**
+ * Names of outputs: where decoded output goes by default (beside the archive, named after it), and
+ * the temporary name any output is written under. Pure path logic (the client uses it too).
+ */
 import * as path from 'node:path';
 
 /** The output name for `archive`: its name without .zst/.gz (.tzst and .tgz become .tar). */
@@ -20,4 +23,25 @@ export function rangeName(archive: string, offset: number, length: number): stri
   const stem = ext && ext !== '.out' ? whole.slice(0, -ext.length) : whole;
   const span = `bytes-${offset}-${offset + Math.max(0, length - 1)}`;
   return ext && ext !== '.out' ? `${stem}.${span}${ext}` : `${stem}.${span}`;
+}
+
+/** The longest file name Linux file systems take (ext4, xfs, btrfs, tmpfs), in bytes. */
+const NAME_MAX = 255;
+
+/**
+ * The hidden name an output is written under until it is complete, beside it:
+ * `.big.log.zst.1a2b3c4d.partial`. A name near the limit is shortened, by whole characters, so
+ * that the temporary name fits wherever the final one does.
+ */
+export function partialName(finalPath: string, tag: string): string {
+  const suffix = `.${tag}.partial`;
+  const room = NAME_MAX - 1 - Buffer.byteLength(suffix); // 1 for the leading dot
+  let base = '';
+  let bytes = 0;
+  for (const char of path.basename(finalPath)) {
+    bytes += Buffer.byteLength(char);
+    if (bytes > room) break;
+    base += char;
+  }
+  return path.join(path.dirname(finalPath), `.${base}${suffix}`);
 }

@@ -8,6 +8,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Writable } from 'node:stream';
 import { describeFsError } from './errors';
+import { partialName } from './outputNames';
 
 /** Unsynced bytes worth a background sync: small, so that the last one before the rename is short. */
 const BACKGROUND_SYNC_BYTES = 1 << 20;
@@ -29,9 +30,15 @@ export interface Sink {
  * archive is still there.
  */
 export async function fileSink(finalPath: string, overwrite: boolean, durable = true): Promise<Sink> {
-  if (!overwrite && (await exists(finalPath))) throw describeFsError({ code: 'EEXIST' }, finalPath, 'create');
+  let taken: boolean;
+  try {
+    taken = await exists(finalPath);
+  } catch (err) {
+    throw describeFsError(err, finalPath, 'create');
+  }
+  if (taken && !overwrite) throw describeFsError({ code: 'EEXIST' }, finalPath, 'create');
   const dir = path.dirname(finalPath);
-  const tempPath = path.join(dir, `.${path.basename(finalPath)}.${randomBytes(4).toString('hex')}.partial`);
+  const tempPath = partialName(finalPath, randomBytes(4).toString('hex'));
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(tempPath, 'wx', 0o644);
@@ -118,7 +125,9 @@ async function exists(p: string): Promise<boolean> {
   try {
     await fs.lstat(p);
     return true;
-  } catch {
+  } catch (err) {
+    // A name the file system cannot hold: said before any work, not at the rename after it.
+    if ((err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') throw err;
     return false;
   }
 }
