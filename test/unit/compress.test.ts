@@ -289,6 +289,25 @@ test('errors name the path: missing file, folder, existing output', async () => 
     compress({ ...base, input: { kind: 'file', path: input }, output: { kind: 'file', path: input, overwrite: true } }),
     (err: ChunkpressError) => err.code === 'EINVAL' && /would replace its own input/.test(err.message),
   );
+  // A folder as the output, even with consent to overwrite: refused before any work, nothing left.
+  const folder = path.join(dir, 'a-folder.zst');
+  fs.mkdirSync(folder);
+  let progressed = false;
+  await assert.rejects(
+    compress({
+      ...base,
+      input: { kind: 'file', path: input },
+      output: { kind: 'file', path: folder, overwrite: true },
+      listener: { onChunk: () => (progressed = true) },
+    }),
+    (err: ChunkpressError) => err.code === 'EISDIR' && err.message === `"${folder}" is a folder, not a file`,
+  );
+  assert.equal(progressed, false);
+  assert.deepEqual(fs.readdirSync(folder), []);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.includes('a-folder')),
+    ['a-folder.zst'],
+  );
   assert.equal(fs.readFileSync(input, 'utf8'), 'hello', 'the source is never touched');
 });
 

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import type { Stats } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { describeFsError } from './errors';
 import { partialName } from './outputNames';
@@ -24,19 +25,21 @@ export interface Sink {
 }
 
 /**
- * Opens a temporary file beside `finalPath`. Fails at once if the target exists and `overwrite` is
- * false. `durable`: fsync before publishing, so the file survives a crash right after (archives,
+ * Opens a temporary file beside `finalPath`. Fails at once if the target is a folder, or exists and
+ * `overwrite` is false. `durable`: fsync before publishing, so the file survives a crash right after (archives,
  * whose source the user may delete next); decoded files skip it, like `zstd -d`, since their
  * archive is still there.
  */
 export async function fileSink(finalPath: string, overwrite: boolean, durable = true): Promise<Sink> {
-  let taken: boolean;
+  let existing: Stats | undefined;
   try {
-    taken = await exists(finalPath);
+    existing = await statOf(finalPath);
   } catch (err) {
     throw describeFsError(err, finalPath, 'create');
   }
-  if (taken && !overwrite) throw describeFsError({ code: 'EEXIST' }, finalPath, 'create');
+  // Said before any work rather than at the rename after it; a folder cannot be replaced by a file.
+  if (existing?.isDirectory()) throw describeFsError({ code: 'EISDIR' }, finalPath, 'create');
+  if (existing && !overwrite) throw describeFsError({ code: 'EEXIST' }, finalPath, 'create');
   const dir = path.dirname(finalPath);
   const tempPath = partialName(finalPath, randomBytes(4).toString('hex'));
   let handle: fs.FileHandle;
@@ -121,14 +124,13 @@ export function streamSink(stream: Writable, label = 'stdout'): Sink {
   return sink;
 }
 
-async function exists(p: string): Promise<boolean> {
+/** What is at `p` now, if anything; a name the file system cannot hold throws. */
+async function statOf(p: string): Promise<Stats | undefined> {
   try {
-    await fs.lstat(p);
-    return true;
+    return await fs.lstat(p);
   } catch (err) {
-    // A name the file system cannot hold: said before any work, not at the rename after it.
     if ((err as NodeJS.ErrnoException).code === 'ENAMETOOLONG') throw err;
-    return false;
+    return undefined;
   }
 }
 
@@ -145,7 +147,7 @@ async function publish(tempPath: string, finalPath: string, overwrite: boolean):
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'ENOSYS') throw err;
-    if (await exists(finalPath)) throw Object.assign(new Error('exists'), { code: 'EEXIST' });
+    if (await statOf(finalPath)) throw Object.assign(new Error('exists'), { code: 'EEXIST' });
     await fs.rename(tempPath, finalPath);
   }
 }
