@@ -26,9 +26,9 @@ export interface Sink {
 
 /**
  * Opens a temporary file beside `finalPath`. Fails at once if the target is a folder, or exists and
- * `overwrite` is false. `durable`: fsync before publishing, so the file survives a crash right after (archives,
- * whose source the user may delete next); decoded files skip it, like `zstd -d`, since their
- * archive is still there.
+ * `overwrite` is false. `durable`: fsync before publishing, so the file survives a crash right
+ * after (archives, whose source the user may delete next); decoded files skip it, like `zstd -d`,
+ * since their archive is still there.
  */
 export async function fileSink(finalPath: string, overwrite: boolean, durable = true): Promise<Sink> {
   let existing: Stats | undefined;
