@@ -1,43 +1,30 @@
-import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 
-/** Where chunks come from: fills a caller's buffer so the bytes go straight to a worker, uncopied. */
-export interface ChunkSource {
-  /** Size when known up front (files), undefined for streams. */
-  readonly size: number | undefined;
+/** Where chunks come from. */
+export type ChunkSource =
+  /**
+   * A regular file of `size` bytes (when the job started), open as `fd`: each worker reads its own
+   * chunk, on the core that then compresses it (about 3% faster than reading here and handing the
+   * chunk over: it is still in that core's cache).
+   */
+  | { kind: 'file'; size: number; fd: number; path: string }
+  /** Anything else (stdin, a pipe, a FIFO), of unknown length: read here, in order. */
+  | StreamSource;
+
+export interface StreamSource {
+  kind: 'stream';
+  size: undefined;
   /** Fills `into` completely unless the input ends first; returns the bytes filled (0 at the end). */
   read(into: Uint8Array): Promise<number>;
-  /**
-   * A regular file, which workers read themselves, each chunk on the core that then compresses it
-   * (about 3% faster than reading here and handing the chunk over: it is still in that core's cache).
-   */
-  readonly file?: { fd: number; path: string };
-}
-
-export function fileSource(handle: FileHandle, size: number, filePath: string): ChunkSource {
-  let position = 0;
-  return {
-    size,
-    file: { fd: handle.fd, path: filePath },
-    async read(into) {
-      let filled = 0;
-      while (filled < into.length) {
-        const { bytesRead } = await handle.read(into, filled, into.length - filled, position);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
-        position += bytesRead;
-      }
-      return filled;
-    },
-  };
 }
 
 /** Chunks a stream of unknown length (stdin, a pipe) by copying its pieces into whole chunks. */
-export function streamSource(stream: Readable): ChunkSource {
+export function streamSource(stream: Readable): StreamSource {
   const pieces = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
   let carry: Buffer | undefined;
   let ended = false;
   return {
+    kind: 'stream',
     size: undefined,
     async read(into) {
       let filled = 0;

@@ -5,7 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import { ArchiveWriter } from './archiveWriter';
 import { AsyncQueue, Semaphore } from './asyncQueue';
 import { BufferArena } from './bufferArena';
-import { fileSource, streamSource, type ChunkSource } from './chunkSource';
+import { streamSource, type ChunkSource, type StreamSource } from './chunkSource';
 import { resolveOptions, type CompressOptions } from './compressOptions';
 import { cancelled, ChunkpressError, describeFsError } from './errors';
 import { MANIFEST_VERSION, type Manifest, type SourceKind } from './format/manifest';
@@ -100,15 +100,14 @@ async function openInput(input: CompressInput): Promise<OpenedInput> {
   return {
     ...meta,
     kind: 'file',
-    source: wrapReadErrors(fileSource(handle, stat.size, input.path), input.path),
+    source: { kind: 'file', size: stat.size, fd: handle.fd, path: input.path },
     close: () => handle.close(),
   };
 }
 
-function wrapReadErrors(source: ChunkSource, filePath: string): ChunkSource {
+function wrapReadErrors(source: StreamSource, filePath: string): StreamSource {
   return {
-    size: source.size,
-    file: source.file,
+    ...source,
     read: (into) =>
       source.read(into).catch((err: unknown) => {
         throw describeFsError(err, filePath, 'read');
@@ -229,7 +228,7 @@ async function runPipeline(
   signal: AbortSignal | undefined,
 ): Promise<void> {
   const bufferSize = source.size === undefined ? options.chunkSize : Math.min(options.chunkSize, source.size);
-  const file = source.size === undefined ? undefined : source.file;
+  const file = source.kind === 'file' ? source : undefined;
   const abortFlag = new SharedArrayBuffer(4);
   const flag = new Int32Array(abortFlag);
   // One slot per chunk in flight, reused: memory is set by the window, whatever the input size.
@@ -262,9 +261,10 @@ async function runPipeline(
       const slot = arena.take()!; // the window holds no more chunks than the arena has slots
       // A file's chunk is read by its worker (up to the size the file had when we started);
       // anything else is read here, in order.
-      const length = file
-        ? Math.min(bufferSize, source.size! - offset)
-        : await Promise.race([source.read(arena.input(slot)), readingStopped]);
+      const length =
+        source.kind === 'file'
+          ? Math.min(bufferSize, source.size - offset)
+          : await Promise.race([source.read(arena.input(slot)), readingStopped]);
       if (length === 0 && index > 0) {
         arena.give(slot);
         window.release();
