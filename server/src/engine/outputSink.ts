@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { Stats } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { describeFsError } from './errors';
+import { writeAll, WRITE_PIECE } from './fileWrites';
 import { partialName } from './outputNames';
 
 /** Unsynced bytes worth a background sync: small, so that the last one before the rename is short. */
@@ -81,8 +82,7 @@ export async function fileSink(finalPath: string, overwrite: boolean, durable = 
     fd: handle.fd,
     async write(bytes) {
       try {
-        let done = 0;
-        while (done < bytes.length) done += (await handle.write(bytes, done, bytes.length - done)).bytesWritten;
+        await writeAll(bytes, async (b, offset, length) => (await handle.write(b, offset, length)).bytesWritten);
         unsynced += bytes.length;
         syncInBackground();
       } catch (err) {
@@ -114,9 +114,18 @@ export function streamSink(stream: Writable, label = 'stdout'): Sink {
   const sink: Sink = {
     write: (bytes) =>
       new Promise((resolve, reject) => {
-        // A copy: a stream's consumer may hold on to a chunk after its callback, and the caller's
-        // buffer is reused as soon as this resolves.
-        stream.write(Buffer.from(bytes), (err) => (err ? reject(describeFsError(err, label, 'write')) : resolve()));
+        if (bytes.length === 0) return resolve();
+        // Copies: a stream's consumer may hold on to a chunk after its callback, and the caller's
+        // buffer is reused as soon as this resolves. In pieces, for a stdout that is a file
+        // (fileWrites.ts). The first error is the one to report: later pieces only see the
+        // stream destroyed.
+        for (let done = 0; done < bytes.length; done += WRITE_PIECE) {
+          const last = done + WRITE_PIECE >= bytes.length;
+          stream.write(Buffer.from(bytes.subarray(done, done + WRITE_PIECE)), (err) => {
+            if (err) reject(describeFsError(err, label, 'write'));
+            else if (last) resolve();
+          });
+        }
       }),
     commit: async () => undefined,
     discard: async () => undefined,

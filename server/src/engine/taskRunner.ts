@@ -2,8 +2,9 @@
  * What a pool lane does with one task: read and compress a chunk, or decode a frame (and write it
  * to the target file). Runs in a worker thread, or on the pool's host lane in the calling thread.
  */
-import { readSync, writeSync } from 'node:fs';
+import { readSync } from 'node:fs';
 import { ChunkCompressor, decompressBounded, decompressInto, sliceFor } from './codec';
+import { writeAllSync } from './fileWrites';
 import { contentChecksum, xxh64 } from './hash';
 import type { CompressTask, DecompressTask, TaskOutcome, TaskSource, WorkerTask } from './workerMessages';
 
@@ -125,10 +126,7 @@ function decompress(task: DecompressTask): TaskOutcome {
 
 /** Writes `piece` at its place in the target file while holding the job's write lock. */
 function writeAt(target: NonNullable<DecompressTask['target']>, piece: Uint8Array): void {
-  holding(new Int32Array(target.writeLock), () => {
-    for (let done = 0; done < piece.length; )
-      done += writeSync(target.fd, piece, done, piece.length - done, target.position + done);
-  });
+  holding(new Int32Array(target.writeLock), () => writeAllSync(target.fd, piece, target.position));
 }
 
 /**
