@@ -1,11 +1,12 @@
 /**
  * How bytes go into a file: in pieces of at most 256 KiB, whatever the caller holds.
  *
- * Linux (ext4 since 6.16) caches a file in folios sized after each write, up to 2 MiB, and big
- * ones cost far more to allocate when free memory is cold. Measured here (kernel 6.18, a VM whose
- * free pages go back to the host a second or two after they are freed): writing 1.36 GB in 4 MiB
- * writes took 1.2-2.0 s of system time against 0.35-0.43 s in 256 KiB writes (512 KiB: 0.63-0.70,
- * 1 MiB: 1.2); with warm free memory, 0.31-0.46 s either way. pzstd and zstd write 64-128 KiB.
+ * Linux (ext4 since 6.16) caches a file in folios sized after each write, up to 2 MiB, and on
+ * this VM (kernel 6.18, free pages handed back to the host a second or two after they are freed)
+ * big ones were far dearer to allocate once free memory had gone cold: 1.36 GB written in 4 MiB
+ * writes took 1.7-1.8 s of system time, in 1 MiB writes 1.2 s, in 512 KiB 0.63-0.70 s, in 256 KiB
+ * down to 64 KiB 0.35-0.43 s; with warm free memory, 0.31-0.46 s whatever the size. zstd -d writes
+ * 32 KiB at a time, pzstd -d 128 KiB.
  */
 import { writeSync } from 'node:fs';
 

@@ -117,8 +117,7 @@ export function streamSink(stream: Writable, label = 'stdout'): Sink {
         if (bytes.length === 0) return resolve();
         // Copies: a stream's consumer may hold on to a chunk after its callback, and the caller's
         // buffer is reused as soon as this resolves. In pieces, for a stdout that is a file
-        // (fileWrites.ts). The first error is the one to report: later pieces only see the
-        // stream destroyed.
+        // (fileWrites.ts); the first piece to fail settles the write with its error.
         for (let done = 0; done < bytes.length; done += WRITE_PIECE) {
           const last = done + WRITE_PIECE >= bytes.length;
           stream.write(Buffer.from(bytes.subarray(done, done + WRITE_PIECE)), (err) => {
