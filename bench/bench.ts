@@ -165,7 +165,7 @@ async function main(): Promise<void> {
     {
       key: 'chunkpress-4M-helper',
       name: 'chunkpress -l 3 -T 2 -c 4M, in the running helper (as VS Code runs it)',
-      shell: `node ${q(path.join(__dirname, 'warmCompress.js'))} ${q(corpus)} ${q(out('cp-helper.zst'))} ${q(out('helper-seconds'))}`,
+      shell: `node ${q(path.join(__dirname, 'warmCompress.js'))} ${q(corpus)} ${q(out('cp-helper.zst'))} ${q(out('helper-seconds'))} ${THREADS}`,
       output: out('cp-helper.zst'),
       secondsFile: out('helper-seconds'),
     },
