@@ -7,7 +7,15 @@ import {
   type CompressPartial,
   type CompressResult,
 } from '../../server/src/protocol';
-import { refuseUnlessOnDisk, runJob, withConsent, type Attempt, type JobContext, type JobOutcome } from './jobRun';
+import {
+  refuseUnlessOnDisk,
+  runJob,
+  showWarnings,
+  withConsent,
+  type Attempt,
+  type JobContext,
+  type JobOutcome,
+} from './jobRun';
 import type { Settings } from './settings';
 
 /** Told about each job's archive as it is written (the Archives panel shows it live). */
@@ -89,10 +97,7 @@ async function attempt(
 function reportResult(ctx: CompressContext, result: CompressResult): void {
   const summary = summarize({ ...result, inputName: path.basename(result.input) });
   ctx.log.appendLine(`  ${summary}; ${result.threadReason}; xxh64-tree ${result.digest} -> ${result.output}`);
-  for (const warning of result.warnings) {
-    ctx.log.appendLine(`  warning: ${warning}`);
-    void vscode.window.showWarningMessage(warning);
-  }
+  showWarnings(ctx.log, result.warnings);
   void vscode.window.showInformationMessage(summary, 'Reveal in Explorer', 'Show Log').then((choice) => {
     if (choice === 'Reveal in Explorer')
       void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(result.output));

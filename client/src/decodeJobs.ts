@@ -14,7 +14,15 @@ import {
   type FrameCheck,
   type JobProgress,
 } from '../../server/src/protocol';
-import { refuseUnlessOnDisk, runJob, withConsent, type Attempt, type JobContext, type JobOutcome } from './jobRun';
+import {
+  refuseUnlessOnDisk,
+  runJob,
+  showWarnings,
+  withConsent,
+  type Attempt,
+  type JobContext,
+  type JobOutcome,
+} from './jobRun';
 import type { Settings } from './settings';
 
 export type DecodeOutcome = JobOutcome<DecodeResult>;
@@ -147,6 +155,7 @@ function reportWritten(
     : `${archive}: ${formatSize(result.bytesOut)}`;
   const message = `${range ? 'Extracted ' : ''}${what} -> ${path.basename(output.fsPath)} in ${formatDuration(result.elapsedMs)} at ${formatRate(result.bytesPerSecond)} (${howDecoded(result)})`;
   ctx.log.appendLine(`  ${message}`);
+  showWarnings(ctx.log, result.warnings);
   void vscode.window.showInformationMessage(message, 'Open', 'Reveal in Explorer').then((choice) => {
     if (choice === 'Open') void vscode.commands.executeCommand('vscode.open', output);
     else if (choice === 'Reveal in Explorer') void vscode.commands.executeCommand('revealInExplorer', output);

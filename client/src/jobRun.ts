@@ -78,6 +78,14 @@ export async function runJob<Partial extends { progress: JobProgress }, Result>(
   }
 }
 
+/** A finished job's warnings: each in the log, under its result, and as a warning toast. */
+export function showWarnings(log: vscode.LogOutputChannel, warnings: readonly string[]): void {
+  for (const warning of warnings) {
+    log.appendLine(`  warning: ${warning}`);
+    void vscode.window.showWarningMessage(warning);
+  }
+}
+
 /**
  * The helper reads and writes local paths only: for any other URI, says so (`does`: "compresses",
  * "decodes") and returns the failed outcome; undefined for a file on disk.

@@ -66,6 +66,7 @@ export async function decodeFiles(args: Args): Promise<number> {
         const named = bad.message?.startsWith(`"${file}"`) ? bad.message : `${file}: ${bad.message}`;
         if (!args.verbose) process.stderr.write(`chunkpress: ${named}\n`);
       }
+      for (const warning of result.warnings) process.stderr.write(`chunkpress: warning: ${warning}\n`);
       if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else if (!args.quiet && (outputs[i].kind !== 'stream' || args.verbose))
         process.stderr.write(`${describe(args, file, result)}\n`);

@@ -152,6 +152,56 @@ test('permissions: an unreadable input and an unwritable folder, as an ordinary 
   }
 });
 
+test("an archive takes its source's mode, owner and times as zstd's does; a decoded file, its archive's, as with zstd -d and gzip -d", () => {
+  const sub = fs.mkdtempSync(path.join(dir, 'meta-'));
+  const src = path.join(sub, 'meta.txt');
+  fs.writeFileSync(src, sampleData(300_000, 4));
+  fs.chmodSync(src, 0o640);
+  // Times with fractions of a second, which zstd copies to the nanosecond.
+  fs.utimesSync(src, 1_600_000_000.25, 1_500_000_000.125);
+  // As root, zstd gives its output to the source's owner; so must we.
+  if (process.getuid?.() === 0) fs.chownSync(src, 65534, 65534);
+  const meta = (p: string) => {
+    const s = fs.statSync(p);
+    return { mode: (s.mode & 0o7777).toString(8), uid: s.uid, gid: s.gid, mtimeMs: s.mtimeMs };
+  };
+  const ours = `${src}.zst`;
+  const theirs = path.join(sub, 'by-zstd.zst');
+  const compressed = chunkpress(['compress', '-q', src]);
+  assert.equal(compressed.status, 0, compressed.stderr.toString());
+  execFileSync('zstd', ['-q', src, '-o', theirs]);
+  assert.deepEqual(meta(ours), meta(theirs));
+  assert.deepEqual(meta(ours), { ...meta(src), mode: '640', mtimeMs: 1_500_000_000_125 });
+  assert.equal(fs.statSync(ours).atimeMs, 1_600_000_000_250);
+
+  // Decoding: the output takes the archive's, whatever the original's were.
+  const gzDir = fs.mkdtempSync(path.join(sub, 'gz-'));
+  const gz = path.join(gzDir, 'meta.txt.gz');
+  fs.writeFileSync(gz, execFileSync('gzip', ['-c', src]));
+  for (const archive of [ours, gz]) {
+    fs.chmodSync(archive, 0o604);
+    fs.utimesSync(archive, 1_700_000_000.5, 1_400_000_000.75);
+  }
+  execFileSync('zstd', ['-q', '-d', ours, '-o', path.join(sub, 'by-zstd.txt')]);
+  execFileSync('gzip', ['-d', '-k', gz]);
+  for (const [archive, reference] of [
+    [ours, path.join(sub, 'by-zstd.txt')],
+    [gz, path.join(gzDir, 'meta.txt')],
+  ]) {
+    const decoded = `${archive}.decoded`;
+    const run = chunkpress(['decompress', '-q', archive, '-o', decoded]);
+    assert.equal(run.status, 0, run.stderr.toString());
+    assert.deepEqual(meta(decoded), meta(reference), archive);
+    assert.deepEqual(meta(decoded), { ...meta(archive), mode: '604', mtimeMs: 1_400_000_000_750 });
+  }
+  // A range is a new file: the archive's mode and owner, but the time it was made.
+  const before = Date.now();
+  const range = path.join(sub, 'range.bin');
+  assert.equal(chunkpress(['extract', ours, '--offset', '10', '--length', '100', '-o', range, '-q']).status, 0);
+  assert.equal(meta(range).mode, '604');
+  assert.ok(fs.statSync(range).mtimeMs >= before - 1000, 'an extracted range has a fresh time');
+});
+
 test('names up to the file system limit compress; a name past it is refused clearly', () => {
   const fits = path.join(dir, `${'n'.repeat(246)}.log`); // its .zst is 254 bytes
   fs.writeFileSync(fits, sampleData(200_000, 16));

@@ -198,6 +198,7 @@ test('verification rows: running, passed, failed with a bad chunk and an archive
     frames: 12,
     framesDecoded: 12,
     elapsedMs: 1500,
+    warnings: [],
     bytesPerSecond: 1,
     mode: 'parallel',
     threads: 2,

@@ -161,11 +161,38 @@ test('a stream of unknown length is still chunked and seekable', async () => {
   );
   assert.equal(archive.manifest.source.kind, 'stream');
   assert.equal(archive.manifest.source.mtime, null);
+  // No source file to take a mode from: 0666 less the umask, as any new file (and zstd's from stdin).
+  const plainFile = path.join(dir, 'plain-new-file');
+  fs.writeFileSync(plainFile, '');
+  assert.equal((fs.statSync(output).mode & 0o777).toString(8), (fs.statSync(plainFile).mode & 0o777).toString(8));
   assert.ok(
     Buffer.concat(archive.frames.map((f, i) => decompressFrame(f, archive.table.entries[i].decompressedSize))).equals(
       data,
     ),
   );
+});
+
+test("the partial archive is readable by its owner only while it is written, then takes its source's mode", async () => {
+  const sub = fs.mkdtempSync(path.join(dir, 'private-'));
+  const input = path.join(sub, 'open.bin');
+  fs.writeFileSync(input, sampleData(4 * CHUNK, 2));
+  fs.chmodSync(input, 0o664);
+  const modes: string[] = [];
+  await compress({
+    input: { kind: 'file', path: input },
+    output: { kind: 'file', path: `${input}.zst`, overwrite: false },
+    options: { chunkSize: CHUNK },
+    pool,
+    system: fourCores,
+    listener: {
+      onChunk: () => {
+        for (const name of fs.readdirSync(sub).filter((n) => n.endsWith('.partial')))
+          modes.push((fs.statSync(path.join(sub, name)).mode & 0o777).toString(8));
+      },
+    },
+  });
+  assert.deepEqual(modes, ['600', '600', '600', '600']);
+  assert.equal((fs.statSync(`${input}.zst`).mode & 0o777).toString(8), '664');
 });
 
 test('progress: stages in order, one record per chunk with offsets and sizes', async () => {

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { writeManifest, type Manifest } from './format/manifest';
 import { writeSeekTable, type SeekEntry } from './format/seekTable';
-import { fileSink, streamSink, type Sink } from './outputSink';
+import { fileSink, streamSink, type Sink, type SourceStat } from './outputSink';
 
 /**
  * Writes an archive in order: data frames, then the manifest and the seek table. File output goes
@@ -23,9 +23,12 @@ export class ArchiveWriter {
     readonly path: string | undefined,
   ) {}
 
-  /** Opens a temporary file beside `finalPath`. Fails at once if the target exists and `overwrite` is false. */
-  static async toFile(finalPath: string, overwrite: boolean): Promise<ArchiveWriter> {
-    return new ArchiveWriter(await fileSink(finalPath, overwrite), finalPath);
+  /**
+   * Opens a temporary file beside `finalPath`. Fails at once if the target exists and `overwrite`
+   * is false. The archive takes `like`'s permissions, owner and times, as zstd's do.
+   */
+  static async toFile(finalPath: string, overwrite: boolean, like?: SourceStat): Promise<ArchiveWriter> {
+    return new ArchiveWriter(await fileSink(finalPath, { overwrite, like }), finalPath);
   }
 
   static toStream(stream: Writable, label = 'stdout'): ArchiveWriter {
@@ -40,13 +43,13 @@ export class ArchiveWriter {
     this.committedBytes += frame.length;
   }
 
-  /** Writes the manifest and seek table, then publishes the archive. Returns its total size. */
-  async finish(manifest: Manifest): Promise<number> {
+  /** Writes the manifest and seek table, then publishes the archive. Returns its total size and any warnings. */
+  async finish(manifest: Manifest): Promise<{ size: number; warnings: string[] }> {
     const trailer = Buffer.concat([writeManifest(manifest), writeSeekTable(this.entries)]);
     await this.sink.write(trailer);
-    await this.sink.commit();
+    const warnings = await this.sink.commit();
     this.finished = true;
-    return this.committedBytes + trailer.length;
+    return { size: this.committedBytes + trailer.length, warnings };
   }
 
   /** Drops a partial archive. Does nothing once `finish` has succeeded. */

@@ -53,6 +53,8 @@ interface OpenedInput {
   source: ChunkSource;
   mtime: string | null;
   mode: number | null;
+  /** A regular file's stat, for the archive to take its permissions and times (as zstd does). */
+  stat?: fs.Stats;
   close(): Promise<void>;
 }
 
@@ -100,6 +102,7 @@ async function openInput(input: CompressInput): Promise<OpenedInput> {
   return {
     ...meta,
     kind: 'file',
+    stat,
     source: { kind: 'file', size: stat.size, fd: handle.fd, path: input.path },
     close: () => handle.close(),
   };
@@ -154,7 +157,7 @@ export async function compress(job: CompressJob): Promise<CompressResult> {
           `Only ${formatSize(free)} free beside "${job.output.path}"; a ${formatSize(inputSize)} input that does not compress well may not fit`,
         );
       }
-      writer = await ArchiveWriter.toFile(job.output.path, job.output.overwrite);
+      writer = await ArchiveWriter.toFile(job.output.path, job.output.overwrite, input.stat);
     } else {
       writer = ArchiveWriter.toStream(job.output.stream, job.output.label);
     }
@@ -191,7 +194,8 @@ export async function compress(job: CompressJob): Promise<CompressResult> {
       chunks: { digestAlgorithm: 'xxh64', digests: writer.digests },
     };
     if (signal?.aborted) throw cancelled();
-    const outputSize = await writer.finish(manifest);
+    const { size: outputSize, warnings: publishWarnings } = await writer.finish(manifest);
+    warnings.push(...publishWarnings);
     meter.stage = 'done';
     meter.bytesOut = outputSize;
     const snapshot = meter.snapshot();

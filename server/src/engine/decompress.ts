@@ -18,7 +18,7 @@ import { inspectArchive, problemError, type ArchiveInfo, type FrameRow } from '.
 import { TASKS_PER_WORKER, type TaskGroup, type WorkerPool } from './pool';
 import { ProgressMeter, type ProgressSnapshot } from './progress';
 import { formatSize } from './sizes';
-import { fileSink, streamSink, type Sink } from './outputSink';
+import { fileSink, streamSink, type Sink, type SourceStat } from './outputSink';
 import { MAX_THREADS } from './threadPlan';
 import type { TaskReply } from './workerMessages';
 
@@ -80,6 +80,8 @@ export interface DecodeResult {
   failures: FrameOutcome[];
   /** Verify of a Chunkpress archive: whether the manifest's digests all matched. */
   digestsChecked: boolean;
+  /** Said to the user, the job having succeeded (e.g. the output could not take the archive's permissions). */
+  warnings: string[];
 }
 
 /** zstd's Block_Maximum_Size: no block decodes to more, so blocks × this bounds a frame of unknown size. */
@@ -134,7 +136,11 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
   }
   const sink: Sink | undefined =
     job.output.kind === 'file'
-      ? await fileSink(job.output.path, job.output.overwrite, false)
+      ? await fileSink(job.output.path, {
+          overwrite: job.output.overwrite,
+          durable: false,
+          like: await sourceStat(job.input, range === undefined),
+        })
       : job.output.kind === 'stream'
         ? streamSink(job.output.stream, job.output.label)
         : undefined;
@@ -196,7 +202,7 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
     if (job.signal?.aborted) throw cancelled();
     meter.stage = 'finalizing';
     job.onProgress?.(meter.snapshot());
-    await sink?.commit();
+    const warnings = (await sink?.commit()) ?? [];
     meter.stage = 'done';
     const snapshot = meter.snapshot();
     job.onProgress?.(snapshot);
@@ -213,11 +219,27 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
       note,
       failures,
       digestsChecked,
+      warnings,
     };
   } catch (err) {
     await sink?.discard().catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * What a decoded file takes from its archive, as `zstd -d` and `gzip -d` do: permissions and owner,
+ * and the times too when it is the whole content (an extracted range is a new file).
+ */
+async function sourceStat(archive: string, whole: boolean): Promise<SourceStat> {
+  let stat: fs.Stats;
+  try {
+    stat = await fs.promises.stat(archive);
+  } catch (err) {
+    throw describeFsError(err, archive, 'read');
+  }
+  const { mode, uid, gid, atimeMs, mtimeMs } = stat;
+  return whole ? { mode, uid, gid, atimeMs, mtimeMs } : { mode, uid, gid };
 }
 
 /**

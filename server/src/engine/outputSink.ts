@@ -19,19 +19,44 @@ export interface Sink {
   /** A file's descriptor, for positional writes from workers (`write` is then not used). */
   readonly fd?: number;
   write(bytes: Uint8Array): Promise<void>;
-  /** Makes the written bytes durable and visible under the final name. */
-  commit(): Promise<void>;
+  /** Makes the written bytes durable and visible under the final name; returns any warnings. */
+  commit(): Promise<string[]>;
   /** Removes whatever was written; safe to call more than once. */
   discard(): Promise<void>;
 }
 
 /**
- * Opens a temporary file beside `finalPath`. Fails at once if the target is a folder, or exists and
- * `overwrite` is false. `durable`: fsync before publishing, so the file survives a crash right
- * after (archives, whose source the user may delete next); decoded files skip it, like `zstd -d`,
- * since their archive is still there.
+ * What an output takes from the file it is made from, as zstd and gzip do: its permissions and
+ * owner, and its times when it holds the whole content (not for an extracted range).
  */
-export async function fileSink(finalPath: string, overwrite: boolean, durable = true): Promise<Sink> {
+export interface SourceStat {
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Milliseconds since the epoch, with a fraction (fs.Stats' atimeMs and mtimeMs). */
+  atimeMs?: number;
+  mtimeMs?: number;
+}
+
+export interface FileSinkOptions {
+  /** Replace an existing file; otherwise fail with EEXIST, before any work and again at the end. */
+  overwrite: boolean;
+  /**
+   * fsync before publishing, so the file survives a crash right after (archives, whose source the
+   * user may delete next; the default). Decoded files skip it, like `zstd -d`, since their archive
+   * is still there.
+   */
+  durable?: boolean;
+  /** The source to take permissions, owner and times from; without it, 0666 less the umask. */
+  like?: SourceStat;
+}
+
+/**
+ * Opens a temporary file beside `finalPath`. Fails at once if the target is a folder, or exists and
+ * `overwrite` is false.
+ */
+export async function fileSink(finalPath: string, options: FileSinkOptions): Promise<Sink> {
+  const { overwrite, durable = true, like } = options;
   let existing: Stats | undefined;
   try {
     existing = await statOf(finalPath);
@@ -45,7 +70,9 @@ export async function fileSink(finalPath: string, overwrite: boolean, durable = 
   const tempPath = partialName(finalPath, randomBytes(4).toString('hex'));
   let handle: fs.FileHandle;
   try {
-    handle = await fs.open(tempPath, 'wx', 0o644);
+    // Private while it is written: a file made from a private source never shows more, even
+    // for a moment; it gets the source's mode when complete.
+    handle = await fs.open(tempPath, 'wx', like ? 0o600 : 0o666);
   } catch (err) {
     throw describeFsError(err, finalPath, 'create');
   }
@@ -90,9 +117,11 @@ export async function fileSink(finalPath: string, overwrite: boolean, durable = 
       }
     },
     async commit() {
+      let warnings: string[];
       try {
         await stopSyncing();
         if (syncError !== undefined) throw syncError;
+        warnings = like ? await inherit(handle, like, finalPath) : [];
         if (durable) await handle.sync();
         await close();
         await publish(tempPath, finalPath, overwrite);
@@ -100,6 +129,7 @@ export async function fileSink(finalPath: string, overwrite: boolean, durable = 
         throw describeFsError(err, finalPath, 'write');
       }
       if (durable) await syncDirectory(dir);
+      return warnings;
     },
     async discard() {
       await stopSyncing();
@@ -126,11 +156,39 @@ export function streamSink(stream: Writable, label = 'stdout'): Sink {
           });
         }
       }),
-    commit: async () => undefined,
+    commit: async () => [],
     discard: async () => undefined,
   };
   return sink;
 }
+
+/**
+ * Gives the finished file its source's owner, permissions and times, in gzip's and zstd's order:
+ * the group, then the mode, then the user, so the mode is still ours to set on systems that let
+ * users give files away. Only root may give a file to another user, so ownership is best effort
+ * and silent; a mode or times the file system refuses (FAT, some network shares) are warnings,
+ * and the file stays 0600.
+ */
+async function inherit(handle: fs.FileHandle, like: SourceStat, finalPath: string): Promise<string[]> {
+  const warnings: string[] = [];
+  const posix = process.platform !== 'win32';
+  if (posix) await handle.chown(-1, like.gid).catch(() => undefined);
+  // Permission bits only, as theirs: set-user-ID on a file given to someone else would be a hole.
+  await handle.chmod(like.mode & 0o777).catch((err: unknown) => {
+    warnings.push(
+      `"${finalPath}" could not take its source's permissions (${errorCode(err)}); it is readable by its owner only`,
+    );
+  });
+  if (posix) await handle.chown(like.uid, -1).catch(() => undefined);
+  // In seconds, which keep the sub-millisecond part a Date would drop.
+  if (like.atimeMs !== undefined && like.mtimeMs !== undefined)
+    await handle.utimes(like.atimeMs / 1000, like.mtimeMs / 1000).catch((err: unknown) => {
+      warnings.push(`"${finalPath}" could not take its source's modification time (${errorCode(err)})`);
+    });
+  return warnings;
+}
+
+const errorCode = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? String(err);
 
 /** What is at `p` now, if anything; a name the file system cannot hold throws. */
 async function statOf(p: string): Promise<Stats | undefined> {
