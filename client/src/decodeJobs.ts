@@ -139,7 +139,8 @@ function attempt(
 export function howDecoded(r: DecodeResult): string {
   const frames = r.framesDecoded === r.frames ? `${r.frames}` : `${r.framesDecoded} of ${r.frames}`;
   const unit = `frame${r.frames === 1 ? '' : 's'}`;
-  if (r.mode === 'parallel') return `${frames} ${unit} in parallel on ${r.threads} thread${r.threads === 1 ? '' : 's'}`;
+  if (r.mode === 'parallel')
+    return r.threads === 1 ? `${frames} ${unit} on 1 thread` : `${frames} ${unit} in parallel on ${r.threads} threads`;
   return `${frames} ${unit}, ${r.note ?? r.mode}`;
 }
 

@@ -24,7 +24,13 @@ function outputFor(args: Args, file: string): DecodeOutput {
 
 function describe(args: Args, file: string, r: DecodeResult): string {
   const counted = r.framesDecoded === r.frames ? `${r.frames}` : `${r.framesDecoded} of ${r.frames}`;
-  const how = `${counted} frame${r.frames === 1 ? '' : 's'}, ${r.mode}${r.mode === 'parallel' ? ` on ${r.threads} thread${r.threads === 1 ? '' : 's'}` : ''}`;
+  const frames = `${counted} frame${r.frames === 1 ? '' : 's'}`;
+  const how =
+    r.mode !== 'parallel'
+      ? `${frames}, ${r.mode}`
+      : r.threads === 1
+        ? `${frames} on 1 thread`
+        : `${frames}, parallel on ${r.threads} threads`;
   const speed = `in ${formatDuration(r.elapsedMs)} at ${formatRate(r.bytesPerSecond)}`;
   if (args.command === 'verify') {
     const digests = r.digestsChecked ? ', manifest digests match' : '';

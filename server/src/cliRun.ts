@@ -40,7 +40,9 @@ export async function runInputs(count: number, inputs: InputRun): Promise<number
         // Ended as by SIGPIPE: silently (the reader that would see a message is gone).
         if (pipeBroken()) return BROKEN_PIPE_STATUS;
         const message = err instanceof Error ? err.message : String(err);
-        process.stderr.write(inputs.errorLine(i, message));
+        // zstd would ask; a CLI that may have no terminal says how to consent instead.
+        const hint = (err as ChunkpressError).code === 'EEXIST' ? ' (-f overwrites it)' : '';
+        process.stderr.write(inputs.errorLine(i, `${message}${hint}`));
         if (inputs.json)
           process.stdout.write(
             `${JSON.stringify({ input: inputs.name(i), error: message, code: (err as ChunkpressError).code })}\n`,

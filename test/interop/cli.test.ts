@@ -48,7 +48,7 @@ test('an existing output needs -f; without it the old file stays', () => {
   fs.writeFileSync(input, 'second, longer');
   const refused = chunkpress(['compress', input]);
   assert.equal(refused.status, 1);
-  assert.equal(refused.stderr.toString(), `chunkpress: ${input}: "${input}.zst" already exists\n`);
+  assert.equal(refused.stderr.toString(), `chunkpress: ${input}: "${input}.zst" already exists (-f overwrites it)\n`);
   assert.ok(fs.readFileSync(`${input}.zst`).equals(before));
   assert.equal(chunkpress(['compress', '-f', input]).status, 0);
   assert.equal(execFileSync('zstd', ['-dc', `${input}.zst`], { encoding: 'utf8' }), 'second, longer');

@@ -93,7 +93,7 @@ test('compress: $/progress begin, reports, end; partial results carry every chun
   assert.equal(begin.cancellable, true);
   const reports = seen.progress.filter((p): p is WorkDoneProgressReport => p.kind === 'report');
   assert.ok(
-    reports.some((r) => /^\d+% · \d+\/40 chunks · [\d.]+ MB\/s · ETA \d+:\d\d$/.test(r.message ?? '')),
+    reports.some((r) => /^\d+% · \d+\/40 chunks · [\d.]+ [kM]B\/s · ETA \d+:\d\d$/.test(r.message ?? '')),
     reports.map((r) => r.message).join('\n'),
   );
   const percentages = reports.map((r) => r.percentage ?? 0);

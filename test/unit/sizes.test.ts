@@ -30,6 +30,8 @@ test('formatSize, formatRate and formatDuration print human units', () => {
   assert.equal(formatSize(1.36e9), '1.27 GiB');
   assert.equal(formatRate(410e6), '410 MB/s');
   assert.equal(formatRate(5.25e6), '5.3 MB/s');
+  assert.equal(formatRate(33_333), '33 kB/s');
+  assert.equal(formatRate(0), '0 kB/s');
   assert.equal(formatDuration(4000), '0:04');
   assert.equal(formatDuration(3723000), '1:02:03');
 });

@@ -36,5 +36,7 @@ export function formatDuration(ms: number): string {
 /** Throughput in decimal MB/s, as zstd and pv print it. */
 export function formatRate(bytesPerSecond: number): string {
   const mb = bytesPerSecond / 1e6;
+  // A tiny job (a 100-byte range) would read "0.0 MB/s".
+  if (mb < 1) return `${Math.round(bytesPerSecond / 1e3)} kB/s`;
   return `${mb >= 100 ? mb.toFixed(0) : mb.toFixed(1)} MB/s`;
 }
