@@ -87,6 +87,39 @@ test('every fixture of the inspector decodes like the reference tools', async ()
   assert.equal(single.note, 'a single frame: decoded on one thread (a frame cannot be split)');
 });
 
+test('runs of zeros become holes, as with zstd -d; content and length stay exact', async () => {
+  // A disk image's shape: data, 8 MiB of zeros, data, and 3 MiB of zeros at the very end.
+  const data = Buffer.concat([
+    sampleData(300_000, 8),
+    Buffer.alloc(8 << 20),
+    sampleData(70_000, 9),
+    Buffer.alloc(3 << 20),
+  ]);
+  const plain = file('image.raw', data);
+  const reference = path.join(dir, 'image.by-zstd');
+  zstd(['-q', '-f', plain, '-o', `${plain}.1.zst`]);
+  zstd(['-q', '-d', '-f', `${plain}.1.zst`, '-o', reference]);
+  const allocated = (p: string): number => fs.statSync(p).blocks * 512;
+  assert.ok(allocated(reference) < 1 << 20, `the file system keeps zstd's holes (${allocated(reference)} B)`);
+  const archives: Array<[string, string]> = [
+    [chunkpress('image.raw', data, '1M'), 'parallel'], // workers write at their places
+    [`${plain}.1.zst`, 'parallel'], // one frame
+    [file('image.piped.zst', zstd(['-c', '-q', '-'], data)), 'parallel'], // no sizes: written in order here
+    [file('image.raw.gz', execFileSync('gzip', ['-c', plain])), 'gzip'],
+  ];
+  for (const [archive, mode] of archives) {
+    const output = path.join(dir, `${path.basename(archive)}.out`);
+    const result = await decode({ input: archive, output: { kind: 'file', path: output, overwrite: true }, pool });
+    assert.equal(result.mode, mode, archive);
+    assert.ok(fs.readFileSync(output).equals(data), `${archive}: content and length`);
+    assert.ok(allocated(output) <= allocated(reference) + (64 << 10), `${archive}: ${allocated(output)} B allocated`);
+  }
+  // A range that ends in zeros keeps its length.
+  const range = { offset: 300_000 + (8 << 20), length: 70_000 + (3 << 20) };
+  const part = await decodeTo(chunkpress('image.raw', data, '1M'), { range });
+  assert.ok(part.equals(data.subarray(range.offset)));
+});
+
 test('pzstd output: frames without sizes decode in parallel, in order; a range streams', async () => {
   const data = sampleData(24 << 20, 23);
   const plain = file('pz.txt', data);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { WRITE_PIECE, writeAll, writeAllSync } from '../../server/src/engine/fileWrites';
+import { dataRuns, HOLE_SIZE, WRITE_PIECE, writeAll, writeAllSync } from '../../server/src/engine/fileWrites';
 import { streamSink } from '../../server/src/engine/outputSink';
 
 const frame = randomBytes(4 * WRITE_PIECE + 12_345);
@@ -22,7 +22,7 @@ function fakeFile(size: number, most = Infinity) {
 
 test('a big buffer goes to the file in pieces of at most 256 KiB, each where the last ended', () => {
   const file = fakeFile(1000 + frame.length);
-  writeAllSync(-1, frame, 1000, file.write);
+  writeAllSync(-1, frame, 1000, false, file.write);
   assert.deepEqual(
     file.calls.map((c) => c.length),
     [WRITE_PIECE, WRITE_PIECE, WRITE_PIECE, WRITE_PIECE, 12_345],
@@ -34,19 +34,48 @@ test('a big buffer goes to the file in pieces of at most 256 KiB, each where the
   assert.ok(file.content.subarray(1000).equals(frame));
 });
 
+test('sparse: 32 KiB segments of zeros, aligned in the file, are left unwritten', async () => {
+  assert.equal(HOLE_SIZE, 32 << 10);
+  // At file offset 1000: 10,240 bytes of data, 204,800 zeros, 5,120 data, 102,400 zeros.
+  const bytes = Buffer.concat([randomBytes(10_240), Buffer.alloc(204_800), randomBytes(5_120), Buffer.alloc(102_400)]);
+  // File segments start at multiples of 32,768. The first zero one is file 32,768..65,535, i.e.
+  // bytes[31,768..]; the zeros end at file 216,040, inside the segment from 196,608 (bytes[195,608..])
+  // that the data after them shares. The tail's zeros start at file 221,160, inside the segment
+  // from 196,608 + 32,768 (bytes[228,376..]); from there to the end, nothing is written, the
+  // shorter last segment included.
+  const expected: Array<[number, number]> = [
+    [0, 31_768],
+    [195_608, 228_376],
+  ];
+  assert.deepEqual(dataRuns(bytes, 1000, true), expected);
+  assert.deepEqual(dataRuns(bytes, 1000, false), [[0, bytes.length]]);
+  assert.deepEqual(dataRuns(frame, 0, true), [[0, frame.length]], 'data without zeros: one run');
+
+  const file = fakeFile(1000 + bytes.length);
+  writeAllSync(-1, bytes, 1000, true, file.write);
+  assert.ok(file.content.subarray(1000).equals(bytes));
+  assert.deepEqual(
+    file.calls.map((c) => [c.position - 1000, c.position - 1000 + c.length]),
+    expected,
+  );
+  const appended = fakeFile(1000 + bytes.length);
+  await writeAll(bytes, 1000, true, async (b, offset, length, position) => appended.write(b, offset, length, position));
+  assert.deepEqual(appended.calls, file.calls);
+  // A stream's small pieces: a zero piece inside one segment is not written either.
+  assert.deepEqual(dataRuns(Buffer.alloc(5000), 40_000, true), []);
+  assert.deepEqual(dataRuns(Buffer.concat([Buffer.alloc(5000), Buffer.from([1])]), 40_000, true), [[0, 5001]]);
+});
+
 test('a short write is continued from where it stopped', async () => {
   const file = fakeFile(frame.length, 100_000);
-  writeAllSync(-1, frame, 0, file.write);
+  writeAllSync(-1, frame, 0, false, file.write);
   assert.ok(file.content.equals(frame));
   assert.ok(file.calls.every((c) => c.length <= WRITE_PIECE));
 
   const appended = fakeFile(frame.length, 100_000);
-  let end = 0;
-  await writeAll(frame, async (bytes, offset, length) => {
-    const took = appended.write(bytes, offset, length, end);
-    end += took;
-    return took;
-  });
+  await writeAll(frame, 0, false, async (bytes, offset, length, position) =>
+    appended.write(bytes, offset, length, position),
+  );
   assert.ok(appended.content.equals(frame));
   assert.equal(appended.calls.length, Math.ceil(frame.length / 100_000));
 });

@@ -18,6 +18,7 @@ import { inspectArchive, problemError, type ArchiveInfo, type FrameRow } from '.
 import { TASKS_PER_WORKER, type TaskGroup, type WorkerPool } from './pool';
 import { ProgressMeter, type ProgressSnapshot } from './progress';
 import { formatSize } from './sizes';
+import { WRITE_PIECE } from './fileWrites';
 import { fileSink, streamSink, type Sink, type SourceStat } from './outputSink';
 import { MAX_THREADS } from './threadPlan';
 import type { TaskReply } from './workerMessages';
@@ -140,6 +141,9 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
           overwrite: job.output.overwrite,
           durable: false,
           like: await sourceStat(job.input, range === undefined),
+          sparse: true,
+          // Exact when every frame declares its size (one that decodes to another is an error).
+          length: known && !gzip ? wanted : undefined,
         })
       : job.output.kind === 'stream'
         ? streamSink(job.output.stream, job.output.label)
@@ -555,7 +559,8 @@ async function runStreaming(ctx: RunContext): Promise<void> {
 async function runGzip(ctx: RunContext): Promise<void> {
   const { job, meter } = ctx;
   const source = fs.createReadStream(job.input, { highWaterMark: STREAM_READ });
-  const gunzip = zlib.createGunzip();
+  // Pieces of the size files are written in (zlib's default is 16 KiB): a quarter of the awaits.
+  const gunzip = zlib.createGunzip({ chunkSize: WRITE_PIECE });
   let read = 0;
   source.on('data', (chunk) => void (read += chunk.length));
   source.pipe(gunzip);

@@ -49,6 +49,13 @@ export interface FileSinkOptions {
   durable?: boolean;
   /** The source to take permissions, owner and times from; without it, 0666 less the umask. */
   like?: SourceStat;
+  /** Leave segments of zeros as holes (decoded files, as `zstd -d` does; see fileWrites.ts). */
+  sparse?: boolean;
+  /**
+   * The file's final length, when workers write it at positions through `fd` (a hole may end it,
+   * so the length is set at commit); files written through `write` know their own.
+   */
+  length?: number;
 }
 
 /**
@@ -56,7 +63,7 @@ export interface FileSinkOptions {
  * `overwrite` is false.
  */
 export async function fileSink(finalPath: string, options: FileSinkOptions): Promise<Sink> {
-  const { overwrite, durable = true, like } = options;
+  const { overwrite, durable = true, like, sparse = false } = options;
   let existing: Stats | undefined;
   try {
     existing = await statOf(finalPath);
@@ -80,6 +87,7 @@ export async function fileSink(finalPath: string, options: FileSinkOptions): Pro
   // Flush to disk in the background as the file grows, one sync after the other, so that the
   // fsync before the rename waits only for what the last one missed (with a sync every 16 MiB it
   // waited 20-25 ms at the end of the benchmark; at the end of a whole file, about 1 s per GB).
+  let end = 0;
   let unsynced = 0;
   let syncing: Promise<void> | undefined;
   let syncStopped = false;
@@ -109,7 +117,11 @@ export async function fileSink(finalPath: string, options: FileSinkOptions): Pro
     fd: handle.fd,
     async write(bytes) {
       try {
-        await writeAll(bytes, async (b, offset, length) => (await handle.write(b, offset, length)).bytesWritten);
+        const at = end;
+        end += bytes.length;
+        await writeAll(bytes, at, sparse, async (b, offset, length, position) => {
+          return (await handle.write(b, offset, length, position)).bytesWritten;
+        });
         unsynced += bytes.length;
         syncInBackground();
       } catch (err) {
@@ -121,6 +133,7 @@ export async function fileSink(finalPath: string, options: FileSinkOptions): Pro
       try {
         await stopSyncing();
         if (syncError !== undefined) throw syncError;
+        if (sparse) await handle.truncate(Math.max(end, options.length ?? 0));
         warnings = like ? await inherit(handle, like, finalPath) : [];
         if (durable) await handle.sync();
         await close();

@@ -124,9 +124,12 @@ function decompress(task: DecompressTask): TaskOutcome {
   };
 }
 
-/** Writes `piece` at its place in the target file while holding the job's write lock. */
+/**
+ * Writes `piece` at its place in the target file while holding the job's write lock. The target is
+ * always a fresh decoded file, so zero segments are left as holes (the job sets its length).
+ */
 function writeAt(target: NonNullable<DecompressTask['target']>, piece: Uint8Array): void {
-  holding(new Int32Array(target.writeLock), () => writeAllSync(target.fd, piece, target.position));
+  holding(new Int32Array(target.writeLock), () => writeAllSync(target.fd, piece, target.position, true));
 }
 
 /**
