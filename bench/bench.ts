@@ -2,7 +2,8 @@
  * `npm run bench`: Chunkpress against zstd -T2, pzstd and single-threaded zstd, side by side in one
  * run on one corpus (the Linux kernel source tar from Debian's linux-source-6.1), as ratios.
  * A benchmark, not a test: it prints figures and writes bench/results/, it never fails on them.
- * Each contender runs three times, round-robin, and the best time counts.
+ * Each contender runs three times, round-robin (each round starting one later), and the best time
+ * counts.
  *
  *   node out/bench/bench.js CORPUS [--quick]
  */
@@ -71,17 +72,23 @@ interface Contender {
   output: string;
   /** Where the contender writes its own time, when the process's wall time is not it. */
   secondsFile?: string;
+  /** Checks the output after every run, untimed (the next contender may replace it). */
+  check?: () => void;
 }
 
 /**
- * Best of `rounds` runs each, taken round-robin (A B C, A B C, ...) so that a slow spell of a
- * shared machine hits every contender alike instead of one of them.
+ * Best of `rounds` runs each, taken round-robin so that a slow spell of a shared machine hits every
+ * contender alike instead of one of them. Each round starts one contender later (A B C, B C A,
+ * C A B): on this VM a run's place in the round changed what writing its output cost by up to 2x
+ * (see docs/PERFORMANCE.md, session 9), so no contender keeps the same place.
  */
 async function roundRobin(rounds: number, contenders: Contender[]): Promise<Record<string, Run>> {
   const best: Record<string, Run> = {};
   for (let round = 0; round < rounds; round++) {
-    for (const c of contenders) {
+    for (let i = 0; i < contenders.length; i++) {
+      const c = contenders[(i + round) % contenders.length];
       const run = await timed(c.name, c.shell, c.output, c.secondsFile);
+      c.check?.();
       if (!best[c.key] || run.seconds < best[c.key].seconds) best[c.key] = run;
     }
   }
@@ -186,47 +193,56 @@ async function main(): Promise<void> {
   execFileSync('cmp', [out('cp-4M.zst'), out('cp-helper.zst')]); // the same job, the same bytes
   const inspect = await benchInspect(repo, out('cp-4M.zst'));
   const archive = out('cp-4M.zst');
+  // Every decoder writes the same path, removed before each run: with an output file each, four or
+  // five 1.36 GB outputs stayed in the page cache, and what a run paid for writing depended on
+  // its place among them (0.45 s of system time or 2 s for the same job). Chunkpress's outputs are
+  // compared with the corpus after every run.
+  const decoded = out('decoded');
+  const decodedIsCorpus = (): void => void execFileSync('cmp', [decoded, corpus]);
   const decodeRuns = await roundRobin(repeat, [
     {
       key: 'zstd',
       name: 'zstd -d',
-      shell: `zstd -d -q -f ${q(archive)} -o ${q(out('d-zstd'))}`,
-      output: out('d-zstd'),
+      shell: `zstd -d -q -f ${q(archive)} -o ${q(decoded)}`,
+      output: decoded,
     },
     {
       // Debian's zstd (1.5.4) writes on a second thread; this is the one-core decoder.
       key: 'zstdSync',
       name: 'zstd -d --no-asyncio',
-      shell: `zstd -d -q -f --no-asyncio ${q(archive)} -o ${q(out('d-zstd-sync'))}`,
-      output: out('d-zstd-sync'),
+      shell: `zstd -d -q -f --no-asyncio ${q(archive)} -o ${q(decoded)}`,
+      output: decoded,
     },
     {
       key: 'pzstd',
       name: 'pzstd -d -p 2 (on its own output)',
-      shell: `pzstd -d -q -f -p ${THREADS} ${q(out('p.zst'))} -o ${q(out('d-pzstd'))}`,
-      output: out('d-pzstd'),
+      shell: `pzstd -d -q -f -p ${THREADS} ${q(out('p.zst'))} -o ${q(decoded)}`,
+      output: decoded,
     },
     {
       key: 'chunkpress',
       name: 'chunkpress decompress -T 2',
-      shell: `node ${q(cli)} decompress -q -f -T ${THREADS} ${q(archive)} -o ${q(out('d-cp'))}`,
-      output: out('d-cp'),
+      shell: `node ${q(cli)} decompress -q -f -T ${THREADS} ${q(archive)} -o ${q(decoded)}`,
+      output: decoded,
+      check: decodedIsCorpus,
     },
     ...(extraCerts
       ? [
           {
             key: 'chunkpressCerts',
             name: 'chunkpress decompress -T 2, NODE_EXTRA_CA_CERTS set',
-            shell: `${withCerts}node ${q(cli)} decompress -q -f -T ${THREADS} ${q(archive)} -o ${q(out('d-cp-certs'))}`,
-            output: out('d-cp-certs'),
+            shell: `${withCerts}node ${q(cli)} decompress -q -f -T ${THREADS} ${q(archive)} -o ${q(decoded)}`,
+            output: decoded,
+            check: decodedIsCorpus,
           },
         ]
       : []),
     {
       key: 'chunkpressOnPzstd',
       name: "chunkpress decompress -T 2 (pzstd's output)",
-      shell: `node ${q(cli)} decompress -q -f -T ${THREADS} ${q(out('p.zst'))} -o ${q(out('d-cp-p'))}`,
-      output: out('d-cp-p'),
+      shell: `node ${q(cli)} decompress -q -f -T ${THREADS} ${q(out('p.zst'))} -o ${q(decoded)}`,
+      output: decoded,
+      check: decodedIsCorpus,
     },
     { key: 'zstdTest', name: 'zstd -t', shell: `zstd -t -q ${q(archive)}`, output: '' },
     {
@@ -242,8 +258,6 @@ async function main(): Promise<void> {
       output: out('tail'),
     },
   ]);
-  execFileSync('cmp', [out('d-cp'), corpus]);
-  execFileSync('cmp', [out('d-cp-p'), corpus]);
   const tailInProcess = await timeTailRead(archive, out('tail-in-process'));
   const copies = quick ? 3 : 10;
   const copiesOf = `for i in $(seq ${copies}); do cat ${q(corpus)}; done`;
@@ -315,7 +329,7 @@ async function main(): Promise<void> {
     '',
     table,
     '',
-    'Decompression of the 4M archive (to a file; outputs removed and synced between runs):',
+    'Decompression of the 4M archive (every decoder writes the same file, removed and synced before each run):',
     '',
     decodeTable,
     '',
