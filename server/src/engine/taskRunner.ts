@@ -135,7 +135,8 @@ function writeAt(target: NonNullable<DecompressTask['target']>, piece: Uint8Arra
 /**
  * Runs `fn` while no other worker of the job writes. Buffered writes to one file from two threads
  * contend on its inode lock, where the kernel spins: measured here, two concurrent writers took
- * 1.5-3x the system time and more wall time than one at a time. Waiting here sleeps instead.
+ * 1.5-3x the system time and more wall time than one at a time (again with 256 KiB pieces: the
+ * kernel tar decoded in 1.56-2.40 s without the lock, 0.87-1.36 s with it). Waiting here sleeps.
  */
 function holding(lock: Int32Array, fn: () => void): void {
   while (Atomics.compareExchange(lock, 0, 0, 1) !== 0) Atomics.wait(lock, 0, 1);
