@@ -38,11 +38,11 @@ test('sparse: 32 KiB segments of zeros, aligned in the file, are left unwritten'
   assert.equal(HOLE_SIZE, 32 << 10);
   // At file offset 1000: 10,240 bytes of data, 204,800 zeros, 5,120 data, 102,400 zeros.
   const bytes = Buffer.concat([randomBytes(10_240), Buffer.alloc(204_800), randomBytes(5_120), Buffer.alloc(102_400)]);
-  // File segments start at multiples of 32,768. The first zero one is file 32,768..65,535, i.e.
-  // bytes[31,768..]; the zeros end at file 216,040, inside the segment from 196,608 (bytes[195,608..])
-  // that the data after them shares. The tail's zeros start at file 221,160, inside the segment
-  // from 196,608 + 32,768 (bytes[228,376..]); from there to the end, nothing is written, the
-  // shorter last segment included.
+  // File segments start at multiples of 32,768. The first all-zero one is file 32,768..65,535,
+  // i.e. bytes[31,768..]. The segment at file 196,608..229,375 (bytes[195,608..228,376)) holds the
+  // end of the zeros, the 5,120 bytes of data (file 216,040..221,159) and the start of the tail's
+  // zeros, so it is written; from the next one to the end all is zeros and nothing is written,
+  // the shorter last segment included.
   const expected: Array<[number, number]> = [
     [0, 31_768],
     [195_608, 228_376],
