@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { dataRuns, HOLE_SIZE, WRITE_PIECE, writeAll, writeAllSync } from '../../server/src/engine/fileWrites';
+import {
+  dataRuns,
+  HOLE_SIZE,
+  SYNC_WRITE_PIECE,
+  WRITE_PIECE,
+  writeAll,
+  writeAllSync,
+} from '../../server/src/engine/fileWrites';
 import { streamSink } from '../../server/src/engine/outputSink';
 
 const frame = randomBytes(4 * WRITE_PIECE + 12_345);
@@ -20,18 +27,35 @@ function fakeFile(size: number, most = Infinity) {
   return { content, calls, write };
 }
 
-test('a big buffer goes to the file in pieces of at most 256 KiB, each where the last ended', () => {
+/** The lengths of the calls that write `total` bytes in pieces of `piece`. */
+const pieces = (total: number, piece: number): number[] =>
+  Array.from({ length: Math.ceil(total / piece) }, (_, i) => Math.min(piece, total - i * piece));
+
+test('a big buffer goes to the file in pieces, each where the last ended: 32 KiB from a worker, 256 KiB through the pool', async () => {
+  assert.equal(SYNC_WRITE_PIECE, 32 << 10);
+  assert.equal(WRITE_PIECE, 256 << 10);
   const file = fakeFile(1000 + frame.length);
   writeAllSync(-1, frame, 1000, false, file.write);
   assert.deepEqual(
     file.calls.map((c) => c.length),
-    [WRITE_PIECE, WRITE_PIECE, WRITE_PIECE, WRITE_PIECE, 12_345],
+    pieces(frame.length, SYNC_WRITE_PIECE),
   );
+  assert.equal(file.calls.length, 33);
   assert.deepEqual(
     file.calls.map((c) => c.position),
-    [0, 1, 2, 3, 4].map((i) => 1000 + i * WRITE_PIECE),
+    file.calls.map((_, i) => 1000 + i * SYNC_WRITE_PIECE),
   );
   assert.ok(file.content.subarray(1000).equals(frame));
+
+  const appended = fakeFile(1000 + frame.length);
+  await writeAll(frame, 1000, false, async (b, offset, length, position) =>
+    appended.write(b, offset, length, position),
+  );
+  assert.deepEqual(
+    appended.calls.map((c) => [c.position, c.length]),
+    [0, 1, 2, 3, 4].map((i) => [1000 + i * WRITE_PIECE, i < 4 ? WRITE_PIECE : 12_345]),
+  );
+  assert.ok(appended.content.subarray(1000).equals(frame));
 });
 
 test('sparse: 32 KiB segments of zeros, aligned in the file, are left unwritten', async () => {
@@ -70,7 +94,7 @@ test('a short write is continued from where it stopped', async () => {
   const file = fakeFile(frame.length, 100_000);
   writeAllSync(-1, frame, 0, false, file.write);
   assert.ok(file.content.equals(frame));
-  assert.ok(file.calls.every((c) => c.length <= WRITE_PIECE));
+  assert.ok(file.calls.every((c) => c.length <= SYNC_WRITE_PIECE));
 
   const appended = fakeFile(frame.length, 100_000);
   await writeAll(frame, 0, false, async (bytes, offset, length, position) =>

@@ -1,5 +1,6 @@
 /**
- * How bytes go into a file: in pieces of at most 256 KiB, whatever the caller holds.
+ * How bytes go into a file: in pieces, whatever the caller holds, of a size that depends on who
+ * writes them.
  *
  * Linux (ext4 since 6.16) caches a file in folios sized after each write, up to 2 MiB, and on
  * this VM (kernel 6.18, free pages handed back to the host a second or two after they are freed)
@@ -10,6 +11,21 @@
  */
 import { writeSync } from 'node:fs';
 
+/**
+ * A thread's own writes (the decoding workers', at their frames' places): 32 KiB, as `zstd -d`.
+ * Decompressing the benchmark's kernel tar on two workers, 6-10 rounds each (session 10):
+ * 32 KiB pieces took 0.92-0.99 s with 0.53-0.59 s of system time in every round, 64 KiB and
+ * 128 KiB 0.86-0.93 s at best but up to 1.2-1.5 s in one round out of three, 256 KiB
+ * 1.07-2.01 s, 16 KiB 1.00-1.06 s (the calls themselves then cost). Allocations of up to 32 KiB
+ * (order 3) are the largest the kernel serves from its per-CPU lists, which may be why.
+ */
+export const SYNC_WRITE_PIECE = 32 << 10;
+
+/**
+ * Writes that go through libuv's pool (the ordered writer, a file on stdout): each one is a trip to
+ * another thread and back, so bigger. 32 KiB pieces there made a decode written in order 25-30 %
+ * slower; 128 KiB measured as 256 KiB.
+ */
 export const WRITE_PIECE = 256 << 10;
 
 /**
@@ -61,7 +77,8 @@ export function writeAllSync(
   write: WriteSync = (b, o, l, p) => writeSync(fd, b, o, l, p),
 ): void {
   for (const [start, end] of dataRuns(bytes, position, sparse))
-    for (let done = start; done < end; ) done += write(bytes, done, Math.min(WRITE_PIECE, end - done), position + done);
+    for (let done = start; done < end; )
+      done += write(bytes, done, Math.min(SYNC_WRITE_PIECE, end - done), position + done);
 }
 
 /** The same through an asynchronous positional `write` (a file handle's). */
