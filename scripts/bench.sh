@@ -12,7 +12,7 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-[ -f node_modules/zstd-napi/build/Release/binding.node ] || npm ci --no-audit --no-fund
+bash scripts/deps.sh
 corpus=.bench-cache/linux-source-6.1.tar
 if [ ! -f "$corpus" ]; then
   mkdir -p .bench-cache

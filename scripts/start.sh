@@ -5,9 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 export npm_config_yes=true
-if [ ! -f node_modules/zstd-napi/build/Release/binding.node ]; then
-  npm ci --no-audit --no-fund
-fi
+bash scripts/deps.sh
 bash scripts/setup-e2e.sh
 npm run --silent build
 ws="$root/.vscode-test/sample-workspace"

@@ -19,10 +19,7 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-if [ ! -f node_modules/zstd-napi/build/Release/binding.node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "test: npm ci (builds zstd-napi from source; about a minute)"
-  npm ci --no-audit --no-fund
-fi
+bash scripts/deps.sh
 [[ " ${layers[*]} " == *" e2e "* ]] && bash scripts/setup-e2e.sh
 
 echo "test: lint and types"

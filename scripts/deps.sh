@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The npm dependencies, with zstd-napi's native addon compiled here with our flags: without frame
+# pointers (node-gyp keeps them for profilers), zstd has one more register in its hot loops, and
+# compressing the benchmark's kernel tar took 4-5 % less CPU (docs/PERFORMANCE.md, session 10).
+# Rebuilds the addon alone when it was built with other flags (a plain `npm ci`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+flags="-fomit-frame-pointer"
+stamp=node_modules/.chunkpress-native-flags
+# prebuild-install would fetch a prebuilt addon where the network allows; build it here instead.
+export npm_config_build_from_source=zstd-napi CFLAGS="$flags" CXXFLAGS="$flags"
+if [ ! -f node_modules/zstd-napi/build/Release/binding.node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "deps: npm ci (builds zstd-napi from source; about a minute)"
+  npm ci --no-audit --no-fund
+  echo "$flags" > "$stamp"
+elif [ "$(cat "$stamp" 2>/dev/null)" != "$flags" ]; then
+  echo "deps: rebuilding zstd-napi with $flags (about 30 s)"
+  npm rebuild zstd-napi
+  echo "$flags" > "$stamp"
+fi
