@@ -25,6 +25,13 @@ function file(name: string, bytes: Buffer): string {
   return p;
 }
 
+/** `name` (in the test folder) compressed by pzstd on 2 threads: frames that declare no size. */
+function pzstd(name: string, args: string[] = []): string {
+  const input = path.join(dir, name);
+  execFileSync('pzstd', ['-q', '-p', '2', ...args, '-f', input, '-o', `${input}.p.zst`]);
+  return `${input}.p.zst`;
+}
+
 function chunkpress(name: string, data: Buffer, chunk = '64K'): string {
   const input = file(name, data);
   execFileSync(process.execPath, [cli, 'compress', '-q', '-f', '-c', chunk, input]);
@@ -104,7 +111,8 @@ test('runs of zeros become holes, as with zstd -d; content and length stay exact
   const archives: Array<[string, string]> = [
     [chunkpress('image.raw', data, '1M'), 'parallel'], // workers write at their places
     [`${plain}.1.zst`, 'parallel'], // one frame
-    [file('image.piped.zst', zstd(['-c', '-q', '-'], data)), 'parallel'], // no sizes: written in order here
+    [file('image.piped.zst', zstd(['-c', '-q', '-'], data)), 'parallel'], // one frame without its size
+    [pzstd('image.raw', ['-1']), 'parallel'], // frames without sizes: each written in turn by the workers
     [file('image.raw.gz', execFileSync('gzip', ['-c', plain])), 'gzip'],
   ];
   for (const [archive, mode] of archives) {
@@ -120,13 +128,16 @@ test('runs of zeros become holes, as with zstd -d; content and length stay exact
   assert.ok(part.equals(data.subarray(range.offset)));
 });
 
-test('pzstd output: frames without sizes decode in parallel, in order; a range streams', async () => {
+test('pzstd output: frames without sizes decode in parallel, written in turn; a range streams', async () => {
   const data = sampleData(24 << 20, 23);
-  const plain = file('pz.txt', data);
-  execFileSync('pzstd', ['-q', '-p', '2', '-1', '-f', plain, '-o', `${plain}.zst`]);
-  const archive = `${plain}.zst`;
-  const out = await decodeTo(archive);
-  assert.ok(out.equals(data));
+  file('pz.txt', data);
+  const archive = pzstd('pz.txt', ['-1']);
+  const output = path.join(dir, 'pz.out');
+  const written = await decode({ input: archive, output: { kind: 'file', path: output, overwrite: false }, pool });
+  assert.equal(written.mode, 'parallel');
+  assert.equal(written.threads, 2);
+  assert.ok(fs.readFileSync(output).equals(data));
+  fs.rmSync(output);
   const result = await decode({ input: archive, output: { kind: 'none' }, pool, verify: true });
   assert.equal(result.mode, 'parallel');
   assert.equal(result.threads, 2);
@@ -136,6 +147,23 @@ test('pzstd output: frames without sizes decode in parallel, in order; a range s
   assert.deepEqual(result.failures, []);
   const part = await decodeTo(archive, { range: { offset: 5_000_000, length: 3_000_000 } });
   assert.ok(part.equals(data.subarray(5_000_000, 8_000_000)));
+
+  // A bad frame in the middle: the frames after it, parked or still decoding, are not waited for.
+  const info = JSON.parse(execFileSync(process.execPath, [cli, 'inspect', '--json', archive], { encoding: 'utf8' }));
+  const dataFrames = info.frames.filter((f: { role: string }) => f.role === 'data');
+  const middle = dataFrames[Math.floor(dataFrames.length / 2)];
+  const bytes = fs.readFileSync(archive);
+  bytes[middle.offset + Math.floor(middle.compressedSize / 2)] ^= 0x55;
+  const bad = file('pz-bad.zst', bytes);
+  await assert.rejects(
+    decode({ input: bad, output: { kind: 'file', path: output, overwrite: false }, pool }),
+    (err: ChunkpressError) => err.code === 'EFORMAT' && err.message.includes(`frame ${middle.index} `),
+  );
+  assert.equal(fs.existsSync(output), false);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.includes('.partial')),
+    [],
+  );
 });
 
 test('ranges: frame boundaries, across frames, the very end; past the end is refused', async () => {
@@ -242,23 +270,27 @@ test('an empty file and a truncated archive: refused like zstd -d, named once, n
 test('cancel and ENOSPC leave no partial file; the source is untouched', async (t) => {
   const data = randomBytes(4 << 20);
   const archive = chunkpress('cancel.bin', data, '256K');
-  const before = fs.readFileSync(archive);
-  const controller = new AbortController();
+  // Frames without sizes take the other way to the file: written in turn.
+  const archives = [archive, pzstd('cancel.bin', ['-1'])];
+  const before = archives.map((a) => fs.readFileSync(a));
   const output = path.join(dir, 'cancel.out');
-  const job = decode({
-    input: archive,
-    output: { kind: 'file', path: output, overwrite: false },
-    pool,
-    signal: controller.signal,
-    onFrame: () => controller.abort(),
-  });
-  await assert.rejects(job, (err: ChunkpressError) => err.code === 'ECANCELED');
-  assert.equal(fs.existsSync(output), false);
-  assert.deepEqual(
-    fs.readdirSync(dir).filter((f) => f.includes('.partial')),
-    [],
-  );
-  assert.ok(fs.readFileSync(archive).equals(before));
+  for (const input of archives) {
+    const controller = new AbortController();
+    const job = decode({
+      input,
+      output: { kind: 'file', path: output, overwrite: false },
+      pool,
+      signal: controller.signal,
+      onFrame: () => controller.abort(),
+    });
+    await assert.rejects(job, (err: ChunkpressError) => err.code === 'ECANCELED');
+    assert.equal(fs.existsSync(output), false);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f.includes('.partial')),
+      [],
+    );
+  }
+  archives.forEach((a, i) => assert.ok(fs.readFileSync(a).equals(before[i])));
 
   // The free-space check refuses at once, with the numbers.
   await assert.rejects(
@@ -276,16 +308,18 @@ test('cancel and ENOSPC leave no partial file; the source is untouched', async (
 
   await withSmallTmpfs(t, '1m', 'cannot mount a small tmpfs here (needs root)', async (mount) => {
     const target = path.join(mount, 'cancel.bin');
-    await assert.rejects(
-      decode({
-        input: archive,
-        output: { kind: 'file', path: target, overwrite: false },
-        pool,
-        system: { cores: 2, availableMemory: 1 << 30, freeSpace: async () => undefined }, // let it try
-      }),
-      { code: 'ENOSPC', message: `No space left on the device while writing "${target}"` },
-    );
-    assert.deepEqual(fs.readdirSync(mount), []);
+    for (const input of archives) {
+      await assert.rejects(
+        decode({
+          input,
+          output: { kind: 'file', path: target, overwrite: false },
+          pool,
+          system: { cores: 2, availableMemory: 1 << 30, freeSpace: async () => undefined }, // let it try
+        }),
+        { code: 'ENOSPC', message: `No space left on the device while writing "${target}"` },
+      );
+      assert.deepEqual(fs.readdirSync(mount), []);
+    }
   });
 });
 

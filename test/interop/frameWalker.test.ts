@@ -195,3 +195,30 @@ test('hopping blocks reads one page per 64 KiB, not one read per block header', 
     `${raw.reads} reads for ${blockCount} blocks`,
   );
 });
+
+test('pages grow while block headers are close together, and stay small where reads jump far', async () => {
+  const big = zstd(['-1', '--single-thread', '-c'], sampleData(16 << 20, 8));
+  const raw = memorySource(big);
+  let bytesRead = 0;
+  const source = bufferedSource(
+    big.length,
+    async (o, l) => {
+      const bytes = await raw.read(o, l);
+      bytesRead += bytes.length;
+      return bytes;
+    },
+    4 << 10,
+  );
+  const header = parseFrameHeader(await source.read(0, 18), 0);
+  const { blockCount, end } = await walkBlocks(source, header.headerSize, 0);
+  assert.equal(end + 4, big.length);
+  // A read per header at first (4 KiB, 8 KiB, ... as the page doubles), then 1 MiB pages.
+  assert.ok(blockCount >= 128 && raw.reads <= 9 + Math.ceil(big.length / (1 << 20)), `${raw.reads} reads`);
+  assert.ok(bytesRead <= big.length + (1 << 20));
+
+  // Far apart (frame to frame through a seek table, a panel opening one frame): 4 KiB each.
+  raw.reads = 0;
+  bytesRead = 0;
+  for (let offset = 0; offset + (4 << 10) <= big.length; offset += 256 << 10) await source.read(offset, 18);
+  assert.equal(bytesRead, raw.reads * (4 << 10));
+});

@@ -22,6 +22,7 @@ import { WRITE_PIECE } from './fileWrites';
 import { fileSink, streamSink, type Sink, type SourceStat } from './outputSink';
 import { MAX_THREADS } from './threadPlan';
 import type { TaskReply } from './workerMessages';
+import { WriteTurns } from './writeTurns';
 
 /** Frames larger than this are streamed rather than decoded whole, to keep memory bounded. */
 export const MAX_WHOLE_FRAME = 64 << 20;
@@ -142,8 +143,6 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
           durable: false,
           like: await sourceStat(job.input, range === undefined),
           sparse: true,
-          // Exact when every frame declares its size (one that decodes to another is an error).
-          length: known && !gzip ? wanted : undefined,
         })
       : job.output.kind === 'stream'
         ? streamSink(job.output.stream, job.output.label)
@@ -154,7 +153,7 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
   try {
     // Frames without a declared size (pzstd, zstd from a pipe) still go in parallel when the header
     // walk counted their blocks: that bounds the buffer. Their places are known only in order, so
-    // they are written in order, and a range needs the streaming path that counts as it goes.
+    // each is written after the one before it, and a range needs the streaming path that counts.
     const parallel = !gzip && (known || !range) && data.every((f) => (sizeBound(f) ?? Infinity) <= MAX_WHOLE_FRAME);
     let mode: DecodeResult['mode'];
     let threads = 1;
@@ -324,8 +323,9 @@ async function emit(ctx: RunContext, content: Uint8Array, contentOffset: number)
 
 /**
  * Frames on the pool (for a range, only those that hold it). Each worker reads its frame from the
- * archive itself. With `known` sizes (and places), workers write straight into the file; else each
- * decodes into a buffer bounded by its block count and the content is written here, in order.
+ * archive itself and writes a file itself: with `known` sizes each frame at its place, one worker
+ * at a time; else each decodes into a buffer bounded by its block count and waits for its turn to
+ * write where the frame before it ended. A stream is written here, in order.
  */
 async function runParallel(ctx: RunContext, frames: FrameRow[], known: boolean, threads: number): Promise<void> {
   const { job, meter } = ctx;
@@ -336,20 +336,27 @@ async function runParallel(ctx: RunContext, frames: FrameRow[], known: boolean, 
   const abortFlag = new SharedArrayBuffer(4);
   const window = TASKS_PER_WORKER * threads;
   const group: TaskGroup = { lanes: threads };
-  // A file is written by the workers themselves, each frame at its place, one worker at a time;
-  // streams are written in order here.
-  const fd = job.verify || !known ? undefined : ctx.sink?.fd;
+  const fd = job.verify ? undefined : ctx.sink?.fd;
+  const inTurn = fd !== undefined && !known;
   // Arena slots are reused: fresh memory for every frame would cost a page fault per 4 KiB
-  // decoded. At most `window` are decoding and `threads` more are waiting to be written here, so
-  // writing overlaps decoding and memory stays bounded. A frame the worker wrote (or only
-  // checked) gives its slot back with its reply.
-  const slotHeldToWrite = fd === undefined && !job.verify;
+  // decoded. At most `window` are decoding and `threads` more are waiting to be written (here, or
+  // parked for their turn), so writing overlaps decoding and memory stays bounded. A frame the
+  // worker wrote at its place (or only checked) gives its slot back with its reply.
+  const slotHeldToWrite = (fd === undefined && !job.verify) || inTurn;
   const arena = new BufferArena(
     window + (slotHeldToWrite ? threads : 0),
     frames.reduce((max, f) => Math.max(max, f.compressedSize), 0),
     frames.reduce((max, f) => Math.max(max, sizeBound(f)!), 0),
   );
   const writeLock = new SharedArrayBuffer(4);
+  const turns = inTurn ? new WriteTurns(arena.slots) : undefined;
+  /** Frames that replied but may not be written yet (in turn): their slots, freed once they are. */
+  const unwritten: Array<{ seq: number; slot: number }> = [];
+  /** Gives back the slots of the frames before `before`, all written. */
+  const giveWritten = (before: number): void => {
+    for (let i = unwritten.length - 1; i >= 0; i--)
+      if (unwritten[i].seq < before) arena.give(unwritten.splice(i, 1)[0].slot);
+  };
   let nextOffset = 0; // where the next frame's content starts, for frames written in order
   const rangeStart = ctx.range?.offset ?? 0;
   const rangeEnd = ctx.range ? ctx.range.offset + ctx.range.length : Infinity;
@@ -373,8 +380,10 @@ async function runParallel(ctx: RunContext, frames: FrameRow[], known: boolean, 
     while (!stopped && next < frames.length && running < window) {
       const slot = arena.take();
       if (slot === undefined) return; // every free slot waits to be written; refilled after a write
-      const frame = frames[next++];
+      const seq = next++;
+      const frame = frames[seq];
       running++;
+      turns?.register(seq, arena.output(slot).byteOffset);
       const task = job.pool.run(
         {
           kind: 'decompress',
@@ -388,21 +397,28 @@ async function runParallel(ctx: RunContext, frames: FrameRow[], known: boolean, 
           target:
             fd === undefined
               ? undefined
-              : {
-                  fd,
-                  position: Math.max(frame.contentOffset!, rangeStart) - rangeStart,
-                  skip: Math.max(0, rangeStart - frame.contentOffset!),
-                  take:
-                    Math.min(frame.contentOffset! + frame.contentSize!, rangeEnd) -
-                    Math.max(frame.contentOffset!, rangeStart),
-                  writeLock,
-                },
+              : turns
+                ? { kind: 'ordered', fd, turns: turns.memory, ring: turns.ring, seq }
+                : {
+                    kind: 'placed',
+                    fd,
+                    position: Math.max(frame.contentOffset!, rangeStart) - rangeStart,
+                    skip: Math.max(0, rangeStart - frame.contentOffset!),
+                    take:
+                      Math.min(frame.contentOffset! + frame.contentSize!, rangeEnd) -
+                      Math.max(frame.contentOffset!, rangeStart),
+                    writeLock,
+                  },
         },
         group,
       );
       const settled = (): void => {
         running--;
-        if (!slotHeldToWrite) arena.give(slot);
+        if (turns) {
+          // Its write, or those of frames parked before it, may free more than its own slot.
+          unwritten.push({ seq, slot });
+          giveWritten(turns.writtenBefore());
+        } else if (!slotHeldToWrite) arena.give(slot);
         refill();
       };
       task.then(settled, settled);
@@ -453,6 +469,7 @@ async function runParallel(ctx: RunContext, frames: FrameRow[], known: boolean, 
         const written = Math.min(contentOffset + size, rangeEnd) - Math.max(contentOffset, rangeStart);
         meter.bytesIn += written;
         meter.bytesOut += written;
+        ctx.sink?.extend?.(Math.max(contentOffset, rangeStart) - rangeStart + written);
         finishFrame(result);
         continue;
       }

@@ -102,8 +102,8 @@ export async function inspectArchive(file: string, options: WalkOptions = {}): P
       // A damaged seek table or manifest does not hide the frames: walk them instead.
       tableProblem = toProblem(err, file, 'zstd');
     }
-    // Small pages: hopping from block header to block header (about every 40 KiB) should not read
-    // the blocks in between.
+    // Small pages to start with, so that headers far apart are read without the blocks between
+    // them; the page grows where they are close (pzstd's blocks: every 20-30 KiB).
     const walked = await fromWalk(bufferedSource(size, readAt, 4 << 10), file);
     return finish({ ...walked, problem: tableProblem ?? walked.problem }, 'header-walk');
   });

@@ -18,6 +18,11 @@ const BACKGROUND_SYNC_BYTES = 1 << 20;
 export interface Sink {
   /** A file's descriptor, for positional writes from workers (`write` is then not used). */
   readonly fd?: number;
+  /**
+   * Workers wrote up to byte `end` through `fd`: the file is at least that long when committed (a
+   * hole may end it, so its length is set then).
+   */
+  extend?(end: number): void;
   write(bytes: Uint8Array): Promise<void>;
   /** Makes the written bytes durable and visible under the final name; returns any warnings. */
   commit(): Promise<string[]>;
@@ -51,11 +56,6 @@ export interface FileSinkOptions {
   like?: SourceStat;
   /** Leave segments of zeros as holes (decoded files, as `zstd -d` does; see fileWrites.ts). */
   sparse?: boolean;
-  /**
-   * The file's final length, when workers write it at positions through `fd` (a hole may end it,
-   * so the length is set at commit); files written through `write` know their own.
-   */
-  length?: number;
 }
 
 /**
@@ -84,10 +84,11 @@ export async function fileSink(finalPath: string, options: FileSinkOptions): Pro
     throw describeFsError(err, finalPath, 'create');
   }
   let closed = false;
+  /** Where the file ends so far: appends go there, and it is the length at commit. */
+  let end = 0;
   // Flush to disk in the background as the file grows, one sync after the other, so that the
   // fsync before the rename waits only for what the last one missed (with a sync every 16 MiB it
   // waited 20-25 ms at the end of the benchmark; at the end of a whole file, about 1 s per GB).
-  let end = 0;
   let unsynced = 0;
   let syncing: Promise<void> | undefined;
   let syncStopped = false;
@@ -115,6 +116,9 @@ export async function fileSink(finalPath: string, options: FileSinkOptions): Pro
   };
   const sink: Sink = {
     fd: handle.fd,
+    extend(to) {
+      end = Math.max(end, to);
+    },
     async write(bytes) {
       try {
         const at = end;
@@ -133,7 +137,7 @@ export async function fileSink(finalPath: string, options: FileSinkOptions): Pro
       try {
         await stopSyncing();
         if (syncError !== undefined) throw syncError;
-        if (sparse) await handle.truncate(Math.max(end, options.length ?? 0));
+        if (sparse) await handle.truncate(end);
         warnings = like ? await inherit(handle, like, finalPath) : [];
         if (durable) await handle.sync();
         await close();

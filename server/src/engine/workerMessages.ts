@@ -39,11 +39,33 @@ export interface DecompressTask extends TaskBase {
   sizeKnown: boolean;
   /** Also hash the content (XXH64) for checking against a manifest. */
   digest: boolean;
-  /**
-   * Write the content's bytes `skip`..`skip + take` at `position` of the open file `fd` instead of
-   * returning it, holding `writeLock` (Int32 at index 0, shared by the job's workers) meanwhile.
-   */
-  target?: { fd: number; position: number; skip: number; take: number; writeLock: SharedArrayBuffer };
+  /** Write the content into the open file `fd` instead of returning it. */
+  target?: PlacedWrite | OrderedWrite;
+}
+
+/**
+ * The content's bytes `skip`..`skip + take` go at `position`, while holding `writeLock` (Int32 at
+ * index 0, shared by the job's workers).
+ */
+export interface PlacedWrite {
+  kind: 'placed';
+  fd: number;
+  position: number;
+  skip: number;
+  take: number;
+  writeLock: SharedArrayBuffer;
+}
+
+/**
+ * A frame without a declared size: its whole content goes where frame `seq - 1` ended, written by
+ * whichever worker holds the turn (writeTurns.ts; `turns`: its shared memory of `ring` entries).
+ */
+export interface OrderedWrite {
+  kind: 'ordered';
+  fd: number;
+  turns: SharedArrayBuffer;
+  ring: number;
+  seq: number;
 }
 
 export type WorkerTask = CompressTask | DecompressTask;

@@ -6,6 +6,7 @@
 import { SKIPPABLE_HEADER_SIZE } from './constants';
 import {
   BLOCK_HEADER_SIZE,
+  MAX_BLOCK_SIZE,
   MAX_FRAME_HEADER_SIZE,
   parseBlockHeader,
   parseFrameHeader,
@@ -103,9 +104,16 @@ export async function* walkFrames(source: ByteSource, from = 0): AsyncGenerator<
   }
 }
 
+/** The most a page grows to while reads hop forward through closely packed headers. */
+const MAX_PAGE = 1 << 20;
+
 /**
  * A ByteSource over a read function that serves small reads from a cached page, so that hopping
- * over blocks costs one system call per page rather than one per block header.
+ * over blocks costs one read per page rather than one per block header. Pages start at `pageSize`
+ * (where headers are far apart, little is read between them) and double, up to 1 MiB, while each
+ * miss lands at most a block's size past the page: there one read per header costs more than the
+ * bytes between them. A pzstd archive of the kernel tar (200 MB, about 10,000 blocks) walked in
+ * 0.25 s with 4 KiB pages, one read per block header, and XXX s like this.
  */
 export function bufferedSource(
   size: number,
@@ -114,15 +122,19 @@ export function bufferedSource(
 ): ByteSource {
   let pageOffset = -1;
   let page: Uint8Array = new Uint8Array(0);
+  let current = pageSize;
   return {
     size,
     async read(offset, length) {
       const want = Math.max(0, Math.min(length, size - offset));
-      if (offset >= pageOffset && offset + want <= pageOffset + page.length) {
+      const pageEnd = pageOffset + page.length;
+      if (offset >= pageOffset && offset + want <= pageEnd) {
         return page.subarray(offset - pageOffset, offset - pageOffset + want);
       }
-      if (want > pageSize) return readAt(offset, want);
-      page = await readAt(offset, Math.min(pageSize, size - offset));
+      const close = pageOffset >= 0 && offset >= pageEnd && offset - pageEnd <= MAX_BLOCK_SIZE;
+      current = close ? Math.min(current * 2, Math.max(pageSize, MAX_PAGE)) : pageSize;
+      if (want > current) return readAt(offset, want);
+      page = await readAt(offset, Math.min(current, size - offset));
       pageOffset = offset;
       return page.subarray(0, want);
     },
