@@ -324,8 +324,8 @@ async function emit(ctx: RunContext, content: Uint8Array, contentOffset: number)
 /**
  * Frames on the pool (for a range, only those that hold it). Each worker reads its frame from the
  * archive itself and writes a file itself: with `known` sizes each frame at its place, one worker
- * at a time; else each decodes into a buffer bounded by its block count and waits for its turn to
- * write where the frame before it ended. A stream is written here, in order.
+ * at a time; else each decodes into a buffer bounded by its block count and is written in turn,
+ * where the frame before it ended (parked in its slot until then). A stream is written here.
  */
 async function runParallel(ctx: RunContext, frames: FrameRow[], known: boolean, threads: number): Promise<void> {
   const { job, meter } = ctx;

@@ -13,11 +13,11 @@ import { writeSync } from 'node:fs';
 
 /**
  * A thread's own writes (the decoding workers', at their frames' places): 32 KiB, as `zstd -d`.
- * Decompressing the benchmark's kernel tar on two workers, 6-10 rounds each (session 10):
- * 32 KiB pieces took 0.92-0.99 s with 0.53-0.59 s of system time in every round, 64 KiB and
- * 128 KiB 0.86-0.93 s at best but up to 1.2-1.5 s in one round out of three, 256 KiB
- * 1.07-2.01 s, 16 KiB 1.00-1.06 s (the calls themselves then cost). Allocations of up to 32 KiB
- * (order 3) are the largest the kernel serves from its per-CPU lists, which may be why.
+ * Decompressing the benchmark's kernel tar on two workers (session 10, 6-24 runs each): 32 KiB
+ * pieces took 0.92-0.99 s with 0.53-0.59 s of system time in every run; 64 KiB and 128 KiB
+ * 0.86-0.99 s, but 1.0-1.5 s in a third of the runs; 256 KiB 1.00-2.01 s; 16 KiB 1.00-1.06 s
+ * (the calls themselves then cost). Allocations of up to 32 KiB (order 3) are the largest the
+ * kernel serves from its per-CPU lists, which may be why.
  */
 export const SYNC_WRITE_PIECE = 32 << 10;
 
