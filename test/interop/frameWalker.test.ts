@@ -196,7 +196,7 @@ test('hopping blocks reads one page per 64 KiB, not one read per block header', 
   );
 });
 
-test('pages grow while block headers are close together, and stay small where reads jump far', async () => {
+test('with room to grow, pages grow while block headers are close together, and stay small where reads jump far', async () => {
   const big = zstd(['-1', '--single-thread', '-c'], sampleData(16 << 20, 8));
   const raw = memorySource(big);
   let bytesRead = 0;
@@ -208,6 +208,7 @@ test('pages grow while block headers are close together, and stay small where re
       return bytes;
     },
     4 << 10,
+    1 << 20,
   );
   const header = parseFrameHeader(await source.read(0, 18), 0);
   const { blockCount, end } = await walkBlocks(source, header.headerSize, 0);
@@ -221,4 +222,10 @@ test('pages grow while block headers are close together, and stay small where re
   bytesRead = 0;
   for (let offset = 0; offset + (4 << 10) <= big.length; offset += 256 << 10) await source.read(offset, 18);
   assert.equal(bytesRead, raw.reads * (4 << 10));
+
+  // Without room to grow (inspecting: headers only), every page stays 4 KiB.
+  const headersOnly = memorySource(big);
+  const small = bufferedSource(big.length, (o, l) => headersOnly.read(o, l), 4 << 10);
+  await walkBlocks(small, header.headerSize, 0);
+  assert.ok(headersOnly.reads >= blockCount / 2, `${headersOnly.reads} reads of 4 KiB for ${blockCount} blocks`);
 });

@@ -100,7 +100,7 @@ const where = (f: FrameRow): string =>
 export async function decode(job: DecodeJob): Promise<DecodeResult> {
   const system = job.system ?? defaultSystem;
   if (job.signal?.aborted) throw cancelled();
-  const info = await inspectArchive(job.input);
+  const info = await inspectArchive(job.input, { readAhead: true });
   // As zstd -d and gzip -d: an empty file holds no frame, so not even empty content.
   if (info.layout === 'empty')
     throw new ChunkpressError(`"${job.input}" is empty: there is no zstd or gzip frame in it`, 'EFORMAT', job.input);

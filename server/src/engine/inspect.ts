@@ -67,12 +67,21 @@ export interface ArchiveInfo {
   problem: InspectProblem | undefined;
 }
 
+export interface InspectOptions extends WalkOptions {
+  /**
+   * The caller reads the whole file next (it decodes it): a header walk may then read big pages
+   * where block headers are close together, which is faster than a read per header. Otherwise it
+   * reads the headers only.
+   */
+  readAhead?: boolean;
+}
+
 /**
  * Describes the archive at `file`. A file that cannot be opened or read rejects with a
  * ChunkpressError naming it; a corrupt or truncated one resolves with what could be listed and
  * a `problem` naming the frame and byte offset where it went wrong.
  */
-export async function inspectArchive(file: string, options: WalkOptions = {}): Promise<ArchiveInfo> {
+export async function inspectArchive(file: string, options: InspectOptions = {}): Promise<ArchiveInfo> {
   return withArchive(file, async (archive) => {
     const { size, readAt } = archive;
     const finish = (derived: Derived, via: ArchiveInfo['via']): ArchiveInfo => ({
@@ -102,9 +111,9 @@ export async function inspectArchive(file: string, options: WalkOptions = {}): P
       // A damaged seek table or manifest does not hide the frames: walk them instead.
       tableProblem = toProblem(err, file, 'zstd');
     }
-    // Small pages to start with, so that headers far apart are read without the blocks between
-    // them; the page grows where they are close (pzstd's blocks: every 20-30 KiB).
-    const walked = await fromWalk(bufferedSource(size, readAt, 4 << 10), file);
+    // Small pages: hopping from block header to block header should not read the blocks between
+    // them, unless the caller reads them next anyway (pzstd's blocks: every 20-30 KiB).
+    const walked = await fromWalk(bufferedSource(size, readAt, 4 << 10, options.readAhead ? 1 << 20 : 4 << 10), file);
     return finish({ ...walked, problem: tableProblem ?? walked.problem }, 'header-walk');
   });
 }

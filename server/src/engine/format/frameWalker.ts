@@ -104,21 +104,20 @@ export async function* walkFrames(source: ByteSource, from = 0): AsyncGenerator<
   }
 }
 
-/** The most a page grows to while reads hop forward through closely packed headers. */
-const MAX_PAGE = 1 << 20;
-
 /**
  * A ByteSource over a read function that serves small reads from a cached page, so that hopping
- * over blocks costs one read per page rather than one per block header. Pages start at `pageSize`
- * (where headers are far apart, little is read between them) and double, up to 1 MiB, while each
- * miss lands at most a block's size past the page: there one read per header costs more than the
- * bytes between them. Inspecting a pzstd archive of the kernel tar (200 MB, 10,600 blocks) took
- * 0.31 s with 4 KiB pages, one read per block header, and 0.15 s like this.
+ * over blocks costs one read per page rather than one per block header. Pages are `pageSize`, and
+ * with a larger `maxPageSize` they double up to it while each miss lands at most a block's size
+ * past the page (headers close together), then start again after a jump. That reads the bytes
+ * between headers, so it is for callers that read the whole file next anyway (decoding): there one
+ * read per header costs more than the bytes. Inspecting a pzstd archive of the kernel tar (200 MB,
+ * 10,600 blocks) took 0.31 s in 4 KiB pages, one read per block header, and 0.15 s growing to 1 MiB.
  */
 export function bufferedSource(
   size: number,
   readAt: (offset: number, length: number) => Promise<Uint8Array>,
   pageSize = 64 << 10,
+  maxPageSize = pageSize,
 ): ByteSource {
   let pageOffset = -1;
   let page: Uint8Array = new Uint8Array(0);
@@ -132,7 +131,7 @@ export function bufferedSource(
         return page.subarray(offset - pageOffset, offset - pageOffset + want);
       }
       const close = pageOffset >= 0 && offset >= pageEnd && offset - pageEnd <= MAX_BLOCK_SIZE;
-      current = close ? Math.min(current * 2, Math.max(pageSize, MAX_PAGE)) : pageSize;
+      current = close ? Math.min(current * 2, Math.max(pageSize, maxPageSize)) : pageSize;
       if (want > current) return readAt(offset, want);
       page = await readAt(offset, Math.min(current, size - offset));
       pageOffset = offset;
