@@ -10,8 +10,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { decode } from '../server/src/engine/decompress';
-import { WorkerPool } from '../server/src/engine/pool';
+import { decode } from '../server/src/engine/decoding/decompress';
+import { WorkerPool } from '../server/src/engine/pool/pool';
 import { benchInspect } from './inspectBench';
 
 const repo = path.resolve(__dirname, '..', '..');

@@ -9,8 +9,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { compress } from '../server/src/engine/compress';
-import { WorkerPool } from '../server/src/engine/pool';
+import { compress } from '../server/src/engine/compression/compress';
+import { WorkerPool } from '../server/src/engine/pool/pool';
 
 const [input, output, secondsFile, threadsText] = process.argv.slice(2);
 const threads = Number(threadsText);

@@ -19,9 +19,9 @@ const common = {
 
 const builds = [
   { entryPoints: { extension: 'client/src/extension.ts' } },
-  { entryPoints: { server: 'server/src/server.ts', worker: 'server/src/engine/worker.ts' } },
+  { entryPoints: { server: 'server/src/server.ts', worker: 'server/src/engine/pool/worker.ts' } },
   {
-    entryPoints: { cli: 'server/src/cliMain.ts' },
+    entryPoints: { cli: 'server/src/cli/main.ts' },
     banner: { js: '#!/usr/bin/env node' },
     define: { CHUNKPRESS_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
   },

@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { inspectArchive, problemError, type ArchiveInfo } from '../server/src/engine/inspect';
-import { WorkerPool } from '../server/src/engine/pool';
+import { inspectArchive, problemError, type ArchiveInfo } from '../server/src/engine/inspection/inspect';
+import { WorkerPool } from '../server/src/engine/pool/pool';
 import { parseManifest, type Manifest } from '../server/src/engine/format/manifest';
 import { parseSeekTable, type SeekTable } from '../server/src/engine/format/seekTable';
 
@@ -32,9 +32,9 @@ export function sampleData(size: number, seed = 1): Buffer {
 }
 
 /** The compiled worker script the test pools run. */
-export const testWorkerPath = path.join(repoRoot, 'out', 'server', 'src', 'engine', 'worker.js');
+export const testWorkerPath = path.join(repoRoot, 'out', 'server', 'src', 'engine', 'pool', 'worker.js');
 
-/** A pool running the compiled worker (out/server/src/engine/worker.js). */
+/** A pool running the compiled worker (out/server/src/engine/pool/worker.js). */
 export function testPool(size = 4, hostLane = false): WorkerPool {
   return new WorkerPool(size, { workerPath: testWorkerPath, hostLane });
 }

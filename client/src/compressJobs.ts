@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { summarize } from '../../server/src/engine/summary';
+import { summarize } from '../../server/src/engine/compression/summary';
 import {
   compressPartialType,
   compressRequest,

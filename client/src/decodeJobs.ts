@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { decodedName, rangeName } from '../../server/src/engine/outputNames';
+import { decodedName, rangeName } from '../../server/src/engine/io/outputNames';
 import { formatDuration, formatRate, formatSize } from '../../server/src/engine/sizes';
 import {
   decodePartialType,

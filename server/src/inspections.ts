@@ -5,8 +5,8 @@
  */
 import * as fsp from 'node:fs/promises';
 import { describeFsError } from './engine/errors';
-import type { WalkOptions } from './engine/gzipMembers';
-import { inspectArchive, type ArchiveInfo } from './engine/inspect';
+import type { WalkOptions } from './engine/inspection/gzipMembers';
+import { inspectArchive, type ArchiveInfo } from './engine/inspection/inspect';
 
 /** Enough for a workspace's worth of open archives; each is a few hundred bytes per frame. */
 const MAX_ENTRIES = 64;

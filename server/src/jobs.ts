@@ -1,7 +1,7 @@
 import type { CancellationToken } from 'vscode-languageserver';
-import { compress, type CompressResult as EngineResult } from './engine/compress';
-import { decode } from './engine/decompress';
-import type { WorkerPool } from './engine/pool';
+import { compress, type CompressResult as EngineResult } from './engine/compression/compress';
+import { decode } from './engine/decoding/decompress';
+import type { WorkerPool } from './engine/pool/pool';
 import type { ProgressSnapshot } from './engine/progress';
 import { progressMessage } from './progressText';
 import type {

@@ -11,9 +11,9 @@ import {
   type WorkDoneProgressParams,
 } from 'vscode-languageserver-protocol';
 // Type-only: the wire shape is the engine's record; nothing of the engine is bundled into the client.
-import type { DecodeResult as EngineDecodeResult, FrameOutcome } from './engine/decompress';
-import type { FrameDetail } from './engine/frameDetail';
-import type { ArchiveInfo, FrameRow } from './engine/inspect';
+import type { DecodeResult as EngineDecodeResult, FrameOutcome } from './engine/decoding/decompress';
+import type { FrameDetail } from './engine/inspection/frameDetail';
+import type { ArchiveInfo, FrameRow } from './engine/inspection/inspect';
 import type { ChunkRecord, Stage } from './engine/progress';
 
 /** Where a job is, as the engine's ProgressSnapshot (plain numbers, JSON-safe). */

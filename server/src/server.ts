@@ -14,16 +14,16 @@ import {
   type WorkDoneProgressParams,
   type WorkDoneProgressReporter,
 } from 'vscode-languageserver/node';
-import { defaultSystem } from './engine/system';
-import { zstdVersion } from './engine/codec';
+import { defaultSystem } from './engine/io/system';
+import { zstdVersion } from './engine/codec/codec';
 import { ChunkpressError } from './engine/errors';
-import { describeFrame } from './engine/frameDetail';
-import { readRange } from './engine/decompress';
-import { applyMeasuredSize } from './engine/inspect';
-import { measureFrame } from './engine/measure';
-import { WorkerPool } from './engine/pool';
-import { MAX_THREADS } from './engine/threadPlan';
-import { inspectReport } from './inspectReport';
+import { describeFrame } from './engine/inspection/frameDetail';
+import { readRange } from './engine/decoding/decompress';
+import { applyMeasuredSize } from './engine/inspection/inspect';
+import { measureFrame } from './engine/decoding/measure';
+import { WorkerPool } from './engine/pool/pool';
+import { MAX_THREADS } from './engine/pool/threadPlan';
+import { inspectReport } from './engine/inspection/inspectReport';
 import { InspectionCache } from './inspections';
 import { JobRegistry } from './jobs';
 import {

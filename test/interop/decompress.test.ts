@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
-import { decode, type DecodeJob } from '../../server/src/engine/decompress';
-import { decodedName, rangeName } from '../../server/src/engine/outputNames';
+import { decode, type DecodeJob } from '../../server/src/engine/decoding/decompress';
+import { decodedName, rangeName } from '../../server/src/engine/io/outputNames';
 import { ChunkpressError } from '../../server/src/engine/errors';
 import { repoRoot, sampleData, tempDir, testPool, withSmallTmpfs } from '../helpers';
 

@@ -5,9 +5,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { ChunkpressError } from '../../server/src/engine/errors';
-import { describeFrame, type FrameDetail } from '../../server/src/engine/frameDetail';
-import { inspectArchive } from '../../server/src/engine/inspect';
-import { measureFrame } from '../../server/src/engine/measure';
+import { describeFrame, type FrameDetail } from '../../server/src/engine/inspection/frameDetail';
+import { inspectArchive } from '../../server/src/engine/inspection/inspect';
+import { measureFrame } from '../../server/src/engine/decoding/measure';
 import { sampleData, tempDir } from '../helpers';
 
 const dir = tempDir('chunkpress-detail-');

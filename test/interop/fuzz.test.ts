@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { ChunkpressError } from '../../server/src/engine/errors';
-import { inspectArchive } from '../../server/src/engine/inspect';
+import { inspectArchive } from '../../server/src/engine/inspection/inspect';
 import { repoRoot, sampleData, tempDir } from '../helpers';
 
 const dir = tempDir('chunkpress-fuzz-');

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { ChunkpressError } from '../../server/src/engine/errors';
 import { parseGzipHeader } from '../../server/src/engine/format/gzipHeader';
-import { inspectArchive } from '../../server/src/engine/inspect';
+import { inspectArchive } from '../../server/src/engine/inspection/inspect';
 import { sampleData, tempDir, inspectStrict } from '../helpers';
 
 const dir = tempDir('chunkpress-gzip-');

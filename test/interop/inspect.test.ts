@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
-import { inspectArchive } from '../../server/src/engine/inspect';
+import { inspectArchive } from '../../server/src/engine/inspection/inspect';
 import { ChunkpressError } from '../../server/src/engine/errors';
 import { repoRoot, sampleData, tempDir, inspectStrict } from '../helpers';
 

@@ -16,8 +16,8 @@ import {
   verificationTooltip,
   type Verification,
 } from '../../client/src/archives/archiveRows';
-import type { FrameDetail } from '../../server/src/engine/frameDetail';
-import type { FrameRow } from '../../server/src/engine/inspect';
+import type { FrameDetail } from '../../server/src/engine/inspection/frameDetail';
+import type { FrameRow } from '../../server/src/engine/inspection/inspect';
 import type { ArchiveSummary, DecodeResult, FrameCheck } from '../../server/src/protocol';
 
 const summary: ArchiveSummary = {

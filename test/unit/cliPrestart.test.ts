@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { parseCli, type Args } from '../../server/src/cliArgs';
-import { lanesAhead, type InputProbe } from '../../server/src/cliPrestart';
+import { parseCli, type Args } from '../../server/src/cli/args';
+import { lanesAhead, type InputProbe } from '../../server/src/cli/prestart';
 import { writeSeekTable } from '../../server/src/engine/format/seekTable';
 import { tempDir } from '../helpers';
 

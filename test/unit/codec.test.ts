@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as zstd from 'zstd-napi/binding';
-import { ChunkCompressor, decompressFrame } from '../../server/src/engine/codec';
-import { xxh64 } from '../../server/src/engine/hash';
-import { compressBound } from '../../server/src/engine/threadPlan';
+import { ChunkCompressor, decompressFrame } from '../../server/src/engine/codec/codec';
+import { xxh64 } from '../../server/src/engine/codec/hash';
+import { compressBound } from '../../server/src/engine/pool/threadPlan';
 import { sampleData } from '../helpers';
 
 /** What zstd itself writes in one call (ZSTD_compress2) with checksum and content size on. */

@@ -4,12 +4,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { after, test } from 'node:test';
-import { decompressFrame } from '../../server/src/engine/codec';
-import { compress, type CompressJob } from '../../server/src/engine/compress';
-import { defaultSystem, type SystemInfo } from '../../server/src/engine/system';
+import { decompressFrame } from '../../server/src/engine/codec/codec';
+import { compress, type CompressJob } from '../../server/src/engine/compression/compress';
+import { defaultSystem, type SystemInfo } from '../../server/src/engine/io/system';
 import { ChunkpressError } from '../../server/src/engine/errors';
-import { treeDigest, xxh64 } from '../../server/src/engine/hash';
-import { TASKS_PER_WORKER, type WorkerPool } from '../../server/src/engine/pool';
+import { treeDigest, xxh64 } from '../../server/src/engine/codec/hash';
+import { TASKS_PER_WORKER, type WorkerPool } from '../../server/src/engine/pool/pool';
 import { readArchive, sampleData, tempDir, testPool, withSmallTmpfs } from '../helpers';
 
 const pool = testPool(4);

@@ -9,8 +9,8 @@ import {
   WRITE_PIECE,
   writeAll,
   writeAllSync,
-} from '../../server/src/engine/fileWrites';
-import { streamSink } from '../../server/src/engine/outputSink';
+} from '../../server/src/engine/io/fileWrites';
+import { streamSink } from '../../server/src/engine/io/outputSink';
 
 const frame = randomBytes(4 * WRITE_PIECE + 12_345);
 

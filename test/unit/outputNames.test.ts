@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeFsError } from '../../server/src/engine/errors';
-import { partialName } from '../../server/src/engine/outputNames';
+import { partialName } from '../../server/src/engine/io/outputNames';
 
 const bytes = (p: string): number => Buffer.byteLength(p.slice(p.lastIndexOf('/') + 1));
 

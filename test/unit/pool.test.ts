@@ -3,12 +3,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { threadId } from 'node:worker_threads';
-import { BufferArena } from '../../server/src/engine/bufferArena';
-import { ChunkCompressor, decompressFrame } from '../../server/src/engine/codec';
-import { WorkerPool, type TaskGroup } from '../../server/src/engine/pool';
-import { contentChecksum, xxh64 } from '../../server/src/engine/hash';
-import { compressBound } from '../../server/src/engine/threadPlan';
-import { prestartedCount, prestartWorkers } from '../../server/src/engine/workerPrestart';
+import { BufferArena } from '../../server/src/engine/pool/bufferArena';
+import { ChunkCompressor, decompressFrame } from '../../server/src/engine/codec/codec';
+import { WorkerPool, type TaskGroup } from '../../server/src/engine/pool/pool';
+import { contentChecksum, xxh64 } from '../../server/src/engine/codec/hash';
+import { compressBound } from '../../server/src/engine/pool/threadPlan';
+import { prestartedCount, prestartWorkers } from '../../server/src/engine/pool/workerPrestart';
 import { sampleData, tempDir, testPool, testWorkerPath } from '../helpers';
 
 const pool = testPool(3);

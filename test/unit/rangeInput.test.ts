@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseLength, parseOffset } from '../../client/src/rangeInput';
-import { rangeName } from '../../server/src/engine/outputNames';
+import { rangeName } from '../../server/src/engine/io/outputNames';
 
 test('Extract Range offsets: suffixes, and below the content size', () => {
   assert.equal(parseOffset('0', 100), 0);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compressBound, planThreads, type ThreadPlanInput } from '../../server/src/engine/threadPlan';
+import { compressBound, planThreads, type ThreadPlanInput } from '../../server/src/engine/pool/threadPlan';
 
 const GiB = 2 ** 30;
 const base: ThreadPlanInput = {

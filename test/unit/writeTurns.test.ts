@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { WriteTurns } from '../../server/src/engine/writeTurns';
+import { WriteTurns } from '../../server/src/engine/pool/writeTurns';
 
 /** An arena of `slots` regions of 16 bytes; frame n's content is `size` bytes of value n + 1. */
 function setup(ring: number) {

@@ -2,10 +2,10 @@
  * The words and numbers of the Archives panel's rows: labels, descriptions, tooltips and the
  * exact values behind them. Pure (no `vscode`), so the rendered rows are unit-tested as text.
  */
-import type { BlockRow, FrameDetail } from '../../../server/src/engine/frameDetail';
+import type { BlockRow, FrameDetail } from '../../../server/src/engine/inspection/frameDetail';
 import { GZIP_OS, type GzipHeader } from '../../../server/src/engine/format/gzipHeader';
 import type { Manifest } from '../../../server/src/engine/format/manifest';
-import type { FrameRow, Layout } from '../../../server/src/engine/inspect';
+import type { FrameRow, Layout } from '../../../server/src/engine/inspection/inspect';
 import { formatDuration, formatSize } from '../../../server/src/engine/sizes';
 import type { ArchiveSummary, ChunkInfo, DecodeResult, FrameCheck, JobProgress } from '../../../server/src/protocol';
 

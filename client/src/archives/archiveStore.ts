@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ResponseError, type LanguageClient } from 'vscode-languageclient/node';
-import type { FrameDetail } from '../../../server/src/engine/frameDetail';
-import type { FrameRow } from '../../../server/src/engine/inspect';
+import type { FrameDetail } from '../../../server/src/engine/inspection/frameDetail';
+import type { FrameRow } from '../../../server/src/engine/inspection/inspect';
 import {
   frameDetailRequest,
   framesRequest,

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { BlockRow, FrameDetail } from '../../../server/src/engine/frameDetail';
-import type { FrameRow } from '../../../server/src/engine/inspect';
+import type { BlockRow, FrameDetail } from '../../../server/src/engine/inspection/frameDetail';
+import type { FrameRow } from '../../../server/src/engine/inspection/inspect';
 import type { ArchiveSummary } from '../../../server/src/protocol';
 import {
   archiveDescription,

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { decodedName } from '../../../server/src/engine/outputNames';
+import { decodedName } from '../../../server/src/engine/io/outputNames';
 import { readRangeRequest } from '../../../server/src/protocol';
 import { errorText } from './archiveStore';
 

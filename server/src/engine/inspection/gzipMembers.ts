@@ -4,10 +4,16 @@
  * streaming (bounded memory) and reported through `onProgress`.
  */
 import * as zlib from 'node:zlib';
-import { cancelled } from './errors';
-import { FormatError } from './format/formatError';
-import type { ByteSource } from './format/frameWalker';
-import { GZIP_TRAILER_SIZE, MAX_GZIP_HEADER_SIZE, isGzip, parseGzipHeader, type GzipHeader } from './format/gzipHeader';
+import { cancelled } from '../errors';
+import { FormatError } from '../format/formatError';
+import type { ByteSource } from '../format/frameWalker';
+import {
+  GZIP_TRAILER_SIZE,
+  MAX_GZIP_HEADER_SIZE,
+  isGzip,
+  parseGzipHeader,
+  type GzipHeader,
+} from '../format/gzipHeader';
 
 export interface GzipMember {
   index: number;

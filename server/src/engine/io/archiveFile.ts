@@ -1,6 +1,6 @@
 /** An archive opened for random reads: every read error names the file, and bytes read are counted. */
 import * as fsp from 'node:fs/promises';
-import { describeFsError } from './errors';
+import { describeFsError } from '../errors';
 
 export interface ArchiveFile {
   readonly path: string;

@@ -1,18 +1,18 @@
 /** `chunkpress`'s commands: the engine in a terminal, for scripts and CI (started by cliMain.ts). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { compress, type CompressInput, type CompressOutput, type CompressResult } from './engine/compress';
-import { zstdVersion } from './engine/codec';
-import { ChunkpressError } from './engine/errors';
-import { describeFrame } from './engine/frameDetail';
-import { inspectArchive, problemError } from './engine/inspect';
-import type { ProgressSnapshot } from './engine/progress';
-import { formatDuration, formatRate, formatSize } from './engine/sizes';
-import { summarize } from './engine/summary';
-import { parseCli, USAGE, type Args } from './cliArgs';
-import { decodeFiles } from './cliDecode';
-import { runInputs } from './cliRun';
-import { frameReport, inspectReport } from './inspectReport';
+import { compress, type CompressInput, type CompressOutput, type CompressResult } from '../engine/compression/compress';
+import { zstdVersion } from '../engine/codec/codec';
+import { ChunkpressError } from '../engine/errors';
+import { describeFrame } from '../engine/inspection/frameDetail';
+import { inspectArchive, problemError } from '../engine/inspection/inspect';
+import type { ProgressSnapshot } from '../engine/progress';
+import { formatDuration, formatRate, formatSize } from '../engine/sizes';
+import { summarize } from '../engine/compression/summary';
+import { parseCli, USAGE, type Args } from './args';
+import { decodeFiles } from './decodeCommands';
+import { runInputs } from './runInputs';
+import { frameReport, inspectReport } from '../engine/inspection/inspectReport';
 import { UsageError } from './usageError';
 
 /** package.json's version, set by esbuild (scripts/build.mjs). */

@@ -1,4 +1,4 @@
-import { estimateContextBytes } from './zstdParams';
+import { estimateContextBytes } from '../codec/zstdParams';
 
 export const MAX_THREADS = 16;
 /** Per worker: its V8 isolate, wasm hasher and bookkeeping, beyond zstd itself. */

@@ -3,13 +3,13 @@
  * keep a frame with thousands of blocks cheap to show: every block header is hopped over (3 bytes
  * read per block, from small cached pages), only the asked-for ones are returned.
  */
-import { withArchive } from './archiveFile';
-import { ChunkpressError } from './errors';
-import { SKIPPABLE_HEADER_SIZE } from './format/constants';
-import { FormatError } from './format/formatError';
-import { bufferedSource, walkBlocks } from './format/frameWalker';
-import { MAX_FRAME_HEADER_SIZE, parseFrameHeader, type BlockType, type FrameHeader } from './format/frameHeader';
-import { readSkippableHeader } from './format/skippableFrame';
+import { withArchive } from '../io/archiveFile';
+import { ChunkpressError } from '../errors';
+import { SKIPPABLE_HEADER_SIZE } from '../format/constants';
+import { FormatError } from '../format/formatError';
+import { bufferedSource, walkBlocks } from '../format/frameWalker';
+import { MAX_FRAME_HEADER_SIZE, parseFrameHeader, type BlockType, type FrameHeader } from '../format/frameHeader';
+import { readSkippableHeader } from '../format/skippableFrame';
 import { toProblem, type InspectProblem } from './inspect';
 
 export interface BlockRow {

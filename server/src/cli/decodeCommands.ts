@@ -1,11 +1,11 @@
 /** `chunkpress decompress`, `verify` and `extract`: the decode side of the CLI. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Args } from './cliArgs';
-import { decode, type DecodeOutput, type DecodeResult } from './engine/decompress';
-import { decodedName } from './engine/outputNames';
-import { formatDuration, formatRate, formatSize } from './engine/sizes';
-import { runInputs } from './cliRun';
+import type { Args } from './args';
+import { decode, type DecodeOutput, type DecodeResult } from '../engine/decoding/decompress';
+import { decodedName } from '../engine/io/outputNames';
+import { formatDuration, formatRate, formatSize } from '../engine/sizes';
+import { runInputs } from './runInputs';
 import { UsageError } from './usageError';
 
 function outputFor(args: Args, file: string): DecodeOutput {

@@ -3,11 +3,11 @@
  * workers the command will want, so that their boot overlaps that loading (20-30 ms of a run).
  */
 import * as path from 'node:path';
-import { parseCli } from './cliArgs';
-import { lanesAhead } from './cliPrestart';
-import { BROKEN_PIPE_STATUS, pipeBroken, stdoutFailure, watchStdio } from './cliStdio';
-import { defaultSystem } from './engine/system';
-import { prestartWorkers } from './engine/workerPrestart';
+import { parseCli } from './args';
+import { lanesAhead } from './prestart';
+import { BROKEN_PIPE_STATUS, pipeBroken, stdoutFailure, watchStdio } from './stdio';
+import { defaultSystem } from '../engine/io/system';
+import { prestartWorkers } from '../engine/pool/workerPrestart';
 
 const argv = process.argv.slice(2);
 try {
@@ -20,7 +20,7 @@ try {
 watchStdio();
 // Loaded only now, after the workers have started.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { main } = require('./cli') as typeof import('./cli');
+const { main } = require('./commands') as typeof import('./commands');
 void main(argv).then((code) => {
   process.exitCode = code;
 });

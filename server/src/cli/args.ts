@@ -1,8 +1,8 @@
 /** The CLI's command line: its usage text and the parsed arguments, light enough to load first. */
 import { parseArgs } from 'node:util';
-import { DEFAULT_CHUNK_SIZE, DEFAULT_LEVEL, DEFAULT_MEMORY_FACTOR } from './engine/compressOptions';
-import { formatSize, parseSize } from './engine/sizes';
-import { MAX_THREADS } from './engine/threadPlan';
+import { DEFAULT_CHUNK_SIZE, DEFAULT_LEVEL, DEFAULT_MEMORY_FACTOR } from '../engine/compression/compressOptions';
+import { formatSize, parseSize } from '../engine/sizes';
+import { MAX_THREADS } from '../engine/pool/threadPlan';
 import { UsageError } from './usageError';
 
 export const USAGE = `Usage: chunkpress compress FILE... [options]

@@ -3,10 +3,10 @@
  * to the target file). Runs in a worker thread, or on the pool's host lane in the calling thread.
  */
 import { readSync } from 'node:fs';
-import { ChunkCompressor, decompressBounded, decompressInto, sliceFor } from './codec';
-import { writeAllSync } from './fileWrites';
+import { ChunkCompressor, decompressBounded, decompressInto, sliceFor } from '../codec/codec';
+import { writeAllSync } from '../io/fileWrites';
 import { holding, WriteTurns } from './writeTurns';
-import { contentChecksum, xxh64 } from './hash';
+import { contentChecksum, xxh64 } from '../codec/hash';
 import type { CompressTask, DecompressTask, TaskOutcome, TaskSource, WorkerTask } from './workerMessages';
 
 /** One per thread, made on first use (the VS Code helper's host thread never compresses). */

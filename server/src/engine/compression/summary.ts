@@ -1,4 +1,4 @@
-import { formatDuration, formatRate, formatSize } from './sizes';
+import { formatDuration, formatRate, formatSize } from '../sizes';
 
 export interface SummaryFields {
   inputName: string;

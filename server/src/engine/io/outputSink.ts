@@ -8,7 +8,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Stats } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { describeFsError } from './errors';
+import { describeFsError } from '../errors';
 import { writeAll, WRITE_PIECE } from './fileWrites';
 import { partialName } from './outputNames';
 

@@ -1,14 +1,14 @@
 /**
  * The workers a CLI command will want, worked out from its arguments before the engine loads, so
- * that they boot while the rest of the CLI does (engine/workerPrestart.ts). A guess that is too
+ * that they boot while the rest of the CLI does (engine/pool/workerPrestart.ts). A guess that is too
  * high costs an idle worker's start; one-lane jobs run in the CLI's own thread and get none.
  */
 import * as fs from 'node:fs';
-import type { Args } from './cliArgs';
-import { DEFAULT_CHUNK_SIZE } from './engine/compressOptions';
-import { SEEK_TABLE_FOOTER_SIZE } from './engine/format/constants';
-import { parseSeekFooter } from './engine/format/seekTable';
-import { MAX_THREADS } from './engine/threadPlan';
+import type { Args } from './args';
+import { DEFAULT_CHUNK_SIZE } from '../engine/compression/compressOptions';
+import { SEEK_TABLE_FOOTER_SIZE } from '../engine/format/constants';
+import { parseSeekFooter } from '../engine/format/seekTable';
+import { MAX_THREADS } from '../engine/pool/threadPlan';
 
 export interface InputProbe {
   /** A regular file's size; undefined for anything else (missing, a folder, a pipe). */

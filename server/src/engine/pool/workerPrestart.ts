@@ -1,7 +1,7 @@
 /**
  * Workers started before any pool exists, for the first pool to adopt. A Node worker takes 30-40 ms
  * to boot here, and the CLI's modules take 15-25 ms to load after Node has started, while the
- * other core idles: the CLI starts the workers its job will want first thing (cliMain.ts).
+ * other core idles: the CLI starts the workers its job will want first thing (cli/main.ts).
  */
 import { Worker } from 'node:worker_threads';
 

@@ -1,8 +1,8 @@
 /** `chunkpress inspect` as text: a summary, the manifest, then one row per frame. */
-import type { FrameDetail } from './engine/frameDetail';
-import type { ArchiveInfo, FrameRow } from './engine/inspect';
-import { GZIP_OS } from './engine/format/gzipHeader';
-import { formatSize } from './engine/sizes';
+import type { FrameDetail } from './frameDetail';
+import type { ArchiveInfo, FrameRow } from './inspect';
+import { GZIP_OS } from '../format/gzipHeader';
+import { formatSize } from '../sizes';
 
 const LAYOUTS: Record<ArchiveInfo['layout'], string> = {
   chunkpress: 'Chunkpress archive',

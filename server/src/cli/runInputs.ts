@@ -1,9 +1,9 @@
 /** What every CLI command that works file by file shares: one worker pool, Ctrl-C, and failures. */
-import { defaultSystem } from './engine/system';
-import type { ChunkpressError } from './engine/errors';
-import { WorkerPool } from './engine/pool';
-import { MAX_THREADS } from './engine/threadPlan';
-import { BROKEN_PIPE_STATUS, cancelOnBrokenPipe, pipeBroken } from './cliStdio';
+import { defaultSystem } from '../engine/io/system';
+import type { ChunkpressError } from '../engine/errors';
+import { WorkerPool } from '../engine/pool/pool';
+import { MAX_THREADS } from '../engine/pool/threadPlan';
+import { BROKEN_PIPE_STATUS, cancelOnBrokenPipe, pipeBroken } from './stdio';
 
 export interface InputRun {
   /** Handles input `index`; resolves false when it found a problem it already reported. */
@@ -17,7 +17,7 @@ export interface InputRun {
 
 /**
  * Runs every input in turn on one pool; SIGINT/SIGTERM cancel the current one and stop (130), and so
- * does a reader of stdout or stderr going away (141, see cliStdio).
+ * does a reader of stdout or stderr going away (141, see stdio.ts).
  * Returns the exit status: 0 when all went well, 1 when any failed.
  */
 export async function runInputs(count: number, inputs: InputRun): Promise<number> {

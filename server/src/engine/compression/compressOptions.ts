@@ -1,7 +1,7 @@
-import { ChunkpressError } from './errors';
-import { MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from './format/constants';
-import { formatSize } from './sizes';
-import { MAX_LEVEL, MIN_LEVEL } from './zstdParams';
+import { ChunkpressError } from '../errors';
+import { MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from '../format/constants';
+import { formatSize } from '../sizes';
+import { MAX_LEVEL, MIN_LEVEL } from '../codec/zstdParams';
 
 export const DEFAULT_LEVEL = 3;
 /** Chosen from `npm run bench`: see docs/PERFORMANCE.md. */

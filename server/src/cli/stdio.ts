@@ -10,7 +10,7 @@
  * Other failures (ENOSPC on /dev/full, EIO) fail the job whose write it was, with its message;
  * output written outside a job (inspect) reports them once at the end (`stdoutFailure`).
  */
-import { describeFsError } from './engine/errors';
+import { describeFsError } from '../engine/errors';
 
 /** 128 + SIGPIPE, as a shell reports a process that SIGPIPE ended. */
 export const BROKEN_PIPE_STATUS = 141;

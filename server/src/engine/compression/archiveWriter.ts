@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
-import { writeManifest, type Manifest } from './format/manifest';
-import { writeSeekTable, type SeekEntry } from './format/seekTable';
-import { fileSink, streamSink, type Sink, type SourceStat } from './outputSink';
+import { writeManifest, type Manifest } from '../format/manifest';
+import { writeSeekTable, type SeekEntry } from '../format/seekTable';
+import { fileSink, streamSink, type Sink, type SourceStat } from '../io/outputSink';
 
 /**
  * Writes an archive in order: data frames, then the manifest and the seek table. File output goes

@@ -3,16 +3,16 @@
  * table and manifest (a few KiB, whatever the archive's size); any other file is walked frame by
  * frame (RFC 8878) without decoding.
  */
-import { withArchive } from './archiveFile';
-import { ChunkpressError } from './errors';
-import { FormatError } from './format/formatError';
-import { MANIFEST_MAGIC, SEEK_TABLE_FOOTER_SIZE, SEEK_TABLE_MAGIC, SKIPPABLE_HEADER_SIZE } from './format/constants';
-import { readSkippableHeader } from './format/skippableFrame';
-import { bufferedSource, walkFrames, type ByteSource } from './format/frameWalker';
-import { isGzip, type GzipHeader } from './format/gzipHeader';
+import { withArchive } from '../io/archiveFile';
+import { ChunkpressError } from '../errors';
+import { FormatError } from '../format/formatError';
+import { MANIFEST_MAGIC, SEEK_TABLE_FOOTER_SIZE, SEEK_TABLE_MAGIC, SKIPPABLE_HEADER_SIZE } from '../format/constants';
+import { readSkippableHeader } from '../format/skippableFrame';
+import { bufferedSource, walkFrames, type ByteSource } from '../format/frameWalker';
+import { isGzip, type GzipHeader } from '../format/gzipHeader';
 import { walkGzipMembers, type WalkOptions } from './gzipMembers';
-import { parseManifest, type Manifest } from './format/manifest';
-import { parseSeekFooter, parseSeekTable, type SeekTable } from './format/seekTable';
+import { parseManifest, type Manifest } from '../format/manifest';
+import { parseSeekFooter, parseSeekTable, type SeekTable } from '../format/seekTable';
 
 export type Layout = 'chunkpress' | 'seekable' | 'pzstd' | 'single-frame' | 'multi-frame' | 'gzip' | 'bgzf' | 'empty';
 

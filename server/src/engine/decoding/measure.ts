@@ -2,9 +2,9 @@
  * Measures a frame that does not declare its content size by decoding it (streaming, bounded
  * memory, nothing kept). The only way to know, so it reports progress and can be cancelled.
  */
-import { withArchive } from './archiveFile';
-import { FrameDecoder } from './codec';
-import { cancelled, ChunkpressError } from './errors';
+import { withArchive } from '../io/archiveFile';
+import { FrameDecoder } from '../codec/codec';
+import { cancelled, ChunkpressError } from '../errors';
 
 export interface MeasureOptions {
   signal?: AbortSignal;
