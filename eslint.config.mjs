@@ -14,6 +14,29 @@ export default tseslint.config(
     },
   },
   {
+    // The engine runs in the helper, its workers and the CLI: nothing of VS Code, the protocol or the CLI.
+    files: ['server/src/engine/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['vscode', 'vscode-languageserver', 'vscode-languageserver/node'],
+          patterns: ['**/cli/*', '**/protocol', '**/jobs', '**/server', '**/client/**'],
+        },
+      ],
+    },
+  },
+  {
+    // format/: pure bytes-to-structs parsers and writers, over nothing but each other.
+    files: ['server/src/engine/format/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../*'], message: 'format/ imports nothing above it' }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
