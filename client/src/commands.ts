@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { formatSize, parseSize } from '../../server/src/engine/sizes';
 import { inspectRequest } from '../../server/src/protocol';
 import { ARCHIVE_FILTERS } from './archives/archiveCommands';
-import type { ArchiveNode } from './archives/archivesTree';
+import type { ArchiveNode } from './archives/archiveNodes';
 import { compressFiles, type CompressContext, type CompressOutcome } from './compressJobs';
 import { decompressFiles, extractRange, verifyArchives, type DecodeContext, type DecodeOutcome } from './decodeJobs';
 import type { JobTracker } from './jobTracker';

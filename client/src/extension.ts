@@ -14,7 +14,8 @@ import {
   revealInExplorerCommand,
   type ArchivesUi,
 } from './archives/archiveCommands';
-import { ArchivesTree, findNode, renderPath, type RenderedRow } from './archives/archivesTree';
+import { ArchivesTree } from './archives/archivesTree';
+import { findNode, renderPath, type RenderedRow } from './archives/treeQuery';
 import { ArchiveStore } from './archives/archiveStore';
 import { CHUNK_SCHEME, ChunkFileSystem } from './archives/chunkDocument';
 import { REPORT_SCHEME, ReportProvider } from './archives/reportDocument';

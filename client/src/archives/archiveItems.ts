@@ -1,0 +1,206 @@
+/** How each node of the Archives view is drawn. */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { FrameRow } from '../../../server/src/engine/inspection/inspect';
+import type { ArchiveSummary } from '../../../server/src/protocol';
+import type { ArchiveNode } from './archiveNodes';
+import {
+  archiveDescription,
+  archiveTooltip,
+  archiveVerificationText,
+  blockDescription,
+  blockLabel,
+  blockTooltip,
+  frameCheckText,
+  frameDescription,
+  frameLabel,
+  frameTooltip,
+  liveDescription,
+  seekEntryDescription,
+  skippableDescription,
+  skippableLabel,
+  verificationDescription,
+  verificationTooltip,
+  type Verification,
+} from './archiveRows';
+import type { ArchiveEntry } from './archiveStore';
+
+const isZstdFrame = (row: FrameRow): boolean => row.role === 'data';
+
+/** The row VS Code shows for `node`: label, description, icon, tooltip, context menu. */
+export function treeItem(node: ArchiveNode): vscode.TreeItem {
+  switch (node.kind) {
+    case 'archive':
+      return archiveItem(node.entry);
+    case 'error': {
+      const item = new vscode.TreeItem(node.message, vscode.TreeItemCollapsibleState.None);
+      item.id = node.id;
+      item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+      item.tooltip = node.message;
+      item.contextValue = 'error';
+      return item;
+    }
+    case 'group': {
+      const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = `${node.entry.path}#${node.group}`;
+      item.iconPath = new vscode.ThemeIcon(
+        node.group === 'summary' ? 'info' : node.group === 'manifest' ? 'json' : 'list-tree',
+      );
+      return item;
+    }
+    case 'list': {
+      const item = new vscode.TreeItem(
+        node.label,
+        node.count > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+      );
+      item.id = `${node.entry.path}#${node.list}${node.entry.live ? '#live' : ''}`;
+      item.description = String(node.count);
+      item.iconPath = new vscode.ThemeIcon(node.list === 'skippable' ? 'debug-step-over' : 'layers');
+      return item;
+    }
+    case 'page': {
+      const item = new vscode.TreeItem(
+        `${node.start}–${node.start + node.count - 1}`,
+        vscode.TreeItemCollapsibleState.Collapsed,
+      );
+      item.id = `${node.entry.path}#${node.list}:${node.start}`;
+      item.iconPath = new vscode.ThemeIcon('files');
+      return item;
+    }
+    case 'frame':
+      return frameItem(node.entry, node.row);
+    case 'entry': {
+      const item = new vscode.TreeItem(`Entry ${node.row.index}`, vscode.TreeItemCollapsibleState.None);
+      item.id = `${node.entry.path}#entry:${node.row.index}`;
+      item.description = seekEntryDescription(node.row);
+      item.tooltip = `Seek table entry ${node.row.index}: frame at byte ${node.row.offset}`;
+      item.contextValue = 'copyable';
+      return item;
+    }
+    case 'skippable': {
+      const item = new vscode.TreeItem(skippableLabel(node.row), vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = `${node.entry.path}#skippable:${node.row.index}`;
+      item.description = skippableDescription(node.row);
+      item.tooltip = `Skippable frame at byte ${node.row.offset}, ${node.row.compressedSize} B`;
+      item.iconPath = new vscode.ThemeIcon('debug-step-over');
+      item.contextValue = 'copyable';
+      return item;
+    }
+    case 'blocks': {
+      const item = new vscode.TreeItem('Blocks', vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = `${node.entry.path}#frame:${node.row.index}#blocks`;
+      item.description = String(node.count);
+      item.iconPath = new vscode.ThemeIcon('symbol-array');
+      return item;
+    }
+    case 'blockPage': {
+      const item = new vscode.TreeItem(
+        `Blocks ${node.start}–${node.start + node.count - 1}`,
+        vscode.TreeItemCollapsibleState.Collapsed,
+      );
+      item.id = `${node.entry.path}#frame:${node.row.index}#blocks:${node.start}`;
+      return item;
+    }
+    case 'block': {
+      const item = new vscode.TreeItem(blockLabel(node.block), vscode.TreeItemCollapsibleState.None);
+      item.id = `${node.entry.path}#frame:${node.row.index}#block:${node.block.index}`;
+      item.description = blockDescription(node.block);
+      item.tooltip = blockTooltip(node.block);
+      item.iconPath = new vscode.ThemeIcon(
+        node.block.type === 'raw' ? 'symbol-string' : node.block.type === 'rle' ? 'symbol-constant' : 'symbol-field',
+      );
+      item.contextValue = 'copyable';
+      return item;
+    }
+    case 'verification':
+      return verificationItem(node.entry);
+    case 'field': {
+      const item = new vscode.TreeItem(node.field.label, vscode.TreeItemCollapsibleState.None);
+      item.id = node.id;
+      item.description = node.field.description;
+      item.tooltip = node.field.tooltip ? `${node.field.description}\n\n${node.field.tooltip}` : node.field.description;
+      item.contextValue = 'field';
+      return item;
+    }
+  }
+}
+
+function archiveItem(entry: ArchiveEntry): vscode.TreeItem {
+  const item = new vscode.TreeItem(path.basename(entry.path), vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = entry.path;
+  item.resourceUri = entry.uri;
+  const s: ArchiveSummary | undefined = entry.summary;
+  // Before inspection: where it is (nothing for the workspace root, the full folder outside it).
+  const folder = path.dirname(vscode.workspace.asRelativePath(entry.uri));
+  if (entry.live) {
+    item.description = liveDescription(entry.live.progress);
+    item.iconPath = new vscode.ThemeIcon('loading~spin');
+    item.contextValue = 'archive.live';
+  } else {
+    item.description = s
+      ? archiveDescription(s)
+      : entry.error
+        ? 'unreadable'
+        : folder === entry.path
+          ? path.dirname(entry.path)
+          : folder === '.'
+            ? ''
+            : folder;
+    const verified = entry.verification && archiveVerificationText(entry.verification, s?.layout ?? 'chunkpress');
+    if (verified) item.description = `${item.description} · ${verified}`;
+    const failed = entry.verification?.state === 'failed';
+    item.iconPath = failed
+      ? new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'))
+      : new vscode.ThemeIcon(
+          s?.problem || entry.error ? 'warning' : 'file-zip',
+          s?.problem || entry.error ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined,
+        );
+    item.contextValue = entry.origin === 'opened' ? 'archive.opened' : 'archive';
+  }
+  item.tooltip = archiveTooltip(entry.path, s);
+  return item;
+}
+
+function frameItem(entry: ArchiveEntry, row: FrameRow): vscode.TreeItem {
+  const layout = entry.summary?.layout ?? (entry.live ? 'chunkpress' : 'multi-frame');
+  const item = new vscode.TreeItem(
+    frameLabel(row, layout),
+    entry.live ? vscode.TreeItemCollapsibleState.None : vscode.TreeItemCollapsibleState.Collapsed,
+  );
+  item.id = `${entry.path}#frame:${row.role}:${row.index}${entry.live ? '#live' : ''}`;
+  item.description = frameDescription(row);
+  item.tooltip = frameTooltip(row, layout);
+  item.iconPath = new vscode.ThemeIcon(row.role === 'member' ? 'file-binary' : 'package');
+  item.contextValue = isZstdFrame(row) && row.contentSize === undefined ? 'frame.unknownSize' : 'frame';
+  const check = entry.live ? undefined : entry.verification?.frames.get(row.index);
+  if (check) {
+    const text = frameCheckText(check);
+    item.description = `${item.description} · ${text.description}`;
+    item.tooltip = `${item.tooltip}\n\n${text.tooltip}`;
+    item.iconPath = check.ok
+      ? new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'))
+      : new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+  }
+  return item;
+}
+
+const VERIFICATION_ICONS: Record<Verification['state'], [string, string | undefined]> = {
+  running: ['loading~spin', undefined],
+  passed: ['pass', 'testing.iconPassed'],
+  failed: ['error', 'testing.iconFailed'],
+  cancelled: ['circle-slash', undefined],
+  error: ['warning', 'problemsWarningIcon.foreground'],
+};
+
+function verificationItem(entry: ArchiveEntry): vscode.TreeItem {
+  const v = entry.verification!;
+  const item = new vscode.TreeItem('Verification', vscode.TreeItemCollapsibleState.None);
+  item.id = `${entry.path}#verification`;
+  const s = entry.summary;
+  item.description = verificationDescription(v, s?.dataFrames ?? v.frames.size, s?.layout ?? 'chunkpress');
+  item.tooltip = verificationTooltip(v);
+  const [icon, color] = VERIFICATION_ICONS[v.state];
+  item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+  item.contextValue = 'verification';
+  return item;
+}
