@@ -126,26 +126,55 @@ export async function withConsent<Result>(
   }
 }
 
+/**
+ * Jobs shorter than this show no notification (the status bar still shows them): VS Code keeps a
+ * progress notification up for at least 800 ms, so a quick job's would outlive the job, standing
+ * beside its result with a stale percentage and a Cancel that does nothing.
+ */
+const NOTIFY_AFTER_MS = 500;
+
 function showNotification(
   title: string,
   request: Promise<unknown>,
   onProgress: vscode.Event<JobProgress>,
   cancellation: vscode.CancellationTokenSource,
 ): void {
-  void vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
-    async (progress, token) => {
-      token.onCancellationRequested(() => cancellation.cancel());
-      let reported = 0;
-      const subscription = onProgress((p) => {
-        const percent = p.totalBytes ? (100 * p.bytesIn) / p.totalBytes : reported;
-        progress.report({ message: progressMessage(p), increment: Math.max(0, percent - reported) });
-        reported = Math.max(reported, percent);
-      });
-      await request.catch(() => undefined);
-      subscription.dispose();
-    },
-  );
+  let latest: JobProgress | undefined;
+  let settled = false;
+  const watching = onProgress((p) => (latest = p));
+  const timer = setTimeout(() => {
+    watching.dispose();
+    if (!settled) open();
+  }, NOTIFY_AFTER_MS);
+  void request
+    .catch(() => undefined)
+    .finally(() => {
+      settled = true;
+      clearTimeout(timer);
+      watching.dispose();
+    });
+  const open = (): void =>
+    void vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+      async (progress, token) => {
+        token.onCancellationRequested(() => cancellation.cancel());
+        let reported = 0;
+        const report = (p: JobProgress): void => {
+          const percent = p.totalBytes ? (100 * p.bytesIn) / p.totalBytes : reported;
+          progress.report({ message: progressMessage(p), increment: Math.max(0, percent - reported) });
+          reported = Math.max(reported, percent);
+        };
+        if (latest) report(latest);
+        const subscription = onProgress(report);
+        // VS Code keeps it up a moment longer (800 ms from its start at least): say it is over.
+        const ended = await request.then(
+          () => 'finished',
+          () => 'stopped',
+        );
+        subscription.dispose();
+        progress.report({ message: ended, increment: 100 - reported });
+      },
+    );
 }
 
 function failure<Result>(

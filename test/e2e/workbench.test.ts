@@ -319,5 +319,8 @@ test('Verify Archive in the panel: passed; after a chunk is corrupted, that chun
     await toast.first().locator('.notification-list-item-message').innerText(),
     /big\.log\.zst failed verification: frame 3 \(bytes \d+\.\.\d+, content 3145728\.\.4194303\)/,
   );
+  // The job is over, so is its progress: no "Verifying … %" with a Cancel beside the result.
+  const progress = page.locator('.notifications-toasts .notification-toast', { hasText: /Verifying big\.log\.zst/ });
+  await progress.first().waitFor({ state: 'hidden', timeout: 2_000 });
   await shot(page, '13-verify-failed');
 });

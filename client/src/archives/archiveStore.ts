@@ -112,10 +112,13 @@ export class ArchiveStore implements vscode.Disposable {
   }
 
   private async runScan(): Promise<void> {
+    // An entry that a job or a watcher touched while the search ran is newer than its answer.
+    const before = new Map([...this.entries].map(([key, entry]) => [key, entry.generation]));
     const found = await vscode.workspace.findFiles(ARCHIVE_GLOB, EXCLUDE_GLOB, MAX_LISTED);
     const present = new Set(found.map((uri) => uri.fsPath));
     for (const [key, entry] of this.entries) {
-      if (entry.origin === 'workspace' && !entry.live && !present.has(key)) this.entries.delete(key);
+      const untouched = before.get(key) === entry.generation;
+      if (entry.origin === 'workspace' && !entry.live && untouched && !present.has(key)) this.entries.delete(key);
     }
     for (const uri of found) this.add(uri, 'workspace', false);
     this.changed.fire(undefined);
@@ -154,6 +157,9 @@ export class ArchiveStore implements vscode.Disposable {
   invalidate(fsPath: string): void {
     const entry = this.entries.get(fsPath);
     if (!entry || entry.live) return;
+    // A row that showed what the file holds reads it again at once, rather than falling back to
+    // its folder until someone expands it.
+    const shown = entry.summary !== undefined || entry.error !== undefined;
     entry.summary = undefined;
     entry.error = undefined;
     // Watchers report late: a write from before the verification must not wipe it.
@@ -161,6 +167,7 @@ export class ArchiveStore implements vscode.Disposable {
     bump(entry);
     this.inspecting.delete(fsPath);
     this.changed.fire(entry);
+    if (shown) void this.inspect(entry);
   }
 
   /**
@@ -298,6 +305,7 @@ export class ArchiveStore implements vscode.Disposable {
     const entry = this.entries.get(output);
     if (!entry) return undefined;
     entry.live = undefined;
+    entry.error = undefined;
     bump(entry);
     if (!succeeded) {
       void vscode.workspace.fs.stat(entry.uri).then(
@@ -307,6 +315,9 @@ export class ArchiveStore implements vscode.Disposable {
       return undefined;
     }
     this.changed.fire(entry);
+    // Its row shows the finished archive (sizes, ratio, chunks) whether or not anyone expands it:
+    // the reveal that expands it is skipped when the panel is hidden, and can lose to a refresh.
+    void this.inspect(entry);
     return entry;
   }
 
