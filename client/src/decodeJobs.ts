@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { howDecoded, verified, verifySummary } from '../../server/src/decodeText';
 import { decodedName, rangeName } from '../../server/src/engine/io/outputNames';
 import { formatDuration, formatRate, formatSize } from '../../server/src/engine/sizes';
 import {
@@ -135,15 +136,6 @@ function attempt(
   });
 }
 
-/** "a single frame, decoded on one thread", "12 chunks in parallel on 2 threads". */
-export function howDecoded(r: DecodeResult): string {
-  const frames = r.framesDecoded === r.frames ? `${r.frames}` : `${r.framesDecoded} of ${r.frames}`;
-  const unit = `frame${r.frames === 1 ? '' : 's'}`;
-  if (r.mode === 'parallel')
-    return r.threads === 1 ? `${frames} ${unit} on 1 thread` : `${frames} ${unit} in parallel on ${r.threads} threads`;
-  return `${frames} ${unit}, ${r.note ?? r.mode}`;
-}
-
 function reportWritten(
   ctx: DecodeContext,
   result: DecodeResult,
@@ -165,20 +157,25 @@ function reportWritten(
 
 function reportVerified(ctx: DecodeContext, input: vscode.Uri, result: DecodeResult): void {
   const archive = path.basename(input.fsPath);
+  for (const finding of result.indexFindings) ctx.log.appendLine(`  ${archive}: ${finding.message}`);
   for (const failure of result.failures) ctx.log.appendLine(`  ${archive}: ${failure.message ?? 'failed'}`);
   const show = (choice: string | undefined): void => {
     if (choice === 'Show in Panel') void ctx.showInPanel?.(input);
     else if (choice === 'Show Log') ctx.log.show(true);
   };
-  if (result.failures.length === 0) {
-    const digests = result.digestsChecked ? ', manifest digests match' : '';
-    const message = `${archive}: OK. ${formatSize(result.bytesOut)} checked (${howDecoded(result)}${digests}) in ${formatDuration(result.elapsedMs)}`;
-    ctx.log.appendLine(`  ${message}`);
-    void vscode.window.showInformationMessage(message, 'Show in Panel').then(show);
+  const summary = `${verifySummary(archive, result)} in ${formatDuration(result.elapsedMs)}`;
+  ctx.log.appendLine(`  ${summary}`);
+  if (verified(result)) {
+    void vscode.window.showInformationMessage(summary, 'Show in Panel').then(show);
     return;
   }
-  const [first] = result.failures;
-  const more = result.failures.length > 1 ? ` (and ${result.failures.length - 1} more, see the log)` : '';
-  const message = `${archive} failed verification: ${first.message ?? `frame ${first.index}`}${more}`;
+  // The first thing wrong, named exactly; the rest are in the log and the panel.
+  const all = [
+    ...result.failures.map((f) => f.message ?? `frame ${f.index}`),
+    ...result.indexFindings.map((f) => f.message),
+  ];
+  const more = all.length > 1 ? ` (and ${all.length - 1} more, see the log)` : '';
+  const intact = result.failures.length === 0 ? '. The data frames themselves are intact' : '';
+  const message = `${archive} failed verification: ${all[0]}${more}${intact}`;
   void vscode.window.showErrorMessage(`Chunkpress: ${message}`, 'Show in Panel', 'Show Log').then(show);
 }

@@ -14,6 +14,7 @@ import {
   skippableLabel,
   verificationDescription,
   verificationTooltip,
+  seekTableCheck,
   type Verification,
 } from '../../client/src/archives/archiveRows';
 import type { FrameDetail } from '../../server/src/engine/inspection/frameDetail';
@@ -38,6 +39,7 @@ const summary: ArchiveSummary = {
     decompressedTotal: 1,
   },
   via: 'seek-table',
+  warnings: [],
   bytesRead: 13_000,
   problem: undefined,
   frameCount: 327,
@@ -205,9 +207,41 @@ test('verification rows: running, passed, failed with a bad chunk and an archive
     note: undefined,
     failures: [],
     digestsChecked: true,
+    indexChecked: true,
+    indexFindings: [],
   };
   const passed: Verification = { ...v, state: 'passed', result };
-  assert.equal(verificationDescription(passed, 12, 'chunkpress'), 'passed · 12 chunks · manifest digests match · 0:02');
+  assert.equal(
+    verificationDescription(passed, 12, 'chunkpress'),
+    'passed · 12 chunks · manifest digests match · index matches · 0:02',
+  );
+  assert.deepEqual(seekTableCheck(passed), {
+    description: 'matches the frames',
+    tooltip: 'Every entry matches its frame',
+    failed: false,
+  });
+
+  // An index that lies about intact frames: the Seek table row fails, the chunks do not.
+  const finding = {
+    entry: 0,
+    field: 'Decompressed_Size' as const,
+    stored: 0xffffffff,
+    actual: 4096,
+    offset: 5012,
+    message: 'seek table entry 0, Decompressed_Size (byte 5012): says 4294967295, but frame 0 at byte 0 declares 4096',
+  };
+  const lying: Verification = { ...v, state: 'failed', result: { ...result, indexFindings: [finding] } };
+  assert.equal(
+    verificationDescription(lying, 12, 'chunkpress'),
+    'failed · the index disagrees in 1 place · every chunk intact',
+  );
+  assert.deepEqual(seekTableCheck(lying), {
+    description: 'FAILED · disagrees with the frames in 1 place',
+    tooltip: finding.message,
+    failed: true,
+  });
+  assert.equal(archiveVerificationText(lying, 'chunkpress'), 'index disagrees with the frames');
+  assert.match(verificationTooltip(lying), /\n\nseek table entry 0, Decompressed_Size \(byte 5012\)/);
   assert.equal(archiveVerificationText(passed, 'chunkpress'), 'verified');
 
   const bad = check(5, false, 'frame 5 (bytes 5000..5999, content 20480..24575) does not decode: Data corruption');

@@ -17,6 +17,7 @@ import {
   frameTooltip,
   liveDescription,
   seekEntryDescription,
+  seekTableCheck,
   skippableDescription,
   skippableLabel,
   verificationDescription,
@@ -35,7 +36,10 @@ export function treeItem(node: ArchiveNode): vscode.TreeItem {
     case 'error': {
       const item = new vscode.TreeItem(node.message, vscode.TreeItemCollapsibleState.None);
       item.id = node.id;
-      item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+      item.iconPath =
+        node.severity === 'warning'
+          ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'))
+          : new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
       item.tooltip = node.message;
       item.contextValue = 'error';
       return item;
@@ -46,6 +50,12 @@ export function treeItem(node: ArchiveNode): vscode.TreeItem {
       item.iconPath = new vscode.ThemeIcon(
         node.group === 'summary' ? 'info' : node.group === 'manifest' ? 'json' : 'list-tree',
       );
+      const check = node.group === 'seekTable' ? seekTableCheck(node.entry.verification) : undefined;
+      if (check) {
+        item.description = check.description;
+        item.tooltip = check.tooltip;
+        if (check.failed) item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+      }
       return item;
     }
     case 'list': {
@@ -152,8 +162,10 @@ function archiveItem(entry: ArchiveEntry): vscode.TreeItem {
     item.iconPath = failed
       ? new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'))
       : new vscode.ThemeIcon(
-          s?.problem || entry.error ? 'warning' : 'file-zip',
-          s?.problem || entry.error ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined,
+          s?.problem || s?.warnings.length || entry.error ? 'warning' : 'file-zip',
+          s?.problem || s?.warnings.length || entry.error
+            ? new vscode.ThemeColor('problemsWarningIcon.foreground')
+            : undefined,
         );
     item.contextValue = entry.origin === 'opened' ? 'archive.opened' : 'archive';
   }

@@ -19,7 +19,7 @@ export type Paged = 'frames' | 'entries' | 'skippable' | 'digests';
 
 export type ArchiveNode =
   | { kind: 'archive'; entry: ArchiveEntry }
-  | { kind: 'error'; id: string; message: string }
+  | { kind: 'error'; id: string; message: string; severity: 'error' | 'warning' }
   | { kind: 'group'; entry: ArchiveEntry; group: 'summary' | 'manifest' | 'seekTable'; label: string }
   | { kind: 'list'; entry: ArchiveEntry; list: Paged; label: string; count: number }
   | { kind: 'page'; entry: ArchiveEntry; list: Paged; start: number; count: number }
@@ -32,8 +32,8 @@ export type ArchiveNode =
   | { kind: 'field'; id: string; field: Field }
   | { kind: 'verification'; entry: ArchiveEntry };
 
-export function errorNode(id: string, message: string): ArchiveNode {
-  return { kind: 'error', id, message };
+export function errorNode(id: string, message: string, severity: 'error' | 'warning' = 'error'): ArchiveNode {
+  return { kind: 'error', id, message, severity };
 }
 
 export function fieldNodes(prefix: string, fields: Field[]): ArchiveNode[] {

@@ -402,13 +402,17 @@ export function verificationDescription(v: Verification, total: number, layout: 
       const r = v.result;
       const parts = ['passed', plural(r?.framesDecoded ?? v.frames.size, unit)];
       if (r?.digestsChecked) parts.push('manifest digests match');
+      if (r?.indexChecked) parts.push('index matches');
       if (r) parts.push(formatDuration(r.elapsedMs));
       return parts.join(' · ');
     }
     case 'failed': {
       const parts = ['failed'];
+      const findings = v.result?.indexFindings.length ?? 0;
       if (bad > 0) parts.push(`${bad} of ${total} ${unit}s bad`);
       if (v.archiveFailures.length > 0) parts.push(plural(v.archiveFailures.length, 'archive-level error'));
+      if (findings > 0) parts.push(`the index disagrees in ${plural(findings, 'place')}`);
+      if (findings > 0 && bad === 0 && v.archiveFailures.length === 0) parts.push(`every ${unit} intact`);
       return parts.join(' · ');
     }
     case 'cancelled':
@@ -426,7 +430,12 @@ export function verificationTooltip(v: Verification): string {
       `${r.framesDecoded} of ${r.frames} frames decoded, ${r.mode}${r.mode === 'parallel' ? ` on ${r.threads} threads` : ''}; ${exact(r.bytesOut)} checked`,
     );
     if (r.digestsChecked) lines.push("Every chunk's XXH64 and the content digest compared with the manifest");
+    if (r.indexChecked) lines.push('Every seek table entry compared with its frame, and the manifest with the table');
     if (r.note) lines.push(r.note);
+    if (r.indexFindings.length > 0) {
+      lines.push('', ...r.indexFindings.slice(0, 20).map((f) => f.message));
+      if (r.indexFindings.length > 20) lines.push(`… and ${r.indexFindings.length - 20} more`);
+    }
   }
   const failures = [...[...v.frames.values()].filter((f) => !f.ok), ...v.archiveFailures];
   if (failures.length > 0) lines.push('', ...failures.slice(0, 20).map((f) => f.message ?? `frame ${f.index} failed`));
@@ -440,13 +449,30 @@ export function archiveVerificationText(v: Verification, layout: Layout): string
   if (v.state === 'passed') return 'verified';
   if (v.state === 'failed') {
     const bad = badFrames(v);
-    return bad > 0 ? `${plural(bad, `bad ${unitName(layout)}`)}` : 'failed verification';
+    if (bad > 0) return plural(bad, `bad ${unitName(layout)}`);
+    return v.result?.indexFindings.length ? 'index disagrees with the frames' : 'failed verification';
   }
   if (v.state === 'running') {
     const p = v.progress;
     return `verifying${p?.totalBytes ? ` ${Math.floor((100 * p.bytesIn) / p.totalBytes)}%` : '…'}`;
   }
   return undefined;
+}
+
+/** What the Seek table row says once verified: whether every entry matched its frame. */
+export function seekTableCheck(
+  v: Verification | undefined,
+): { description: string; tooltip: string; failed: boolean } | undefined {
+  const r = v?.state === 'passed' || v?.state === 'failed' ? v.result : undefined;
+  if (!r?.indexChecked) return undefined;
+  const findings = r.indexFindings;
+  if (findings.length === 0)
+    return { description: 'matches the frames', tooltip: 'Every entry matches its frame', failed: false };
+  return {
+    description: `FAILED · disagrees with the frames in ${plural(findings.length, 'place')}`,
+    tooltip: findings.map((f) => f.message).join('\n'),
+    failed: true,
+  };
 }
 
 /** A checked frame's row suffix and tooltip line. */

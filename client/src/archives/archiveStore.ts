@@ -356,7 +356,7 @@ export class ArchiveStore implements vscode.Disposable {
         else v.archiveFailures.push(failure);
       }
       v.result = result;
-      v.state = result.failures.length === 0 ? 'passed' : 'failed';
+      v.state = result.failures.length === 0 && result.indexFindings.length === 0 ? 'passed' : 'failed';
     } else if (outcome.kind === 'cancelled' || outcome.kind === 'skipped') v.state = 'cancelled';
     else {
       v.state = 'error';

@@ -90,6 +90,8 @@ export class ArchivesTree implements vscode.TreeDataProvider<ArchiveNode>, vscod
     if (!s) return [errorNode(`${entry.path}#error`, entry.error ?? 'Could not inspect this file')];
     const nodes: ArchiveNode[] = [];
     if (s.problem) nodes.push(errorNode(`${entry.path}#problem`, s.problem.message));
+    for (const [i, warning] of s.warnings.entries())
+      nodes.push(errorNode(`${entry.path}#warning:${i}`, warning, 'warning'));
     if (entry.verification) {
       nodes.push({ kind: 'verification', entry });
       for (const [i, failure] of entry.verification.archiveFailures.entries()) {
@@ -124,7 +126,9 @@ export class ArchivesTree implements vscode.TreeDataProvider<ArchiveNode>, vscod
     const id = `${entry.path}#${group}`;
     if (group === 'summary') return fieldNodes(id, summaryFields(s));
     if (group === 'seekTable') {
+      const findings = entry.verification?.result?.indexFindings ?? [];
       return [
+        ...findings.map((f, i) => errorNode(`${id}#finding:${i}`, f.message)),
         ...fieldNodes(id, seekTableFields(s)),
         { kind: 'list', entry, list: 'entries', label: 'Entries', count: s.dataFrames },
       ];

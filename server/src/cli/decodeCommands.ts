@@ -5,6 +5,7 @@ import type { Args } from './args';
 import { decode, type DecodeOutput, type DecodeResult } from '../engine/decoding/decompress';
 import { decodedName } from '../engine/io/outputNames';
 import { formatDuration, formatRate, formatSize } from '../engine/sizes';
+import { howDecoded, verified, verifySummary } from '../decodeText';
 import { runInputs } from './runInputs';
 import { UsageError } from './usageError';
 
@@ -23,22 +24,9 @@ function outputFor(args: Args, file: string): DecodeOutput {
 }
 
 function describe(args: Args, file: string, r: DecodeResult): string {
-  const counted = r.framesDecoded === r.frames ? `${r.frames}` : `${r.framesDecoded} of ${r.frames}`;
-  const frames = `${counted} frame${r.frames === 1 ? '' : 's'}`;
-  const how =
-    r.mode !== 'parallel'
-      ? `${frames}, ${r.mode}`
-      : r.threads === 1
-        ? `${frames} on 1 thread`
-        : `${frames}, parallel on ${r.threads} threads`;
   const speed = `in ${formatDuration(r.elapsedMs)} at ${formatRate(r.bytesPerSecond)}`;
-  if (args.command === 'verify') {
-    const digests = r.digestsChecked ? ', manifest digests match' : '';
-    return r.failures.length === 0
-      ? `${file}: OK, ${formatSize(r.bytesOut)} checked (${how}${digests}) ${speed}`
-      : `${file}: ${r.failures.length} bad frame${r.failures.length === 1 ? '' : 's'} (${how})`;
-  }
-  return `${file}: ${formatSize(r.bytesOut)} (${r.bytesOut} B) ${speed} (${how})${r.outputPath ? ` -> ${r.outputPath}` : ''}`;
+  if (args.command === 'verify') return `${verifySummary(file, r)}${verified(r) ? `, ${speed}` : ''}`;
+  return `${file}: ${formatSize(r.bytesOut)} (${r.bytesOut} B) ${speed} (${howDecoded(r)})${r.outputPath ? ` -> ${r.outputPath}` : ''}`;
 }
 
 /** Runs decompress, verify or extract on each file; returns the exit status. */
@@ -67,6 +55,7 @@ export async function decodeFiles(args: Args): Promise<number> {
           if (args.verbose && !frame.ok) process.stderr.write(`  frame ${frame.index}: ${frame.message}\n`);
         },
       });
+      for (const finding of result.indexFindings) process.stderr.write(`chunkpress: ${file}: ${finding.message}\n`);
       for (const bad of result.failures) {
         // A damaged structure's message names the file already; a frame's does not.
         const named = bad.message?.startsWith(`"${file}"`) ? bad.message : `${file}: ${bad.message}`;
@@ -77,7 +66,7 @@ export async function decodeFiles(args: Args): Promise<number> {
       else if (!args.quiet && (outputs[i].kind !== 'stream' || args.verbose))
         process.stderr.write(`${describe(args, file, result)}\n`);
       if (args.verbose && result.note) process.stderr.write(`chunkpress: ${result.note}\n`);
-      return result.failures.length === 0;
+      return verified(result);
     },
   });
 }

@@ -85,7 +85,7 @@ suite('Decompress, verify and read at random', () => {
     assert.equal(outcome.kind, 'done');
     const [first] = await api.archiveRows(['app.log.zst']);
     assert.equal(first.label, 'Verification');
-    assert.match(first.description, /^passed · 3 chunks · manifest digests match · \d+:\d\d$/);
+    assert.match(first.description, /^passed · 3 chunks · manifest digests match · index matches · \d+:\d\d$/);
     const chunks = await api.archiveRows(['app.log.zst', 'Chunks']);
     assert.deepEqual(
       chunks.map((r) => r.description.split(' · ').at(-1)),
@@ -122,6 +122,40 @@ suite('Decompress, verify and read at random', () => {
     assert.match(chunks[1].tooltip, /Failed: frame 1 .* does not decode/);
     const root = (await api.archiveRows([])).find((r) => r.label === 'bad.log.zst');
     assert.match(root!.description, /· 1 bad chunk$/);
+  });
+
+  test('an index that lies: Verify fails, the Seek table row names the entry, and the chunks stay verified', async () => {
+    const lying = path.join(dir, 'lying.log.zst');
+    const bytes = fs.readFileSync(archive);
+    const { tableOffset } = readArchive(archive).table;
+    const field = tableOffset + 8 + 4; // entry 0's Decompressed_Size
+    bytes.writeUInt32LE(0xffffffff, field);
+    fs.writeFileSync(lying, bytes);
+    const [outcome] = (await vscode.commands.executeCommand('chunkpress.verifyArchive', vscode.Uri.file(lying))) as [
+      DecodeOutcome,
+    ];
+    assert.equal(outcome.kind, 'done');
+    const rows = await api.archiveRows(['lying.log.zst']);
+    const verification = rows.find((r) => r.label === 'Verification')!;
+    assert.equal(verification.description, 'failed · the index disagrees in 2 places · every chunk intact');
+    const seekTable = rows.find((r) => r.label === 'Seek table')!;
+    assert.equal(seekTable.description, 'FAILED · disagrees with the frames in 2 places');
+    const under = await api.archiveRows(['lying.log.zst', 'Seek table']);
+    assert.ok(
+      under.some(
+        (r) =>
+          r.label ===
+          `seek table entry 0, Decompressed_Size (byte ${field}): says 4294967295, but frame 0 at byte 0 declares 1048576`,
+      ),
+      under.map((r) => r.label).join('\n'),
+    );
+    const chunks = await api.archiveRows(['lying.log.zst', 'Chunks']);
+    assert.deepEqual(
+      chunks.map((r) => r.description.split(' · ').at(-1)),
+      ['verified', 'verified', 'verified'],
+    );
+    const root = (await api.archiveRows([])).find((r) => r.label === 'lying.log.zst');
+    assert.match(root!.description, /· index disagrees with the frames$/);
   });
 
   test('Open Chunk shows one chunk read-only; over the limit it offers a file instead', async () => {

@@ -3,6 +3,8 @@
  * context of one run, how content reaches the output, and how frames are named in messages.
  */
 import type { Writable } from 'node:stream';
+import type { SeekTable } from '../format/seekTable';
+import type { IndexFinding } from '../inspection/indexCheck';
 import type { ArchiveInfo, FrameRow } from '../inspection/inspect';
 import type { Sink } from '../io/outputSink';
 import type { SystemInfo } from '../io/system';
@@ -67,6 +69,10 @@ export interface DecodeResult {
   failures: FrameOutcome[];
   /** Verify of a Chunkpress archive: whether the manifest's digests all matched. */
   digestsChecked: boolean;
+  /** Verify of a seekable archive: whether its index was checked against the frames. */
+  indexChecked: boolean;
+  /** Each disagreement between the index and the frames (the frames may still be intact). */
+  indexFindings: IndexFinding[];
   /** Said to the user, the job having succeeded (e.g. the output could not take the archive's permissions). */
   warnings: string[];
 }
@@ -91,6 +97,10 @@ export interface RunContext {
   failures: FrameOutcome[];
   /** Verify: each frame's XXH64, in order, for the manifest's digests. */
   digests?: string[];
+  /** Verify of a seekable archive: where its index disagrees with the frames. */
+  indexFindings: IndexFinding[];
+  /** The seek table whose entries' checksums the frames' content is compared with. */
+  entryChecksums: Pick<SeekTable, 'tableOffset' | 'hasChecksums'> | undefined;
 }
 
 /**

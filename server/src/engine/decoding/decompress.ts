@@ -7,7 +7,7 @@
 import { Writable } from 'node:stream';
 import { treeDigest } from '../codec/hash';
 import { cancelled, ChunkpressError } from '../errors';
-import { inspectArchive, problemError } from '../inspection/inspect';
+import { inspectArchive, problemError, type ArchiveInfo, type FrameRow } from '../inspection/inspect';
 import { defaultSystem } from '../io/system';
 import type { WorkerPool } from '../pool/pool';
 import { MAX_THREADS } from '../pool/threadPlan';
@@ -23,6 +23,7 @@ import {
   type RunContext,
 } from './decodeJob';
 import { openOutput } from './decodeOutput';
+import { checkIndex, damagedIndex } from './indexVerification';
 import { runGzip } from './gzipStream';
 import { runParallel } from './parallelFrames';
 import { runStreaming } from './streamingFrames';
@@ -32,14 +33,16 @@ export type { DecodeJob, DecodeOutput, DecodeResult, FrameOutcome } from './deco
 export async function decode(job: DecodeJob): Promise<DecodeResult> {
   const system = job.system ?? defaultSystem;
   if (job.signal?.aborted) throw cancelled();
-  const info = await inspectArchive(job.input, { readAhead: true });
+  let info = await inspectArchive(job.input, { readAhead: true });
   // As zstd -d and gzip -d: an empty file holds no frame, so not even empty content.
   if (info.layout === 'empty')
     throw new ChunkpressError(`"${job.input}" is empty: there is no zstd or gzip frame in it`, 'EFORMAT', job.input);
   const failures: FrameOutcome[] = [];
   const problem = problemError(info);
   if (problem && !job.verify) throw problem;
-  if (info.problem) {
+  // A damaged seek table or manifest: the frames were listed by walking them, and are checked.
+  const indexProblem = job.verify && info.problem?.part === 'index' ? info.problem : undefined;
+  if (info.problem && !indexProblem) {
     failures.push({
       index: info.problem.frame ?? info.frames.length,
       offset: info.problem.offset,
@@ -49,6 +52,25 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
       ok: false,
       message: info.problem.message,
     });
+  }
+  // Verify does not take a seekable archive's index on trust: it is checked against the frames,
+  // and where it disagrees with them the frames are decoded as they are in the file.
+  const index =
+    job.verify && info.via === 'seek-table'
+      ? await checkIndex(info)
+      : indexProblem && { findings: [damagedIndex(indexProblem)], frames: undefined, problem: undefined };
+  if (index?.frames) {
+    info = asFound(info, index.frames);
+    if (index.problem)
+      failures.push({
+        index: index.problem.frame ?? index.frames.length,
+        offset: index.problem.offset,
+        compressedSize: 0,
+        contentOffset: undefined,
+        contentSize: undefined,
+        ok: false,
+        message: index.problem.message,
+      });
   }
   const gzip = info.layout === 'gzip' || info.layout === 'bgzf';
   const data = info.frames.filter(isData);
@@ -60,7 +82,17 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
   const sink = await openOutput(job, wanted, range === undefined, system);
   const meter = new ProgressMeter(wanted, range ? undefined : data.length);
   meter.stage = job.verify ? 'verifying' : 'decompressing';
-  const context: RunContext = { job, info, sink, meter, range, failures };
+  const context: RunContext = {
+    job,
+    info,
+    sink,
+    meter,
+    range,
+    failures,
+    indexFindings: index?.findings ?? [],
+    // Frames listed by the table carry its entries' checksums, to compare with their content.
+    entryChecksums: index && !index.frames ? info.seekTable : undefined,
+  };
   try {
     // Frames without a declared size (pzstd, zstd from a pipe) still go in parallel when the header
     // walk counted their blocks: that bounds the buffer. Their places are known only in order, so
@@ -133,12 +165,26 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
       note,
       failures,
       digestsChecked,
+      indexChecked: index !== undefined,
+      indexFindings: context.indexFindings,
       warnings,
     };
   } catch (err) {
     await sink?.discard().catch(() => undefined);
     throw err;
   }
+}
+
+/** `info` with the data frames found by walking the file instead of those its seek table lists. */
+function asFound(info: ArchiveInfo, found: FrameRow[]): ArchiveInfo {
+  const last = found.at(-1);
+  const known = found.every((f) => f.contentOffset !== undefined && f.contentSize !== undefined);
+  return {
+    ...info,
+    frames: [...found, ...info.frames.filter((f) => !isData(f))],
+    dataFrames: found.length,
+    contentSize: !known ? undefined : last ? last.contentOffset! + last.contentSize! : 0,
+  };
 }
 
 /**

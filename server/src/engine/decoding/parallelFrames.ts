@@ -1,5 +1,6 @@
 /** The parallel path: frames decoded on the worker pool, a bounded window of them in flight. */
 import { cancelled, ChunkpressError, describeFsError } from '../errors';
+import { compareChecksum } from '../inspection/indexCheck';
 import type { FrameRow } from '../inspection/inspect';
 import { openArchive } from '../io/archiveFile';
 import { BufferArena } from '../pool/bufferArena';
@@ -139,7 +140,11 @@ export async function runParallel(ctx: RunContext, frames: FrameRow[], known: bo
       if (outcome.kind === 'failed') message = `${where(frame)} does not decode: ${outcome.message}`;
       else if (outcome.kind === 'decoded' && manifestDigests && manifestDigests[frame.index] !== outcome.digest)
         message = `${where(frame)} decodes, but its XXH64 ${outcome.digest} is not the manifest's ${manifestDigests[frame.index]}`;
-      if (outcome.kind === 'decoded' && outcome.digest !== undefined) ctx.digests?.push(outcome.digest);
+      if (outcome.kind === 'decoded' && outcome.digest !== undefined) {
+        ctx.digests?.push(outcome.digest);
+        const finding = ctx.entryChecksums && compareChecksum(ctx.entryChecksums, frame, outcome.digest);
+        if (finding) ctx.indexFindings.push(finding);
+      }
       const size = outcome.kind === 'decoded' ? outcome.size : (frame.contentSize ?? 0);
       const contentOffset = frame.contentOffset ?? nextOffset;
       nextOffset = contentOffset + size;

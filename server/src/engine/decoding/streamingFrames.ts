@@ -2,6 +2,7 @@
 import { FrameDecoder } from '../codec/codec';
 import { cancelled, ChunkpressError } from '../errors';
 import { openArchive, type ArchiveFile } from '../io/archiveFile';
+import type { FrameRow } from '../inspection/inspect';
 import { emit, isData, outcomeOf, STREAM_READ, where, type FrameOutcome, type RunContext } from './decodeJob';
 
 /**
@@ -15,8 +16,14 @@ export async function runStreaming(ctx: RunContext): Promise<void> {
   decoder.reset();
   let contentOffset = 0;
   let pending: Uint8Array[] = [];
-  const frames = ctx.info.frames.filter(isData);
+  // Every frame in file order: zstd reports the end of a skippable frame as it does a data frame's.
+  const frames = ctx.info.frames;
   let frame = 0;
+  /** The data frame being decoded, if the listing reaches it. */
+  const current = (): FrameRow | undefined => {
+    while (frames[frame] && !isData(frames[frame])) frame++;
+    return frames[frame];
+  };
   try {
     for (let pos = 0; pos < archive.size; ) {
       if (job.signal?.aborted) throw cancelled();
@@ -28,11 +35,11 @@ export async function runStreaming(ctx: RunContext): Promise<void> {
         try {
           result = decoder.feed(bytes.subarray(used), (out) => void pending.push(Buffer.from(out)));
         } catch (err) {
-          const f = frames[frame];
+          const f = current();
           const message = `${f ? where(f) : `the frame after byte ${pos + used}`} does not decode: ${(err as Error).message}`;
           if (!job.verify) throw new ChunkpressError(`"${job.input}": ${message}`, 'EFORMAT', job.input);
           const failure: FrameOutcome = {
-            index: f?.index ?? frame,
+            index: f?.index ?? frames.length,
             offset: f?.offset ?? pos + used,
             compressedSize: f?.compressedSize ?? 0,
             contentOffset: f?.contentOffset,
@@ -51,9 +58,9 @@ export async function runStreaming(ctx: RunContext): Promise<void> {
         }
         pending = [];
         if (result.frameDone) {
-          meter.chunksDone++;
           const f = frames[frame];
-          if (f) job.onFrame?.({ ...outcomeOf(f), ok: true });
+          if (!f || isData(f)) meter.chunksDone++;
+          if (f && isData(f)) job.onFrame?.({ ...outcomeOf(f), ok: true });
           frame++;
           decoder.reset();
         }

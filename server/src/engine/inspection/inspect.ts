@@ -6,7 +6,14 @@
 import { withArchive } from '../io/archiveFile';
 import { ChunkpressError } from '../errors';
 import { FormatError } from '../format/formatError';
-import { MANIFEST_MAGIC, SEEK_TABLE_FOOTER_SIZE, SEEK_TABLE_MAGIC, SKIPPABLE_HEADER_SIZE } from '../format/constants';
+import {
+  MANIFEST_MAGIC,
+  MAX_CHUNK_SIZE,
+  SEEK_TABLE_FOOTER_SIZE,
+  SEEK_TABLE_MAGIC,
+  SKIPPABLE_HEADER_SIZE,
+} from '../format/constants';
+import { compareManifest } from './indexCheck';
 import { readSkippableHeader } from '../format/skippableFrame';
 import { bufferedSource, walkFrames, type ByteSource } from '../format/frameWalker';
 import { isGzip, type GzipHeader } from '../format/gzipHeader';
@@ -43,6 +50,8 @@ export interface InspectProblem {
   message: string;
   offset: number;
   frame: number | undefined;
+  /** `index`: the seek table or manifest is damaged; the frames were then listed by walking them. */
+  part?: 'index';
 }
 
 export interface ArchiveInfo {
@@ -65,6 +74,11 @@ export interface ArchiveInfo {
   bytesRead: number;
   /** Set when the file is corrupt or truncated: `frames` then holds what precedes the damage. */
   problem: InspectProblem | undefined;
+  /**
+   * Where the index contradicts itself (the manifest against the seek table, an entry no frame
+   * may have): the file is still described as the table says. Verify checks it against the frames.
+   */
+  warnings: string[];
 }
 
 export interface InspectOptions extends WalkOptions {
@@ -84,13 +98,11 @@ export interface InspectOptions extends WalkOptions {
 export async function inspectArchive(file: string, options: InspectOptions = {}): Promise<ArchiveInfo> {
   return withArchive(file, async (archive) => {
     const { size, readAt } = archive;
-    const finish = (derived: Derived, via: ArchiveInfo['via']): ArchiveInfo => ({
-      file,
-      fileSize: size,
-      ...derived,
-      via,
-      bytesRead: archive.bytesRead,
-    });
+    const finish = (derived: Derived, via: ArchiveInfo['via']): ArchiveInfo => {
+      const info: ArchiveInfo = { file, fileSize: size, ...derived, via, bytesRead: archive.bytesRead, warnings: [] };
+      if (via === 'seek-table') info.warnings = indexWarnings(info);
+      return info;
+    };
     if (size === 0) return finish(emptyArchive(), 'header-walk');
     if (isGzip(await readAt(0, 2))) {
       // BGZF members are a few KiB: a small page reads a trailer and the next header together.
@@ -109,12 +121,39 @@ export async function inspectArchive(file: string, options: InspectOptions = {})
       }
     } catch (err) {
       // A damaged seek table or manifest does not hide the frames: walk them instead.
-      tableProblem = toProblem(err, file, 'zstd');
+      tableProblem = { ...toProblem(err, file, 'zstd'), part: 'index' };
     }
     // Small pages: hopping from block header to block header should not read the blocks between
     // them, unless the caller reads them next anyway (pzstd's blocks: every 20-30 KiB).
     const walked = await fromWalk(bufferedSource(size, readAt, 4 << 10, options.readAhead ? 1 << 20 : 4 << 10), file);
     return finish({ ...walked, problem: tableProblem ?? walked.problem }, 'header-walk');
+  });
+}
+
+/**
+ * What the index says that cannot be true, from the index alone: entries larger than any seekable
+ * frame may be, and a manifest that disagrees with the table.
+ */
+function indexWarnings(info: ArchiveInfo): string[] {
+  const warnings: string[] = [];
+  for (const f of info.frames)
+    if (f.role === 'data' && f.contentSize !== undefined && f.contentSize > MAX_CHUNK_SIZE)
+      warnings.push(
+        `seek table entry ${f.index} says frame ${f.index} holds ${f.contentSize} bytes, more than a seekable frame may (${MAX_CHUNK_SIZE})`,
+      );
+  return [...warnings, ...compareManifest(info).map((f) => f.message)];
+}
+
+/**
+ * The data frames as their own headers give them, whatever the seek table says: one walk from
+ * header to header over the whole file (reading big pages, for a caller that decodes it next).
+ */
+export async function walkDataFrames(
+  file: string,
+): Promise<{ frames: FrameRow[]; problem: InspectProblem | undefined }> {
+  return withArchive(file, async (archive) => {
+    const walked = await fromWalk(bufferedSource(archive.size, archive.readAt, 4 << 10, 1 << 20), file);
+    return { frames: walked.frames.filter((f) => f.role === 'data'), problem: walked.problem };
   });
 }
 
@@ -164,7 +203,7 @@ async function readManifest(
   return parseManifest(await readAt(table.compressedTotal, span), table.compressedTotal);
 }
 
-type Derived = Omit<ArchiveInfo, 'file' | 'fileSize' | 'via' | 'bytesRead'>;
+type Derived = Omit<ArchiveInfo, 'file' | 'fileSize' | 'via' | 'bytesRead' | 'warnings'>;
 
 function fromSeekTable(table: SeekTable, manifest: Manifest | undefined): Derived {
   const frames: FrameRow[] = [];

@@ -52,6 +52,8 @@ export function inspectReport(info: ArchiveInfo): string {
     );
   }
   lines.push(`  read ${info.bytesRead} B via ${info.via}`);
+  for (const warning of info.warnings)
+    lines.push(`  warning: ${warning} (chunkpress verify compares the index with the frames)`);
   if (info.problem) {
     lines.push(
       `  error: ${info.problem.message.replace(/^".*?" /, '')}; ${info.frames.length} ${unit}s listed before it`,
