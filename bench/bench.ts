@@ -80,7 +80,7 @@ interface Contender {
  * Best of `rounds` runs each, taken round-robin so that a slow spell of a shared machine hits every
  * contender alike instead of one of them. Each round starts one contender later (A B C, B C A,
  * C A B): on this VM a run's place in the round changed what writing its output cost by up to 2x
- * (see docs/PERFORMANCE.md, session 9), so no contender keeps the same place.
+ * (docs/PERFORMANCE.md, "Measuring on this machine"), so no contender keeps the same place.
  */
 async function roundRobin(rounds: number, contenders: Contender[]): Promise<Record<string, Run>> {
   const best: Record<string, Run> = {};
@@ -244,6 +244,32 @@ async function main(): Promise<void> {
       output: decoded,
       check: decodedIsCorpus,
     },
+    // Decompressing into a pipe, as `chunkpress decompress a.zst -o - | tar x` does: each on the
+    // archive it made of the corpus, to /dev/null and through a pipe to another process.
+    {
+      key: 'pzstdNull',
+      name: 'pzstd -d -p 2 -c > /dev/null',
+      shell: `pzstd -d -q -p ${THREADS} -c ${q(out('p.zst'))} > /dev/null`,
+      output: '',
+    },
+    {
+      key: 'chunkpressNull',
+      name: 'chunkpress decompress -T 2 -o - > /dev/null',
+      shell: `node ${q(cli)} decompress -q -T ${THREADS} ${q(archive)} -o - > /dev/null`,
+      output: '',
+    },
+    {
+      key: 'pzstdPipe',
+      name: 'pzstd -d -p 2 -c | cat > /dev/null',
+      shell: `set -o pipefail; pzstd -d -q -p ${THREADS} -c ${q(out('p.zst'))} | cat > /dev/null`,
+      output: '',
+    },
+    {
+      key: 'chunkpressPipe',
+      name: 'chunkpress decompress -T 2 -o - | cat > /dev/null',
+      shell: `set -o pipefail; node ${q(cli)} decompress -q -T ${THREADS} ${q(archive)} -o - | cat > /dev/null`,
+      output: '',
+    },
     { key: 'zstdTest', name: 'zstd -t', shell: `zstd -t -q ${q(archive)}`, output: '' },
     {
       key: 'verify',
@@ -258,6 +284,8 @@ async function main(): Promise<void> {
       output: out('tail'),
     },
   ]);
+  // What went through the pipe is the corpus, byte for byte (checked once, untimed).
+  execFileSync('bash', ['-c', `set -o pipefail; node ${q(cli)} decompress -q ${q(archive)} -o - | cmp - ${q(corpus)}`]);
   const tailInProcess = await timeTailRead(archive, out('tail-in-process'));
   const copies = quick ? 3 : 10;
   const copiesOf = `for i in $(seq ${copies}); do cat ${q(corpus)}; done`;
@@ -306,7 +334,8 @@ async function main(): Promise<void> {
     `through a pipe (${copies}x the corpus on stdin, to /dev/null), vs pzstd on the same pipe: ${(pzstdStreamed.seconds / streamed.seconds).toFixed(2)}x`,
     `output vs single-stream zstd -3: ${(main4.outputBytes / runs.single.outputBytes).toFixed(4)}x (target <= 1.01)`,
     `peak RSS, 4M chunks: ${main4.peakRssMiB.toFixed(0)} MiB (target <= 160); streamed ${copies}x input: ${streamed.peakRssMiB.toFixed(0)} MiB (target: the same)`,
-    `decompress to a file, vs zstd -d: ${(decodeRuns.zstd.seconds / decodeRuns.chunkpress.seconds).toFixed(2)}x (target >= 1.70), vs zstd -d --no-asyncio: ${(decodeRuns.zstdSync.seconds / decodeRuns.chunkpress.seconds).toFixed(2)}x; vs pzstd -d -p 2: ${(decodeRuns.pzstd.seconds / decodeRuns.chunkpress.seconds).toFixed(2)}x (target >= 1.00)`,
+    `decompress to a file, vs zstd -d: ${(decodeRuns.zstd.seconds / decodeRuns.chunkpress.seconds).toFixed(2)}x, vs zstd -d --no-asyncio: ${(decodeRuns.zstdSync.seconds / decodeRuns.chunkpress.seconds).toFixed(2)}x; vs pzstd -d -p 2: ${(decodeRuns.pzstd.seconds / decodeRuns.chunkpress.seconds).toFixed(2)}x (target >= 1.00)`,
+    `decompress to stdout, vs pzstd -d -p 2 -c on its own archive: to /dev/null ${(decodeRuns.pzstdNull.seconds / decodeRuns.chunkpressNull.seconds).toFixed(2)}x, through a pipe to cat ${(decodeRuns.pzstdPipe.seconds / decodeRuns.chunkpressPipe.seconds).toFixed(2)}x (target >= 1.00 each)`,
     ...(extraCerts
       ? [
           `with NODE_EXTRA_CA_CERTS as this machine sets it (${extraCerts}): compression ${(runs.pzstd.seconds / runs['chunkpress-4M-certs'].seconds).toFixed(2)}x pzstd, decompression ${(decodeRuns.zstd.seconds / decodeRuns.chunkpressCerts.seconds).toFixed(2)}x zstd -d and ${(decodeRuns.pzstd.seconds / decodeRuns.chunkpressCerts.seconds).toFixed(2)}x pzstd -d`,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The npm dependencies, with zstd-napi's native addon compiled here with our flags: without frame
 # pointers (node-gyp keeps them for profilers), zstd has one more register in its hot loops, and
-# compressing the benchmark's kernel tar took 3-5 % less CPU (docs/PERFORMANCE.md, session 10).
+# compressing the benchmark's kernel tar took 3-5 % less CPU (docs/PERFORMANCE.md, "Why the defaults are what they are").
 # Rebuilds the addon alone when it was built with other flags (a plain `npm ci`).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -3,17 +3,22 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Args } from './args';
 import { decode, type DecodeOutput, type DecodeResult } from '../engine/decoding/decompress';
+import type { ChunkpressError } from '../engine/errors';
 import { decodedName } from '../engine/io/outputNames';
 import { formatDuration, formatRate, formatSize } from '../engine/sizes';
 import { howDecoded, verified, verifySummary } from '../decodeText';
 import { runInputs } from './runInputs';
+import { stdoutDescriptor, stdoutReaderGone } from './stdio';
 import { UsageError } from './usageError';
 
 function outputFor(args: Args, file: string): DecodeOutput {
   const toStdout = args.output === '-' || (args.command === 'extract' && args.output === undefined);
   if (toStdout) {
     if (process.stdout.isTTY) throw new UsageError('refusing to write binary data to a terminal; use -o FILE');
-    return { kind: 'stream', stream: process.stdout, label: 'stdout' };
+    const fd = stdoutDescriptor();
+    return fd === undefined
+      ? { kind: 'stream', stream: process.stdout, label: 'stdout' }
+      : { kind: 'descriptor', fd, label: 'stdout' };
   }
   if (args.files.length > 1 && args.output !== undefined) {
     if (!fs.statSync(args.output, { throwIfNoEntry: false })?.isDirectory())
@@ -39,13 +44,15 @@ export async function decodeFiles(args: Args): Promise<number> {
   return runInputs(args.files.length, {
     json: args.json,
     name: (i) => args.files[i],
+    nothingToCleanUp: (i) => outputs[i].kind === 'descriptor' || outputs[i].kind === 'stream',
     // The engine's messages name the file already.
     errorLine: (_, message) => `chunkpress: ${message}\n`,
     async run(i, pool, signal) {
       const file = args.files[i];
+      const output = outputs[i];
       const result = await decode({
         input: file,
-        output: outputs[i],
+        output,
         verify: args.command === 'verify',
         range: args.command === 'extract' ? { offset: args.offset ?? 0, length: args.length ?? 0 } : undefined,
         pool,
@@ -54,7 +61,15 @@ export async function decodeFiles(args: Args): Promise<number> {
         onFrame: (frame) => {
           if (args.verbose && !frame.ok) process.stderr.write(`  frame ${frame.index}: ${frame.message}\n`);
         },
-      });
+      })
+        .catch((err: unknown) => {
+          // As a write through process.stdout would: a reader gone ends the command with 141.
+          if ((err as ChunkpressError).code === 'EPIPE') stdoutReaderGone();
+          throw err;
+        })
+        .finally(() => {
+          if (output.kind === 'descriptor' && output.fd !== 1) fs.closeSync(output.fd);
+        });
       for (const finding of result.indexFindings) process.stderr.write(`chunkpress: ${file}: ${finding.message}\n`);
       for (const bad of result.failures) {
         // A damaged structure's message names the file already; a frame's does not.
@@ -63,7 +78,7 @@ export async function decodeFiles(args: Args): Promise<number> {
       }
       for (const warning of result.warnings) process.stderr.write(`chunkpress: warning: ${warning}\n`);
       if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-      else if (!args.quiet && (outputs[i].kind !== 'stream' || args.verbose))
+      else if (!args.quiet && (output.kind === 'file' || output.kind === 'none' || args.verbose))
         process.stderr.write(`${describe(args, file, result)}\n`);
       if (args.verbose && result.note) process.stderr.write(`chunkpress: ${result.note}\n`);
       return verified(result);

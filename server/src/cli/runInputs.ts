@@ -13,7 +13,16 @@ export interface InputRun {
   /** The input's name in the --json error object. */
   name(index: number): string;
   json: boolean;
+  /**
+   * Whether input `index` leaves nothing to clean up if the process ends mid-job (it writes a
+   * pipe, no file): a signal then ends the process by its default action if the job has not stopped
+   * in a moment, as a worker blocked writing into a pipe nobody reads cannot see the cancel until it can.
+   */
+  nothingToCleanUp?(index: number): boolean;
 }
+
+/** How long a cancelled job that has nothing to clean up may take to stop by itself. */
+const STOP_GRACE_MS = 300;
 
 /**
  * Runs every input in turn on one pool; SIGINT/SIGTERM cancel the current one and stop (130), and so
@@ -26,13 +35,23 @@ export async function runInputs(count: number, inputs: InputRun): Promise<number
   // workers they plan for as soon as they have planned.
   const pool = new WorkerPool(Math.min(defaultSystem.cores, MAX_THREADS), { hostLane: true });
   const controller = new AbortController();
-  const onSignal = (): void => controller.abort();
+  let current = 0;
+  const onSignal = (signal?: NodeJS.Signals): void => {
+    controller.abort();
+    // process.exit would wait for that worker to stop; the signal's own default action does not.
+    if (signal && inputs.nothingToCleanUp?.(current))
+      setTimeout(() => {
+        process.removeAllListeners(signal);
+        process.kill(process.pid, signal);
+      }, STOP_GRACE_MS).unref();
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const stopWatching = cancelOnBrokenPipe(onSignal);
+  const stopWatching = cancelOnBrokenPipe(() => onSignal());
   let failures = 0;
   try {
     for (let i = 0; i < count; i++) {
+      current = i;
       try {
         if (!(await inputs.run(i, pool, controller.signal))) failures++;
       } catch (err) {

@@ -10,6 +10,7 @@
  * Other failures (ENOSPC on /dev/full, EIO) fail the job whose write it was, with its message;
  * output written outside a job (inspect) reports them once at the end (`stdoutFailure`).
  */
+import * as fs from 'node:fs';
 import { describeFsError } from '../engine/errors';
 
 /** 128 + SIGPIPE, as a shell reports a process that SIGPIPE ended. */
@@ -48,6 +49,37 @@ export function cancelOnBrokenPipe(cancel: () => void): () => void {
 
 /** Whether stdout or stderr lost its reader. */
 export const pipeBroken = (): boolean => broken;
+
+/** A write to stdout that did not go through process.stdout (a descriptor of its own) found its reader gone. */
+export function stdoutReaderGone(): void {
+  if (broken) return;
+  broken = true;
+  onBroken?.();
+}
+
+/**
+ * Stdout as a descriptor that decoding workers can write in turn and that blocks when full, or
+ * undefined where only process.stdout will do. A pipe or a character device is opened anew
+ * through /proc (Linux): the descriptor Node's stdout uses is non-blocking once process.stdout
+ * exists, and a write on it would fail with EAGAIN whenever the pipe is full. A file is fd 1
+ * itself (writes to a file never wait), so that each write lands at its current position, as
+ * with `>>`. Sockets (and systems without /proc) keep process.stdout.
+ */
+export function stdoutDescriptor(): number | undefined {
+  let stat: fs.Stats;
+  try {
+    stat = fs.fstatSync(1);
+  } catch {
+    return undefined;
+  }
+  if (stat.isFile()) return 1;
+  if (!stat.isFIFO() && !stat.isCharacterDevice()) return undefined;
+  try {
+    return fs.openSync('/proc/self/fd/1', fs.constants.O_WRONLY);
+  } catch {
+    return undefined;
+  }
+}
 
 /** The message for the first error writing stdout other than a broken pipe, if any. */
 export const stdoutFailure = (): string | undefined =>

@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'EFORMAT'
   /** More than can be held in memory at once (a range read for the editor). */
   | 'EFBIG'
+  /** The reader of a pipe went away. */
+  | 'EPIPE'
   | 'EINTERNAL';
 
 export class ChunkpressError extends Error {
@@ -48,6 +50,8 @@ export function describeFsError(err: unknown, filePath: string, doing: 'read' | 
       return new ChunkpressError(`No space left on the device while writing "${filePath}"`, 'ENOSPC', filePath);
     case 'EEXIST':
       return new ChunkpressError(`"${filePath}" already exists`, 'EEXIST', filePath);
+    case 'EPIPE':
+      return new ChunkpressError(`The reader of "${filePath}" went away`, 'EPIPE', filePath);
     case 'ENAMETOOLONG':
       return new ChunkpressError(
         `Cannot ${doing} "${filePath}": its name is longer than the file system allows`,

@@ -18,6 +18,11 @@ export const STREAM_READ = 1 << 20;
 export type DecodeOutput =
   | { kind: 'file'; path: string; overwrite: boolean }
   | { kind: 'stream'; stream: Writable; label: string }
+  /**
+   * A descriptor of the caller's, opened for this job, that takes bytes in order and blocks when
+   * full (stdout as a pipe: the CLI reopens it): the workers write their frames to it in turn.
+   */
+  | { kind: 'descriptor'; fd: number; label: string }
   /** Verify: decode and check, keep nothing. */
   | { kind: 'none' };
 

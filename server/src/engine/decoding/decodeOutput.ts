@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ChunkpressError, describeFsError } from '../errors';
-import { fileSink, streamSink, type Sink, type SourceStat } from '../io/outputSink';
+import { descriptorSink, fileSink, streamSink, type Sink, type SourceStat } from '../io/outputSink';
 import type { SystemInfo } from '../io/system';
 import { formatSize } from '../sizes';
 import type { DecodeJob } from './decodeJob';
@@ -38,7 +38,9 @@ export async function openOutput(
       })
     : job.output.kind === 'stream'
       ? streamSink(job.output.stream, job.output.label)
-      : undefined;
+      : job.output.kind === 'descriptor'
+        ? descriptorSink(job.output.fd, job.output.label)
+        : undefined;
 }
 
 /**

@@ -25,7 +25,10 @@ export async function runParallel(ctx: RunContext, frames: FrameRow[], known: bo
   const window = TASKS_PER_WORKER * threads;
   const group: TaskGroup = { lanes: threads };
   const fd = job.verify ? undefined : ctx.sink?.fd;
-  const inTurn = fd !== undefined && !known;
+  // A pipe takes its frames in order, each written by the worker whose turn it is, as frames of
+  // unknown size are: no copy through this thread, and the workers keep decoding meanwhile.
+  const sequential = fd !== undefined && ctx.sink?.sequential === true;
+  const inTurn = fd !== undefined && (!known || sequential);
   // Arena slots are reused: fresh memory for every frame would cost a page fault per 4 KiB
   // decoded. At most `window` are decoding and `threads` more are waiting to be written (here, or
   // parked for their turn), so writing overlaps decoding and memory stays bounded. A frame the
@@ -71,7 +74,12 @@ export async function runParallel(ctx: RunContext, frames: FrameRow[], known: bo
       const seq = next++;
       const frame = frames[seq];
       running++;
-      turns?.register(seq, arena.output(slot).byteOffset);
+      // The part of the frame in the range (a range is planned only where the sizes are known).
+      const skip = known ? Math.max(0, rangeStart - frame.contentOffset!) : 0;
+      const take = known
+        ? Math.min(frame.contentOffset! + frame.contentSize!, rangeEnd) - Math.max(frame.contentOffset!, rangeStart)
+        : undefined;
+      turns?.register(seq, arena.output(slot).byteOffset + (sequential ? skip : 0));
       const task = job.pool.run(
         {
           kind: 'decompress',
@@ -86,15 +94,15 @@ export async function runParallel(ctx: RunContext, frames: FrameRow[], known: bo
             fd === undefined
               ? undefined
               : turns
-                ? { kind: 'ordered', fd, turns: turns.memory, ring: turns.ring, seq }
+                ? sequential
+                  ? { kind: 'ordered', fd, turns: turns.memory, ring: turns.ring, seq, skip, take, sequential }
+                  : { kind: 'ordered', fd, turns: turns.memory, ring: turns.ring, seq }
                 : {
                     kind: 'placed',
                     fd,
                     position: Math.max(frame.contentOffset!, rangeStart) - rangeStart,
-                    skip: Math.max(0, rangeStart - frame.contentOffset!),
-                    take:
-                      Math.min(frame.contentOffset! + frame.contentSize!, rangeEnd) -
-                      Math.max(frame.contentOffset!, rangeStart),
+                    skip,
+                    take: take!,
                     writeLock,
                   },
         },
@@ -130,6 +138,7 @@ export async function runParallel(ctx: RunContext, frames: FrameRow[], known: bo
       if (outcome.kind === 'failed' && outcome.code !== undefined) {
         if (outcome.stage === 'read') throw describeFsError(outcome, job.input, 'read');
         if (ctx.sink && job.output.kind === 'file') throw describeFsError(outcome, job.output.path, 'write');
+        if (ctx.sink && job.output.kind === 'descriptor') throw describeFsError(outcome, job.output.label, 'write');
       }
       if (outcome.kind === 'short')
         throw new ChunkpressError(

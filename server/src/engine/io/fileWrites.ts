@@ -13,13 +13,19 @@ import { writeSync } from 'node:fs';
 
 /**
  * A thread's own writes (the decoding workers', at their frames' places): 32 KiB, as `zstd -d`.
- * Decompressing the benchmark's kernel tar on two workers (session 10, 6-24 runs each): 32 KiB
+ * Decompressing the benchmark's kernel tar on two workers (6-24 runs each): 32 KiB
  * pieces took 0.92-0.99 s with 0.53-0.59 s of system time in every run; 64 KiB and 128 KiB
  * 0.86-0.99 s, but 1.0-1.5 s in a third of the runs; 256 KiB 1.00-2.01 s; 16 KiB 1.00-1.06 s
  * (the calls themselves then cost). Allocations of up to 32 KiB (order 3) are the largest the
  * kernel serves from its per-CPU lists, which may be why.
  */
 export const SYNC_WRITE_PIECE = 32 << 10;
+
+/**
+ * A worker's writes into a pipe: what Linux's default pipe holds (64 KiB), so that each write
+ * fills what the reader emptied.
+ */
+export const PIPE_WRITE_PIECE = 64 << 10;
 
 /**
  * Writes that go through libuv's pool (the ordered writer, a file on stdout): each one is a trip to
@@ -79,6 +85,18 @@ export function writeAllSync(
   for (const [start, end] of dataRuns(bytes, position, sparse))
     for (let done = start; done < end; )
       done += write(bytes, done, Math.min(SYNC_WRITE_PIECE, end - done), position + done);
+}
+
+/**
+ * Writes all of `bytes` at `fd`'s own position (a pipe, a character device, a stdout that is a
+ * file), in pieces, blocking until each is taken: no holes, no positions.
+ */
+export function writeInOrderSync(
+  fd: number,
+  bytes: Uint8Array,
+  write: (bytes: Uint8Array, offset: number, length: number) => number = (b, o, l) => writeSync(fd, b, o, l),
+): void {
+  for (let done = 0; done < bytes.length; ) done += write(bytes, done, Math.min(PIPE_WRITE_PIECE, bytes.length - done));
 }
 
 /** The same through an asynchronous positional `write` (a file handle's). */

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { Stats } from 'node:fs';
+import { write as writeFd, type Stats } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { describeFsError } from '../errors';
 import { writeAll, WRITE_PIECE } from './fileWrites';
@@ -18,6 +18,8 @@ const BACKGROUND_SYNC_BYTES = 1 << 20;
 export interface Sink {
   /** A file's descriptor, for positional writes from workers (`write` is then not used). */
   readonly fd?: number;
+  /** `fd` takes bytes in order at its own position (a pipe): workers write it in turn. */
+  readonly sequential?: boolean;
   /**
    * Workers wrote up to byte `end` through `fd`: the file is at least that long when committed (a
    * hole may end it, so its length is set then).
@@ -178,6 +180,34 @@ export function streamSink(stream: Writable, label = 'stdout'): Sink {
   };
   return sink;
 }
+
+/**
+ * A descriptor opened for this job that takes bytes in order (stdout as a pipe, a character
+ * device, or a file): the workers write it in turn themselves (`fd`); `write` is for the paths
+ * decoded here (streaming, gzip). Nothing to publish or remove: it is not a file of ours.
+ */
+export function descriptorSink(fd: number, label: string): Sink {
+  return {
+    fd,
+    sequential: true,
+    async write(bytes) {
+      try {
+        for (let done = 0; done < bytes.length; )
+          done += await writeAt(fd, bytes, done, Math.min(WRITE_PIECE, bytes.length - done));
+      } catch (err) {
+        throw describeFsError(err, label, 'write');
+      }
+    },
+    commit: async () => [],
+    discard: async () => undefined,
+  };
+}
+
+/** One write at `fd`'s own position through libuv's pool (it may block: a full pipe). */
+const writeAt = (fd: number, bytes: Uint8Array, offset: number, length: number): Promise<number> =>
+  new Promise((resolve, reject) =>
+    writeFd(fd, bytes, offset, length, null, (err, written) => (err ? reject(err) : resolve(written))),
+  );
 
 /**
  * Gives the finished file its source's owner, permissions and times, in gzip's and zstd's order:

@@ -4,7 +4,7 @@
  */
 import { readSync } from 'node:fs';
 import { ChunkCompressor, decompressBounded, decompressInto, sliceFor } from '../codec/codec';
-import { writeAllSync } from '../io/fileWrites';
+import { writeAllSync, writeInOrderSync } from '../io/fileWrites';
 import { holding, WriteTurns } from './writeTurns';
 import { contentChecksum, xxh64 } from '../codec/hash';
 import type { CompressTask, DecompressTask, TaskOutcome, TaskSource, WorkerTask } from './workerMessages';
@@ -116,9 +116,11 @@ function decompress(task: DecompressTask): TaskOutcome {
       const piece = content.subarray(target.skip, target.skip + target.take);
       holding(new Int32Array(target.writeLock), () => writeAllSync(target.fd, piece, target.position, true));
     } else if (target?.kind === 'ordered') {
-      new WriteTurns(target.ring, target.turns).deliver(target.seq, size, task.output.buffer, (bytes, position) =>
-        writeAllSync(target.fd, bytes, position, true),
-      );
+      const write = target.sequential
+        ? (bytes: Uint8Array) => writeInOrderSync(target.fd, bytes)
+        : (bytes: Uint8Array, position: number) => writeAllSync(target.fd, bytes, position, true);
+      const take = Math.min(target.take ?? size, size - (target.skip ?? 0));
+      new WriteTurns(target.ring, target.turns).deliver(target.seq, take, task.output.buffer, write);
     }
   } catch (err) {
     return failure(err, 'write');

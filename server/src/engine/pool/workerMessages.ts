@@ -57,8 +57,11 @@ export interface PlacedWrite {
 }
 
 /**
- * A frame without a declared size: its whole content goes where frame `seq - 1` ended, written by
- * whichever worker holds the turn (writeTurns.ts; `turns`: its shared memory of `ring` entries).
+ * A frame written after frame `seq - 1`, by whichever worker holds the turn (writeTurns.ts;
+ * `turns`: its shared memory of `ring` entries): frames without a declared size, whose place is
+ * known only then, and every frame bound for a pipe. `skip`/`take`: the part of its content that
+ * falls in a range (all of it otherwise). `sequential`: written at the descriptor's own position
+ * (a pipe, a character device, a stdout that is a file), not at an offset, and without holes.
  */
 export interface OrderedWrite {
   kind: 'ordered';
@@ -66,6 +69,9 @@ export interface OrderedWrite {
   turns: SharedArrayBuffer;
   ring: number;
   seq: number;
+  skip?: number;
+  take?: number;
+  sequential?: boolean;
 }
 
 export type WorkerTask = CompressTask | DecompressTask;
