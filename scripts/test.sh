@@ -9,16 +9,7 @@ layers=(${layers[*]})
 cd "$(dirname "$0")/.."
 export npm_config_yes=true
 
-need=()
-command -v zstd >/dev/null && command -v pzstd >/dev/null || need+=(zstd)
-command -v tar >/dev/null || need+=(tar)
-command -v pigz >/dev/null || need+=(pigz)
-command -v bgzip >/dev/null || need+=(tabix)
-if [ ${#need[@]} -gt 0 ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-
+bash scripts/tools.sh
 bash scripts/deps.sh
 [[ " ${layers[*]} " == *" e2e "* ]] && bash scripts/setup-e2e.sh
 

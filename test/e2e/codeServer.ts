@@ -30,7 +30,7 @@ export interface Session {
   close(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.listen(0, '127.0.0.1', () => {
@@ -41,7 +41,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function waitHealthy(port: number, child: ChildProcess, log: () => string): Promise<void> {
+export async function waitHealthy(port: number, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`code-server exited with ${child.exitCode}:\n${log()}`);
@@ -141,20 +141,7 @@ export async function launch(options: LaunchOptions): Promise<Session> {
   let browser: Browser | undefined;
   try {
     await waitHealthy(port, child, () => output);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      env,
-    });
+    browser = await launchBrowser(env);
     const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
     const consoleLines: string[] = [];
     page.on('console', (msg) => consoleLines.push(msg.text()));
@@ -185,6 +172,24 @@ export async function launch(options: LaunchOptions): Promise<Session> {
     stopServer();
     throw err;
   }
+}
+
+/** Debian's Chromium, headless, with the flags this offline machine needs. */
+export function launchBrowser(env: NodeJS.ProcessEnv): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    env,
+  });
 }
 
 /** Runs a command from the palette by its full title ("Chunkpress: Show Log"), retrying while the workbench warms up. */
