@@ -9,6 +9,7 @@ import {
   WRITE_PIECE,
   writeAll,
   writeAllSync,
+  writeInOrderSync,
 } from '../../server/src/engine/io/fileWrites';
 import { streamSink } from '../../server/src/engine/io/outputSink';
 
@@ -137,4 +138,19 @@ test('a stream that fails on the first piece reports that failure, not the destr
     message: 'No space left on the device while writing "stdout"',
   });
   assert.equal(writes, 1);
+});
+
+test('writes at a descriptor’s own position go in 64 KiB pieces, in order, zeros included, short writes resumed', () => {
+  const data = Buffer.concat([randomBytes(100_000), Buffer.alloc(HOLE_SIZE * 3), randomBytes(7)]);
+  const taken: Buffer[] = [];
+  const lengths: number[] = [];
+  writeInOrderSync(-1, data, (bytes, offset, length) => {
+    lengths.push(length);
+    const took = Math.min(length, 50_000); // a pipe may take less than asked
+    taken.push(Buffer.from(bytes.subarray(offset, offset + took)));
+    return took;
+  });
+  assert.ok(Buffer.concat(taken).equals(data));
+  assert.ok(lengths.every((l) => l <= 64 << 10));
+  assert.equal(lengths[0], 64 << 10);
 });

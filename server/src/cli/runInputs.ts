@@ -16,7 +16,7 @@ export interface InputRun {
   /**
    * Whether input `index` leaves nothing to clean up if the process ends mid-job (it writes a
    * pipe, no file): a signal then ends the process by its default action if the job has not stopped
-   * in a moment, as a worker blocked writing into a pipe nobody reads cannot see the cancel until it can.
+   * in a moment: a write blocked on a pipe nobody reads holds the job, and Node's exit, until it can.
    */
   nothingToCleanUp?(index: number): boolean;
 }

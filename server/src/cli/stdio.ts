@@ -58,8 +58,8 @@ export function stdoutReaderGone(): void {
 }
 
 /**
- * Stdout as a descriptor that decoding workers can write in turn and that blocks when full, or
- * undefined where only process.stdout will do. A pipe or a character device is opened anew
+ * Stdout as a descriptor that a decode writes straight from its buffers and that blocks when
+ * full, or undefined where only process.stdout will do. A pipe or a character device is opened anew
  * through /proc (Linux): the descriptor Node's stdout uses is non-blocking once process.stdout
  * exists, and a write on it would fail with EAGAIN whenever the pipe is full. A file is fd 1
  * itself (writes to a file never wait), so that each write lands at its current position, as

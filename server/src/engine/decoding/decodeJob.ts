@@ -20,7 +20,7 @@ export type DecodeOutput =
   | { kind: 'stream'; stream: Writable; label: string }
   /**
    * A descriptor of the caller's, opened for this job, that takes bytes in order and blocks when
-   * full (stdout as a pipe: the CLI reopens it): the workers write their frames to it in turn.
+   * full (stdout as a pipe: the CLI reopens it): decoded frames go to it from their buffers, uncopied.
    */
   | { kind: 'descriptor'; fd: number; label: string }
   /** Verify: decode and check, keep nothing. */

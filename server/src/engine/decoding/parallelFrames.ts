@@ -25,8 +25,8 @@ export async function runParallel(ctx: RunContext, frames: FrameRow[], known: bo
   const window = TASKS_PER_WORKER * threads;
   const group: TaskGroup = { lanes: threads };
   const fd = job.verify ? undefined : ctx.sink?.fd;
-  // A pipe takes its frames in order, each written by the worker whose turn it is, as frames of
-  // unknown size are: no copy through this thread, and the workers keep decoding meanwhile.
+  // A stdout that never waits (a file, /dev/null) takes its frames in order, each written by the
+  // worker whose turn it is, as frames of unknown size are: no trip through this thread.
   const sequential = fd !== undefined && ctx.sink?.sequential === true;
   const inTurn = fd !== undefined && (!known || sequential);
   // Arena slots are reused: fresh memory for every frame would cost a page fault per 4 KiB

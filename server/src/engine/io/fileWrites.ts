@@ -22,10 +22,13 @@ import { writeSync } from 'node:fs';
 export const SYNC_WRITE_PIECE = 32 << 10;
 
 /**
- * A worker's writes into a pipe: what Linux's default pipe holds (64 KiB), so that each write
- * fills what the reader emptied.
+ * Writes into a pipe, from the job's thread through libuv's pool: whole decoded frames, up to this.
+ * A pipe copies 64 KiB at a time whatever the call, and fewer calls are fewer trips to the pool.
  */
-export const PIPE_WRITE_PIECE = 64 << 10;
+export const PIPE_WRITE_PIECE = 1 << 20;
+
+/** A worker's writes at a descriptor's own position (stdout as a file or a character device). */
+const IN_ORDER_PIECE = 64 << 10;
 
 /**
  * Writes that go through libuv's pool (the ordered writer, a file on stdout): each one is a trip to
@@ -88,15 +91,15 @@ export function writeAllSync(
 }
 
 /**
- * Writes all of `bytes` at `fd`'s own position (a pipe, a character device, a stdout that is a
- * file), in pieces, blocking until each is taken: no holes, no positions.
+ * Writes all of `bytes` at `fd`'s own position (a stdout that is a file or a character device), in
+ * pieces: no holes, no positions.
  */
 export function writeInOrderSync(
   fd: number,
   bytes: Uint8Array,
   write: (bytes: Uint8Array, offset: number, length: number) => number = (b, o, l) => writeSync(fd, b, o, l),
 ): void {
-  for (let done = 0; done < bytes.length; ) done += write(bytes, done, Math.min(PIPE_WRITE_PIECE, bytes.length - done));
+  for (let done = 0; done < bytes.length; ) done += write(bytes, done, Math.min(IN_ORDER_PIECE, bytes.length - done));
 }
 
 /** The same through an asynchronous positional `write` (a file handle's). */

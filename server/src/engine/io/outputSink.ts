@@ -6,10 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { write as writeFd, type Stats } from 'node:fs';
+import { fstatSync, write as writeFd, type Stats } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { describeFsError } from '../errors';
-import { writeAll, WRITE_PIECE } from './fileWrites';
+import { PIPE_WRITE_PIECE, writeAll, WRITE_PIECE } from './fileWrites';
 import { partialName } from './outputNames';
 
 /** Unsynced bytes worth a background sync: small, so that the last one before the rename is short. */
@@ -18,7 +18,7 @@ const BACKGROUND_SYNC_BYTES = 1 << 20;
 export interface Sink {
   /** A file's descriptor, for positional writes from workers (`write` is then not used). */
   readonly fd?: number;
-  /** `fd` takes bytes in order at its own position (a pipe): workers write it in turn. */
+  /** `fd` takes bytes in order at its own position and never waits (a file, /dev/null): workers write it in turn. */
   readonly sequential?: boolean;
   /**
    * Workers wrote up to byte `end` through `fd`: the file is at least that long when committed (a
@@ -182,18 +182,26 @@ export function streamSink(stream: Writable, label = 'stdout'): Sink {
 }
 
 /**
- * A descriptor opened for this job that takes bytes in order (stdout as a pipe, a character
- * device, or a file): the workers write it in turn themselves (`fd`); `write` is for the paths
- * decoded here (streaming, gzip). Nothing to publish or remove: it is not a file of ours.
+ * A descriptor opened for this job that takes bytes in order at its own position (stdout as a
+ * pipe, a character device or a file). Where a write never waits (a file, /dev/null) the workers
+ * write their frames to it in turn themselves (`fd`, `sequential`), as they write frames of
+ * unknown size into a file. A pipe is written from the job's thread through libuv's pool instead,
+ * straight from the frame's arena slot (no copy): a worker blocked on a full pipe stops decoding.
+ * Kernel tar, 2 threads, rotated rounds: to /dev/null, workers 0.83-0.89 s, the pool 0.88-1.08 s
+ * (pzstd -d -c 0.85-0.93 s); through `| cat`, workers 2.00-2.52 s, the pool 1.45-2.00 s (pzstd
+ * 1.48-2.03 s). Nothing to publish or remove: it is not a file of ours.
  */
 export function descriptorSink(fd: number, label: string): Sink {
+  const stat = fstatSync(fd);
+  const waits = !stat.isFile() && !stat.isCharacterDevice();
+  // A file on stdout gets the pieces files get (fileWrites.ts); a pipe, whole frames.
+  const piece = stat.isFile() ? WRITE_PIECE : PIPE_WRITE_PIECE;
   return {
-    fd,
-    sequential: true,
+    ...(waits ? {} : { fd, sequential: true }),
     async write(bytes) {
       try {
         for (let done = 0; done < bytes.length; )
-          done += await writeAt(fd, bytes, done, Math.min(WRITE_PIECE, bytes.length - done));
+          done += await writeAt(fd, bytes, done, Math.min(piece, bytes.length - done));
       } catch (err) {
         throw describeFsError(err, label, 'write');
       }
