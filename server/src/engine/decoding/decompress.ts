@@ -7,7 +7,13 @@
 import { Writable } from 'node:stream';
 import { treeDigest } from '../codec/hash';
 import { cancelled, ChunkpressError } from '../errors';
-import { inspectArchive, problemError, type ArchiveInfo, type FrameRow } from '../inspection/inspect';
+import {
+  inspectArchive,
+  problemError,
+  type ArchiveInfo,
+  type FrameRow,
+  type InspectProblem,
+} from '../inspection/inspect';
 import { defaultSystem } from '../io/system';
 import type { WorkerPool } from '../pool/pool';
 import { MAX_THREADS } from '../pool/threadPlan';
@@ -42,17 +48,7 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
   if (problem && !job.verify) throw problem;
   // A damaged seek table or manifest: the frames were listed by walking them, and are checked.
   const indexProblem = job.verify && info.problem?.part === 'index' ? info.problem : undefined;
-  if (info.problem && !indexProblem) {
-    failures.push({
-      index: info.problem.frame ?? info.frames.length,
-      offset: info.problem.offset,
-      compressedSize: 0,
-      contentOffset: undefined,
-      contentSize: undefined,
-      ok: false,
-      message: info.problem.message,
-    });
-  }
+  if (info.problem && !indexProblem) failures.push(damage(info.problem, info.frames.length));
   // Verify does not take a seekable archive's index on trust: it is checked against the frames,
   // and where it disagrees with them the frames are decoded as they are in the file.
   const index =
@@ -61,16 +57,7 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
       : indexProblem && { findings: [damagedIndex(indexProblem)], frames: undefined, problem: undefined };
   if (index?.frames) {
     info = asFound(info, index.frames);
-    if (index.problem)
-      failures.push({
-        index: index.problem.frame ?? index.frames.length,
-        offset: index.problem.offset,
-        compressedSize: 0,
-        contentOffset: undefined,
-        contentSize: undefined,
-        ok: false,
-        message: index.problem.message,
-      });
+    if (index.problem) failures.push(damage(index.problem, index.frames.length));
   }
   const gzip = info.layout === 'gzip' || info.layout === 'bgzf';
   const data = info.frames.filter(isData);
@@ -174,6 +161,17 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
     throw err;
   }
 }
+
+/** Where a file stopped making sense, as a failure of the frame there (`listed` frames precede it). */
+const damage = (problem: InspectProblem, listed: number): FrameOutcome => ({
+  index: problem.frame ?? listed,
+  offset: problem.offset,
+  compressedSize: 0,
+  contentOffset: undefined,
+  contentSize: undefined,
+  ok: false,
+  message: problem.message,
+});
 
 /** `info` with the data frames found by walking the file instead of those its seek table lists. */
 function asFound(info: ArchiveInfo, found: FrameRow[]): ArchiveInfo {
