@@ -260,13 +260,13 @@ async function main(): Promise<void> {
     },
     {
       key: 'pzstdPipe',
-      name: 'pzstd -d -p 2 -c | cat > /dev/null',
+      name: 'pzstd -d -p 2 -c, piped to cat',
       shell: `set -o pipefail; pzstd -d -q -p ${THREADS} -c ${q(out('p.zst'))} | cat > /dev/null`,
       output: '',
     },
     {
       key: 'chunkpressPipe',
-      name: 'chunkpress decompress -T 2 -o - | cat > /dev/null',
+      name: 'chunkpress decompress -T 2 -o -, piped to cat',
       shell: `set -o pipefail; node ${q(cli)} decompress -q -T ${THREADS} ${q(archive)} -o - | cat > /dev/null`,
       output: '',
     },
