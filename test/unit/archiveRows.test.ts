@@ -2,21 +2,23 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   archiveDescription,
-  archiveVerificationText,
   blockDescription,
   blockTooltip,
   frameDescription,
   frameHeaderFields,
   frameLabel,
   gzipFields,
-  frameCheckText,
   skippableDescription,
   skippableLabel,
+} from '../../client/src/archives/archiveRows';
+import {
+  archiveVerificationText,
+  frameCheckText,
   verificationDescription,
   verificationTooltip,
   seekTableCheck,
   type Verification,
-} from '../../client/src/archives/archiveRows';
+} from '../../client/src/archives/verificationRows';
 import type { FrameDetail } from '../../server/src/engine/inspection/frameDetail';
 import type { FrameRow } from '../../server/src/engine/inspection/inspect';
 import type { ArchiveSummary, DecodeResult, FrameCheck } from '../../server/src/protocol';

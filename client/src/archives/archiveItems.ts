@@ -7,23 +7,25 @@ import type { ArchiveNode } from './archiveNodes';
 import {
   archiveDescription,
   archiveTooltip,
-  archiveVerificationText,
   blockDescription,
   blockLabel,
   blockTooltip,
-  frameCheckText,
   frameDescription,
   frameLabel,
   frameTooltip,
   liveDescription,
   seekEntryDescription,
-  seekTableCheck,
   skippableDescription,
   skippableLabel,
+} from './archiveRows';
+import {
+  archiveVerificationText,
+  frameCheckText,
+  seekTableCheck,
   verificationDescription,
   verificationTooltip,
   type Verification,
-} from './archiveRows';
+} from './verificationRows';
 import type { ArchiveEntry } from './archiveStore';
 
 const isZstdFrame = (row: FrameRow): boolean => row.role === 'data';

@@ -7,9 +7,9 @@ import {
   seekEntryDescription,
   skippableDescription,
   skippableLabel,
-  verificationTooltip,
   type Field,
 } from './archiveRows';
+import { verificationTooltip } from './verificationRows';
 import type { ArchiveEntry } from './archiveStore';
 
 /** Rows per page: frames, blocks, seek table entries and digests beyond this come in pages. */

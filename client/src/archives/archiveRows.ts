@@ -6,8 +6,8 @@ import type { BlockRow, FrameDetail } from '../../../server/src/engine/inspectio
 import { GZIP_OS, type GzipHeader } from '../../../server/src/engine/format/gzipHeader';
 import type { Manifest } from '../../../server/src/engine/format/manifest';
 import type { FrameRow, Layout } from '../../../server/src/engine/inspection/inspect';
-import { formatDuration, formatSize } from '../../../server/src/engine/sizes';
-import type { ArchiveSummary, ChunkInfo, DecodeResult, FrameCheck, JobProgress } from '../../../server/src/protocol';
+import { formatSize } from '../../../server/src/engine/sizes';
+import type { ArchiveSummary, ChunkInfo, JobProgress } from '../../../server/src/protocol';
 
 /** A name = value row: `description` is what the row shows, `copy` what Copy Value puts on the clipboard. */
 export interface Field {
@@ -30,8 +30,8 @@ export const LAYOUT_NAMES: Record<Layout, string> = {
 
 export const hex = (n: number, width = 8): string => `0x${n.toString(16).toUpperCase().padStart(width, '0')}`;
 const checksumText = (n: number | undefined): string => (n === undefined ? 'none' : n.toString(16).padStart(8, '0'));
-const exact = (n: number): string => `${formatSize(n)} (${n} B)`;
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+export const exact = (n: number): string => `${formatSize(n)} (${n} B)`;
+export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 const ratio = (content: number | undefined, stored: number): string =>
   content === undefined || stored === 0 ? '?' : `${(content / stored).toFixed(2)}×`;
 
@@ -367,119 +367,6 @@ export function liveDescription(progress: JobProgress | undefined): string {
   if (!progress) return 'compressing…';
   const pct = progress.totalBytes ? ` ${Math.floor((100 * progress.bytesIn) / progress.totalBytes)}%` : '';
   return `compressing${pct} · ${progress.chunksDone}/${progress.totalChunks ?? '?'} chunks`;
-}
-
-// ---- Verify Archive ----
-
-/** The last Verify Archive of an archive, as the panel shows it. */
-export interface Verification {
-  state: 'running' | 'passed' | 'failed' | 'cancelled' | 'error';
-  /** Outcome of each data frame checked so far, by its index. */
-  frames: Map<number, FrameCheck>;
-  progress: JobProgress | undefined;
-  /** Failures that belong to no single frame (damaged structure, whole-content digest, gzip stream). */
-  archiveFailures: FrameCheck[];
-  result: DecodeResult | undefined;
-  /** Why the verification could not run (state 'error'). */
-  error: string | undefined;
-  /** The file's size and mtime when it started: once they differ, the outcome no longer holds. */
-  stamp: Promise<string | undefined>;
-}
-
-const badFrames = (v: Verification): number => [...v.frames.values()].filter((f) => !f.ok).length;
-
-/** The Verification row: "passed · 12 chunks · manifest digests match · 0:01". */
-export function verificationDescription(v: Verification, total: number, layout: Layout): string {
-  const unit = unitName(layout);
-  const bad = badFrames(v);
-  switch (v.state) {
-    case 'running': {
-      const p = v.progress;
-      const pct = p?.totalBytes ? `${Math.floor((100 * p.bytesIn) / p.totalBytes)}% · ` : '';
-      return `verifying · ${pct}${v.frames.size}/${total} ${unit}s`;
-    }
-    case 'passed': {
-      const r = v.result;
-      const parts = ['passed', plural(r?.framesDecoded ?? v.frames.size, unit)];
-      if (r?.digestsChecked) parts.push('manifest digests match');
-      if (r?.indexChecked) parts.push('index matches');
-      if (r) parts.push(formatDuration(r.elapsedMs));
-      return parts.join(' · ');
-    }
-    case 'failed': {
-      const parts = ['failed'];
-      const findings = v.result?.indexFindings.length ?? 0;
-      if (bad > 0) parts.push(`${bad} of ${total} ${unit}s bad`);
-      if (v.archiveFailures.length > 0) parts.push(plural(v.archiveFailures.length, 'archive-level error'));
-      if (findings > 0) parts.push(`the index disagrees in ${plural(findings, 'place')}`);
-      if (findings > 0 && bad === 0 && v.archiveFailures.length === 0) parts.push(`every ${unit} intact`);
-      return parts.join(' · ');
-    }
-    case 'cancelled':
-      return `cancelled after ${v.frames.size}/${total} ${unit}s`;
-    case 'error':
-      return `could not run: ${v.error ?? 'unknown error'}`;
-  }
-}
-
-export function verificationTooltip(v: Verification): string {
-  const lines = [`Verify Archive: ${v.state}`];
-  const r = v.result;
-  if (r) {
-    lines.push(
-      `${r.framesDecoded} of ${r.frames} frames decoded, ${r.mode}${r.mode === 'parallel' ? ` on ${r.threads} threads` : ''}; ${exact(r.bytesOut)} checked`,
-    );
-    if (r.digestsChecked) lines.push("Every chunk's XXH64 and the content digest compared with the manifest");
-    if (r.indexChecked) lines.push('Every seek table entry compared with its frame, and the manifest with the table');
-    if (r.note) lines.push(r.note);
-    if (r.indexFindings.length > 0) {
-      lines.push('', ...r.indexFindings.slice(0, 20).map((f) => f.message));
-      if (r.indexFindings.length > 20) lines.push(`… and ${r.indexFindings.length - 20} more`);
-    }
-  }
-  const failures = [...[...v.frames.values()].filter((f) => !f.ok), ...v.archiveFailures];
-  if (failures.length > 0) lines.push('', ...failures.slice(0, 20).map((f) => f.message ?? `frame ${f.index} failed`));
-  if (failures.length > 20) lines.push(`… and ${failures.length - 20} more`);
-  if (v.error) lines.push('', v.error);
-  return lines.join('\n');
-}
-
-/** What the archive row adds: "verified", "1 bad chunk", "verifying 45%". */
-export function archiveVerificationText(v: Verification, layout: Layout): string | undefined {
-  if (v.state === 'passed') return 'verified';
-  if (v.state === 'failed') {
-    const bad = badFrames(v);
-    if (bad > 0) return plural(bad, `bad ${unitName(layout)}`);
-    return v.result?.indexFindings.length ? 'index disagrees with the frames' : 'failed verification';
-  }
-  if (v.state === 'running') {
-    const p = v.progress;
-    return `verifying${p?.totalBytes ? ` ${Math.floor((100 * p.bytesIn) / p.totalBytes)}%` : '…'}`;
-  }
-  return undefined;
-}
-
-/** What the Seek table row says once verified: whether every entry matched its frame. */
-export function seekTableCheck(
-  v: Verification | undefined,
-): { description: string; tooltip: string; failed: boolean } | undefined {
-  const r = v?.state === 'passed' || v?.state === 'failed' ? v.result : undefined;
-  if (!r?.indexChecked) return undefined;
-  const findings = r.indexFindings;
-  if (findings.length === 0)
-    return { description: 'matches the frames', tooltip: 'Every entry matches its frame', failed: false };
-  return {
-    description: `FAILED · disagrees with the frames in ${plural(findings.length, 'place')}`,
-    tooltip: findings.map((f) => f.message).join('\n'),
-    failed: true,
-  };
-}
-
-/** A checked frame's row suffix and tooltip line. */
-export function frameCheckText(check: FrameCheck): { description: string; tooltip: string } {
-  return check.ok
-    ? { description: 'verified', tooltip: 'Verified: decodes, and its checksum (and manifest digest) match' }
-    : { description: 'FAILED', tooltip: `Failed: ${check.message ?? 'does not decode'}` };
 }
 
 function field(label: string, description: string, copy: string, tooltip?: string): Field {

@@ -16,7 +16,8 @@ import {
 } from '../../../server/src/protocol';
 import type { DecodeOutcome } from '../decodeJobs';
 import { requestWithProgress } from '../serverProgress';
-import { chunkToRow, type Verification } from './archiveRows';
+import { chunkToRow } from './archiveRows';
+import { type Verification } from './verificationRows';
 
 /** Files the panel lists: zstd (also tar.zst) and gzip. */
 export const ARCHIVE_GLOB = '**/*.{zst,tzst,gz,tgz}';
