@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The command-line tools the tests compare against and the sample workspace is made with, from
-# Debian when missing: zstd and pzstd, tar, gzip and pigz, bgzip (tabix).
+# Debian when missing: zstd and pzstd, GNU tar and bsdtar, gzip and pigz, bgzip (tabix).
 set -euo pipefail
 need=()
 command -v zstd >/dev/null && command -v pzstd >/dev/null || need+=(zstd)
@@ -8,6 +8,7 @@ command -v tar >/dev/null || need+=(tar)
 command -v gzip >/dev/null || need+=(gzip)
 command -v pigz >/dev/null || need+=(pigz)
 command -v bgzip >/dev/null || need+=(tabix)
+command -v bsdtar >/dev/null || need+=(libarchive-tools)
 if [ ${#need[@]} -gt 0 ]; then
   echo "tools: installing ${need[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive
