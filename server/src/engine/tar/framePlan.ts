@@ -1,0 +1,95 @@
+/**
+ * How a tar stream is cut into frames so that one member is read by decoding only its frames:
+ * frames hold whole records (a header, its content, the padding); small members are packed
+ * together up to the chunk size; a member that does not fit starts a new frame, and one larger
+ * than a chunk is cut into chunk-size frames; a header always sits in the frame where its content
+ * starts (zstd:chunked puts it at the end of the frame before). The end-of-archive blocks go in
+ * the last frame. Pure: sizes in, offsets out.
+ */
+import { END_OF_ARCHIVE_SIZE, TAR_BLOCK, tarPadding } from '../format/tarHeader';
+
+/** What a frame's bytes are made of, in order. */
+export type Segment =
+  /** Header blocks of member `member`. */
+  | { kind: 'header'; member: number; length: number }
+  /** Bytes `offset`..`offset + length` of member `member`'s content. */
+  | { kind: 'content'; member: number; offset: number; length: number }
+  /** Zeros: a member's padding, or the end of the archive. */
+  | { kind: 'zeros'; length: number };
+
+export interface PlannedFrame {
+  index: number;
+  /** Where its bytes start in the tar stream. */
+  tarOffset: number;
+  size: number;
+  segments: Segment[];
+}
+
+export interface PlannedMember {
+  headerOffset: number;
+  dataOffset: number;
+  /** The frame holding its header and the start of its content, and the last one it reaches. */
+  firstFrame: number;
+  lastFrame: number;
+}
+
+export interface TarPlan {
+  frames: PlannedFrame[];
+  members: PlannedMember[];
+  tarSize: number;
+}
+
+/** Each member by its header's size and its content's size (0 for folders and links). */
+export interface MemberSizes {
+  header: number;
+  content: number;
+}
+
+export function planTarFrames(sizes: readonly MemberSizes[], chunkSize: number): TarPlan {
+  if (!(chunkSize >= TAR_BLOCK) || chunkSize % TAR_BLOCK !== 0)
+    throw new RangeError(`a tar's chunk size must be a multiple of ${TAR_BLOCK} bytes (got ${chunkSize})`);
+  const frames: PlannedFrame[] = [];
+  const members: PlannedMember[] = [];
+  let offset = 0;
+  let current: PlannedFrame | undefined;
+  const open = (): PlannedFrame => {
+    current = { index: frames.length, tarOffset: offset, size: 0, segments: [] };
+    frames.push(current);
+    return current;
+  };
+  const put = (frame: PlannedFrame, segment: Segment): void => {
+    frame.segments.push(segment);
+    frame.size += segment.length;
+    offset += segment.length;
+  };
+  for (const [member, { header, content }] of sizes.entries()) {
+    const padding = tarPadding(content);
+    const record = header + content + padding;
+    // A member that does not fit what is left of the frame starts the next one.
+    let frame = current && current.size + record <= chunkSize ? current : undefined;
+    frame ??= current && current.size === 0 ? current : open();
+    const headerOffset = offset;
+    const firstFrame = frame.index;
+    put(frame, { kind: 'header', member, length: header });
+    // Its content starts here: as much as the chunk leaves room for (at least a block, so that
+    // a header bigger than a chunk still has its content's start beside it), then whole chunks.
+    let done = 0;
+    if (content > 0) {
+      const first = Math.min(content, Math.max(TAR_BLOCK, chunkSize - frame.size));
+      put(frame, { kind: 'content', member, offset: 0, length: first });
+      done = first;
+    }
+    while (done < content) {
+      frame = open();
+      const length = Math.min(chunkSize, content - done);
+      put(frame, { kind: 'content', member, offset: done, length });
+      done += length;
+    }
+    if (padding > 0) put(frame, { kind: 'zeros', length: padding });
+    members.push({ headerOffset, dataOffset: headerOffset + header, firstFrame, lastFrame: frame.index });
+    // A frame that a big member filled takes no more members.
+    if (frame.size >= chunkSize) current = undefined;
+  }
+  put(current ?? frames.at(-1) ?? open(), { kind: 'zeros', length: END_OF_ARCHIVE_SIZE });
+  return { frames, members, tarSize: offset };
+}
