@@ -140,16 +140,15 @@ function showNotification(
   cancellation: vscode.CancellationTokenSource,
 ): void {
   let latest: JobProgress | undefined;
-  let settled = false;
   const watching = onProgress((p) => (latest = p));
+  // Fires only while the request is pending: its settling clears it.
   const timer = setTimeout(() => {
     watching.dispose();
-    if (!settled) open();
+    open();
   }, NOTIFY_AFTER_MS);
   void request
     .catch(() => undefined)
     .finally(() => {
-      settled = true;
       clearTimeout(timer);
       watching.dispose();
     });

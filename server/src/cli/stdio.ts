@@ -27,13 +27,7 @@ export function watchStdio(): void {
 }
 
 function failed(err: NodeJS.ErrnoException, stdout: boolean): void {
-  if (err.code === 'EPIPE') {
-    if (broken) return;
-    broken = true;
-    if (onBroken) onBroken();
-    else process.exit(BROKEN_PIPE_STATUS); // nothing running, nothing to clean up
-    return;
-  }
+  if (err.code === 'EPIPE') return stdoutReaderGone();
   // A failing stderr leaves nowhere to say so.
   if (stdout) stdoutError ??= err;
 }
@@ -50,11 +44,15 @@ export function cancelOnBrokenPipe(cancel: () => void): () => void {
 /** Whether stdout or stderr lost its reader. */
 export const pipeBroken = (): boolean => broken;
 
-/** A write to stdout that did not go through process.stdout (a descriptor of its own) found its reader gone. */
+/**
+ * A reader of stdout or stderr went away: seen by process.stdout and process.stderr, or by a write
+ * to a stdout descriptor of the job's own. The running job is cancelled; with none, the process ends.
+ */
 export function stdoutReaderGone(): void {
   if (broken) return;
   broken = true;
-  onBroken?.();
+  if (onBroken) onBroken();
+  else process.exit(BROKEN_PIPE_STATUS); // nothing running, nothing to clean up
 }
 
 /**

@@ -79,7 +79,7 @@ export async function runParallel(ctx: RunContext, frames: FrameRow[], known: bo
       const take = known
         ? Math.min(frame.contentOffset! + frame.contentSize!, rangeEnd) - Math.max(frame.contentOffset!, rangeStart)
         : undefined;
-      turns?.register(seq, arena.output(slot).byteOffset + (sequential ? skip : 0));
+      turns?.register(seq, arena.output(slot).byteOffset + skip);
       const task = job.pool.run(
         {
           kind: 'decompress',
@@ -94,9 +94,7 @@ export async function runParallel(ctx: RunContext, frames: FrameRow[], known: bo
             fd === undefined
               ? undefined
               : turns
-                ? sequential
-                  ? { kind: 'ordered', fd, turns: turns.memory, ring: turns.ring, seq, skip, take, sequential }
-                  : { kind: 'ordered', fd, turns: turns.memory, ring: turns.ring, seq }
+                ? { kind: 'ordered', fd, turns: turns.memory, ring: turns.ring, seq, skip, take, sequential }
                 : {
                     kind: 'placed',
                     fd,

@@ -59,9 +59,10 @@ export interface PlacedWrite {
 /**
  * A frame written after frame `seq - 1`, by whichever worker holds the turn (writeTurns.ts;
  * `turns`: its shared memory of `ring` entries): frames without a declared size, whose place is
- * known only then, and every frame bound for a pipe. `skip`/`take`: the part of its content that
- * falls in a range (all of it otherwise). `sequential`: written at the descriptor's own position
- * (a pipe, a character device, a stdout that is a file), not at an offset, and without holes.
+ * known only then, and every frame bound for a stdout that never waits. `skip`/`take`: the part of
+ * its content that falls in a range (all of it otherwise). `sequential`: written at the
+ * descriptor's own position (a stdout that is a file or a character device), not at an offset,
+ * and without holes.
  */
 export interface OrderedWrite {
   kind: 'ordered';
