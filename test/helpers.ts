@@ -6,7 +6,14 @@ import * as path from 'node:path';
 import { inspectArchive, problemError, type ArchiveInfo } from '../server/src/engine/inspection/inspect';
 import { WorkerPool } from '../server/src/engine/pool/pool';
 import { parseManifest, type Manifest } from '../server/src/engine/format/manifest';
-import { parseSeekTable, type SeekTable } from '../server/src/engine/format/seekTable';
+import {
+  listedManifestOffset,
+  parseSeekTable,
+  withoutManifestEntry,
+  type SeekTable,
+} from '../server/src/engine/format/seekTable';
+import { MANIFEST_MAGIC } from '../server/src/engine/format/constants';
+import { decompressManifestBody } from '../server/src/engine/codec/codec';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 
@@ -41,6 +48,7 @@ export function testPool(size = 4, hostLane = false): WorkerPool {
 
 export interface ArchiveParts {
   bytes: Buffer;
+  /** Of the data frames alone. */
   table: SeekTable;
   manifest: Manifest;
   /** Data frames, each a complete zstd frame. */
@@ -50,8 +58,15 @@ export interface ArchiveParts {
 /** Splits one of our archives into frames, manifest and seek table, from the end as a reader would. */
 export function readArchive(file: string): ArchiveParts {
   const bytes = fs.readFileSync(file);
-  const table = parseSeekTable(bytes, bytes.length);
-  const manifest = parseManifest(bytes.subarray(table.compressedTotal, table.tableOffset), table.compressedTotal);
+  const listed = parseSeekTable(bytes, bytes.length);
+  // Version 2 lists the manifest as the last entry; `table` is that of the data frames alone.
+  const at = listedManifestOffset(listed);
+  const table = at !== undefined && bytes.readUInt32LE(at) === MANIFEST_MAGIC ? withoutManifestEntry(listed) : listed;
+  const manifest = parseManifest(
+    bytes.subarray(table.compressedTotal, table.tableOffset),
+    table.compressedTotal,
+    decompressManifestBody,
+  );
   const frames: Buffer[] = [];
   let offset = 0;
   for (const entry of table.entries) {

@@ -6,7 +6,9 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { inspectArchive } from '../../server/src/engine/inspection/inspect';
 import { ChunkpressError } from '../../server/src/engine/errors';
-import { repoRoot, sampleData, tempDir, inspectStrict } from '../helpers';
+import { parseSeekTable, writeSeekTable } from '../../server/src/engine/format/seekTable';
+import { writeManifest } from '../../server/src/engine/format/manifest';
+import { readArchive, repoRoot, sampleData, tempDir, inspectStrict } from '../helpers';
 
 const cli = path.join(repoRoot, 'dist', 'cli.js');
 const dir = tempDir('chunkpress-inspect-');
@@ -44,6 +46,38 @@ test('a Chunkpress archive is described from its footer, seek table and manifest
   // Offsets from the table agree with the frames on disk: each starts with the zstd magic.
   const bytes = fs.readFileSync(archive);
   for (const f of info.frames.slice(0, 977)) assert.equal(bytes.readUInt32LE(f.offset), 0xfd2fb528);
+  // As the seekable format asks, every frame has an entry: the manifest's last, decoding to
+  // nothing, so that the entries sum to where the table starts.
+  const raw = parseSeekTable(bytes, bytes.length);
+  assert.equal(raw.entries.length, 978);
+  assert.equal(raw.compressedTotal, raw.tableOffset);
+  assert.deepEqual(raw.entries[977], {
+    compressedSize: info.frames[977].compressedSize,
+    decompressedSize: 0,
+    checksum: 0,
+  });
+});
+
+test('an archive of the first version (the manifest not in the seek table) still reads', async () => {
+  const input = file('v1.bin', sampleData(300_000, 3));
+  execFileSync(process.execPath, [cli, 'compress', '-q', '-c', '64K', input]);
+  const parts = readArchive(`${input}.zst`);
+  const { members: _, ...rest } = parts.manifest;
+  const v1 = Buffer.concat([
+    parts.bytes.subarray(0, parts.table.compressedTotal),
+    writeManifest({ ...rest, version: 1 }),
+    writeSeekTable(parts.table.entries),
+  ]);
+  const old = file('v1.bin.zst', v1);
+  const info = await inspectArchive(old);
+  assert.deepEqual(
+    [info.layout, info.dataFrames, info.manifest?.version, info.problem],
+    ['chunkpress', 5, 1, undefined],
+  );
+  assert.equal(info.frames[5].offset, parts.table.compressedTotal);
+  const verified = spawnSync(process.execPath, [cli, 'verify', old]);
+  assert.equal(verified.status, 0, verified.stderr.toString());
+  assert.deepEqual(execFileSync(process.execPath, [cli, 'decompress', '-o', '-', old]), fs.readFileSync(input));
 });
 
 test('foreign files are walked: single frame, pzstd, concatenated, empty', async () => {
@@ -96,7 +130,7 @@ test('chunkpress inspect prints the model, --json the same as data', () => {
   assert.equal(lines[0], `${input}.zst: Chunkpress archive, seekable, checksums on every frame`);
   assert.match(lines[1], /^ {2}293 KiB \(300000 B\) in 5 frames -> .* ratio [\d.]+; 2 skippable$/);
   assert.match(text, /\n {6}0 data {21}0 +\d+ +0 +65536 +[\d.]+ [0-9a-f]{8}\n/);
-  assert.match(text, /\n {6}5 manifest D +\d+ +\d+\n {6}6 seek-table E +\d+ +77\n$/);
+  assert.match(text, /\n {6}5 manifest D +\d+ +\d+\n {6}6 seek-table E +\d+ +89\n$/);
   const json = JSON.parse(
     execFileSync(process.execPath, [cli, 'inspect', '--json', `${input}.zst`], { encoding: 'utf8' }),
   ) as { dataFrames: number; layout: string };
@@ -124,7 +158,7 @@ test('damage keeps what precedes it: the frames before, and a problem naming fra
   execFileSync(process.execPath, [cli, 'compress', '-q', '-c', '64K', input]);
   const archive = fs.readFileSync(`${input}.zst`);
   const bad = Buffer.from(archive);
-  const entries = bad.length - 9 - 4 * 12; // first of the 4 entries
+  const entries = bad.length - 9 - 5 * 12; // first of the 5 entries (4 frames and the manifest)
   bad.writeUInt32LE(0x7fffffff, entries); // its compressed size runs far past the table
   const walked = await inspectArchive(file('bad-table.zst', bad));
   assert.equal(walked.via, 'header-walk');

@@ -1,6 +1,6 @@
 /** Progress of one job, as the engine reports it; the server and CLI decide how often to show it. */
 
-export type Stage = 'preparing' | 'compressing' | 'decompressing' | 'verifying' | 'finalizing' | 'done';
+export type Stage = 'preparing' | 'scanning' | 'compressing' | 'decompressing' | 'verifying' | 'finalizing' | 'done';
 
 /** The stages where chunks are being worked on. */
 export const WORKING_STAGES: readonly Stage[] = ['compressing', 'decompressing', 'verifying'];
@@ -30,6 +30,8 @@ export interface ProgressSnapshot {
   elapsedMs: number;
   bytesPerSecond: number;
   etaMs: number | undefined;
+  /** A tree's files: those packed so far, of how many, and the one being packed. */
+  files?: { done: number; total: number; current: string | undefined };
 }
 
 export interface ProgressListener {
@@ -44,6 +46,7 @@ export class ProgressMeter {
   bytesIn = 0;
   bytesOut = 0;
   chunksDone = 0;
+  files: ProgressSnapshot['files'];
 
   constructor(
     readonly totalBytes: number | undefined,
@@ -67,6 +70,7 @@ export class ProgressMeter {
       elapsedMs,
       bytesPerSecond,
       etaMs,
+      ...(this.files && { files: { ...this.files } }),
     };
   }
 }

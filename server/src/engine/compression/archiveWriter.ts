@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { compressManifestBody } from '../codec/codec';
 import { writeManifest, type Manifest } from '../format/manifest';
 import { writeSeekTable, type SeekEntry } from '../format/seekTable';
 import { fileSink, streamSink, type Sink, type SourceStat } from '../io/outputSink';
@@ -43,9 +44,15 @@ export class ArchiveWriter {
     this.committedBytes += frame.length;
   }
 
-  /** Writes the manifest and seek table, then publishes the archive. Returns its total size and any warnings. */
+  /**
+   * Writes the manifest and seek table, then publishes the archive. Returns its total size and any
+   * warnings. The manifest frame has its own entry, as the seekable format asks of every frame
+   * (Decompressed_Size 0, checksum 0).
+   */
   async finish(manifest: Manifest): Promise<{ size: number; warnings: string[] }> {
-    const trailer = Buffer.concat([writeManifest(manifest), writeSeekTable(this.entries)]);
+    const manifestFrame = writeManifest(manifest, compressManifestBody);
+    const entries = [...this.entries, { compressedSize: manifestFrame.length, decompressedSize: 0, checksum: 0 }];
+    const trailer = Buffer.concat([manifestFrame, writeSeekTable(entries)]);
     await this.sink.write(trailer);
     const warnings = await this.sink.commit();
     this.finished = true;

@@ -3,19 +3,17 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { ArchiveWriter } from './archiveWriter';
-import { AsyncQueue, Semaphore } from './asyncQueue';
-import { BufferArena } from '../pool/bufferArena';
+import { runPipeline, type FrameFeed, type FrameWork, type PipelineJob } from './framePipeline';
 import { streamSource, type ChunkSource, type StreamSource } from '../io/chunkSource';
 import { resolveOptions, type CompressOptions } from './compressOptions';
 import { cancelled, ChunkpressError, describeFsError } from '../errors';
 import { MANIFEST_VERSION, type Manifest, type SourceKind } from '../format/manifest';
-import { contentChecksum, treeDigest } from '../codec/hash';
-import { TASKS_PER_WORKER, type TaskGroup, type WorkerPool } from '../pool/pool';
-import { ProgressMeter, type ChunkRecord, type ProgressListener } from '../progress';
+import { treeDigest } from '../codec/hash';
+import type { WorkerPool } from '../pool/pool';
+import { ProgressMeter, type ProgressListener } from '../progress';
 import { formatSize } from '../sizes';
 import { defaultSystem, type SystemInfo } from '../io/system';
 import { compressBound, planThreads, type ThreadPlan } from '../pool/threadPlan';
-import type { TaskReply } from '../pool/workerMessages';
 
 export type CompressInput = { kind: 'file'; path: string } | { kind: 'stream'; stream: Readable; name: string };
 export type CompressOutput =
@@ -118,20 +116,7 @@ function wrapReadErrors(source: StreamSource, filePath: string): StreamSource {
   };
 }
 
-interface InFlight {
-  index: number;
-  /** The arena slot holding the chunk and its frame. */
-  slot: number;
-  inputOffset: number;
-  inputSize: number;
-  reply: Promise<TaskReply>;
-}
-
-/**
- * Compresses one input into a Chunkpress archive: a reader fills chunk buffers, at most
- * `plan.threads` of them compress at once on the shared pool, and an ordered writer appends the
- * frames. At most `plan.window` chunks are in flight, which bounds memory whatever the input size.
- */
+/** Compresses one input into a Chunkpress archive, chunk by chunk (framePipeline.ts). */
 export async function compress(job: CompressJob): Promise<CompressResult> {
   const options = resolveOptions(job.options ?? {});
   const system = job.system ?? defaultSystem;
@@ -151,16 +136,8 @@ export async function compress(job: CompressJob): Promise<CompressResult> {
           job.output.path,
         );
       }
-      const free = await system.freeSpace(path.dirname(path.resolve(job.output.path)));
-      if (free !== undefined && inputSize !== undefined && free < compressBound(inputSize)) {
-        warnings.push(
-          `Only ${formatSize(free)} free beside "${job.output.path}"; a ${formatSize(inputSize)} input that does not compress well may not fit`,
-        );
-      }
-      writer = await ArchiveWriter.toFile(job.output.path, job.output.overwrite, input.stat);
-    } else {
-      writer = ArchiveWriter.toStream(job.output.stream, job.output.label);
     }
+    writer = await openWriter(job.output, system, inputSize, warnings, input.stat);
 
     const plan = planThreads({
       cores: system.cores,
@@ -176,7 +153,18 @@ export async function compress(job: CompressJob): Promise<CompressResult> {
     const meter = new ProgressMeter(inputSize, totalChunks);
     job.listener?.onStage?.(meter.snapshot());
 
-    await runPipeline(job.pool, input.source, writer, options, plan, meter, job.listener, signal);
+    const pipeline: PipelineJob = {
+      pool: job.pool,
+      writer,
+      level: options.level,
+      plan,
+      meter,
+      listener: job.listener,
+      signal,
+      abortFlag: new SharedArrayBuffer(4),
+      group: { lanes: plan.threads },
+    };
+    await runPipeline(pipeline, chunkFeed(input.source, options.chunkSize));
 
     meter.stage = 'finalizing';
     job.listener?.onStage?.(meter.snapshot());
@@ -221,145 +209,50 @@ export async function compress(job: CompressJob): Promise<CompressResult> {
   }
 }
 
-async function runPipeline(
-  pool: WorkerPool,
-  source: ChunkSource,
-  writer: ArchiveWriter,
-  options: CompressOptions,
-  plan: ThreadPlan,
-  meter: ProgressMeter,
-  listener: ProgressListener | undefined,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  const bufferSize = source.size === undefined ? options.chunkSize : Math.min(options.chunkSize, source.size);
+/** Frames of one file (read by the workers) or stream (read here, in order), chunk by chunk. */
+/**
+ * The archive's writer, to a temporary file beside the target (which must not exist unless
+ * `overwrite`) or to a stream; warns when the disk may be too small for `inputSize` bytes.
+ */
+export async function openWriter(
+  output: CompressOutput,
+  system: SystemInfo,
+  inputSize: number | undefined,
+  warnings: string[],
+  like?: fs.Stats,
+): Promise<ArchiveWriter> {
+  if (output.kind === 'stream') return ArchiveWriter.toStream(output.stream, output.label);
+  const free = await system.freeSpace(path.dirname(path.resolve(output.path)));
+  if (free !== undefined && inputSize !== undefined && free < compressBound(inputSize)) {
+    warnings.push(
+      `Only ${formatSize(free)} free beside "${output.path}"; a ${formatSize(inputSize)} input that does not compress well may not fit`,
+    );
+  }
+  return ArchiveWriter.toFile(output.path, output.overwrite, like);
+}
+
+function chunkFeed(source: ChunkSource, chunkSize: number): FrameFeed {
+  const frameCapacity = source.size === undefined ? chunkSize : Math.min(chunkSize, source.size);
+  let offset = 0;
+  let ended = false;
   const file = source.kind === 'file' ? source : undefined;
-  const abortFlag = new SharedArrayBuffer(4);
-  const flag = new Int32Array(abortFlag);
-  // One slot per chunk in flight, reused: memory is set by the window, whatever the input size.
-  const arena = new BufferArena(plan.window, bufferSize, compressBound(bufferSize));
-  const window = new Semaphore(plan.window);
-  // Each of the job's workers holds the chunk it compresses and the next one (see TASKS_PER_WORKER).
-  const group: TaskGroup = { lanes: plan.threads };
-  const running = new Semaphore(TASKS_PER_WORKER * plan.threads);
-  const queue = new AsyncQueue<InFlight>();
-  let failure: unknown;
-  // A stream's read waits for its writer, and a cancel must not: a stalled pipe would hold the job.
-  let stopReading: (err: unknown) => void = () => undefined;
-  const readingStopped = new Promise<never>((_, reject) => (stopReading = reject));
-  readingStopped.catch(() => undefined);
-
-  const fail = (err: unknown): void => {
-    failure ??= err;
-    Atomics.store(flag, 0, 1);
-    window.break(err instanceof Error ? err : new Error(String(err)));
-    stopReading(err);
-  };
-  const onAbort = (): void => fail(cancelled());
-  signal?.addEventListener('abort', onAbort);
-  meter.stage = 'compressing';
-
-  const reader = async (): Promise<void> => {
-    let offset = 0;
-    for (let index = 0; failure === undefined; index++) {
-      await window.acquire();
-      const slot = arena.take()!; // the window holds no more chunks than the arena has slots
+  return {
+    frameCapacity,
+    async next(index, input) {
+      if (ended) return undefined;
       // A file's chunk is read by its worker (up to the size the file had when we started);
       // anything else is read here, in order.
-      const length =
-        source.kind === 'file'
-          ? Math.min(bufferSize, source.size - offset)
-          : await Promise.race([source.read(arena.input(slot)), readingStopped]);
-      if (length === 0 && index > 0) {
-        arena.give(slot);
-        window.release();
-        break;
-      }
-      if (failure !== undefined) break;
-      await running.acquire();
-      if (failure !== undefined) {
-        running.release();
-        break;
-      }
-      const reply = pool.run(
-        {
-          kind: 'compress',
-          level: options.level,
-          input: arena.input(slot).subarray(0, length),
-          output: arena.output(slot),
-          abortFlag,
-          source: file && { fd: file.fd, position: offset },
-        },
-        group,
-      );
-      void reply.then(
-        () => running.release(),
-        () => running.release(),
-      );
-      queue.push({ index, slot, inputOffset: offset, inputSize: length, reply });
-      offset += length;
-      if (length < bufferSize) break; // a short read is the end of the input
-    }
+      const size = source.kind === 'file' ? Math.min(frameCapacity, source.size - offset) : await source.read(input);
+      if (size === 0 && index > 0) return undefined;
+      const work: FrameWork = { size, offset, read: file && { source: { fd: file.fd, position: offset } } };
+      offset += size;
+      if (size < frameCapacity) ended = true; // a short read is the end of the input
+      return work;
+    },
+    failure(index, outcome) {
+      return outcome.code !== undefined && file
+        ? describeFsError({ code: outcome.code, message: outcome.message }, file.path, 'read')
+        : new ChunkpressError(`Chunk ${index}: zstd failed: ${outcome.message}`, 'EINTERNAL');
+    },
   };
-
-  const write = async (): Promise<void> => {
-    for (let item = await queue.next(); item; item = await queue.next()) {
-      let reply: TaskReply;
-      try {
-        reply = await item.reply;
-      } catch (err) {
-        fail(new ChunkpressError(`Chunk ${item.index}: ${(err as Error).message}`, 'EINTERNAL'));
-        continue;
-      }
-      const outcome = reply.outcome;
-      if (failure === undefined && outcome.kind === 'done') {
-        const frame = arena.output(item.slot).subarray(0, outcome.compressedSize);
-        const checksum = contentChecksum(outcome.digest);
-        const outputOffset = writer.committedBytes;
-        try {
-          await writer.appendFrame(
-            frame,
-            { compressedSize: outcome.compressedSize, decompressedSize: item.inputSize, checksum },
-            outcome.digest,
-          );
-        } catch (err) {
-          fail(err);
-        }
-        if (failure === undefined) {
-          meter.bytesIn += item.inputSize;
-          meter.bytesOut = writer.committedBytes;
-          meter.chunksDone++;
-          const record: ChunkRecord = {
-            index: item.index,
-            inputOffset: item.inputOffset,
-            inputSize: item.inputSize,
-            outputOffset,
-            compressedSize: outcome.compressedSize,
-            checksum,
-            digest: outcome.digest,
-            elapsedMs: outcome.elapsedMs,
-          };
-          listener?.onChunk?.(record, meter.snapshot());
-        }
-      } else if (outcome.kind === 'failed' && outcome.code !== undefined && file) {
-        fail(describeFsError({ code: outcome.code, message: outcome.message }, file.path, 'read'));
-      } else if (outcome.kind === 'failed') {
-        fail(new ChunkpressError(`Chunk ${item.index}: zstd failed: ${outcome.message}`, 'EINTERNAL'));
-      }
-      // Only now may the reader reuse the slot: the frame has been written.
-      arena.give(item.slot);
-      window.release();
-    }
-  };
-
-  const writing = write();
-  try {
-    await reader();
-  } catch (err) {
-    fail(err);
-  } finally {
-    queue.close();
-    await writing;
-    signal?.removeEventListener('abort', onAbort);
-  }
-  if (failure !== undefined) throw failure;
 }

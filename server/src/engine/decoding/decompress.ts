@@ -29,7 +29,7 @@ import {
   type RunContext,
 } from './decodeJob';
 import { openOutput } from './decodeOutput';
-import { checkIndex, damagedIndex } from './indexVerification';
+import { checkDamagedIndex, checkIndex } from './indexVerification';
 import { runGzip } from './gzipStream';
 import { runParallel } from './parallelFrames';
 import { runStreaming } from './streamingFrames';
@@ -54,7 +54,11 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
   const index =
     job.verify && info.via === 'seek-table'
       ? await checkIndex(info)
-      : indexProblem && { findings: [damagedIndex(indexProblem)], frames: undefined, problem: undefined };
+      : indexProblem && {
+          findings: await checkDamagedIndex(info, indexProblem),
+          frames: undefined,
+          problem: undefined,
+        };
   if (index?.frames) {
     info = asFound(info, index.frames);
     if (index.problem) failures.push(damage(index.problem, index.frames.length));

@@ -6,7 +6,9 @@
  * walk from header to header, every entry is compared with them, and those frames are decoded, so
  * that the data is checked whatever the index says.
  */
+import { SEEK_TABLE_FOOTER_SIZE } from '../format/constants';
 import { MAX_FRAME_HEADER_SIZE, parseFrameHeader } from '../format/frameHeader';
+import { parseSeekFooter, parseSeekTable } from '../format/seekTable';
 import { FormatError } from '../format/formatError';
 import { compareManifest, compareWithFrames, type IndexFinding } from '../inspection/indexCheck';
 import { walkDataFrames, type ArchiveInfo, type FrameRow, type InspectProblem } from '../inspection/inspect';
@@ -35,6 +37,52 @@ export async function checkIndex(info: ArchiveInfo): Promise<IndexCheck> {
   const walked = await walkDataFrames(info.file);
   findings.push(...compareWithFrames(info.seekTable!, listed, walked.frames));
   return { findings, frames: walked.frames, problem: walked.problem };
+}
+
+/**
+ * A seek table that could not be read as an index (`info`: the frames found by walking the file
+ * instead). Where the table is still whole and only its entries lie (sizes that run past it), each
+ * entry is compared with the frame found, so that the finding names the field; otherwise the
+ * damage is the finding.
+ */
+export async function checkDamagedIndex(info: ArchiveInfo, problem: InspectProblem): Promise<IndexFinding[]> {
+  const table = await withArchive(info.file, async (archive) => {
+    const footer = parseSeekFooter(
+      await archive.readAt(archive.size - SEEK_TABLE_FOOTER_SIZE, SEEK_TABLE_FOOTER_SIZE),
+      archive.size,
+    );
+    if (!footer) return undefined;
+    return parseSeekTable(await archive.readAt(archive.size - footer.tableSize, footer.tableSize), archive.size, {
+      lenient: true,
+    });
+  }).catch((err: unknown) => {
+    if (err instanceof FormatError) return undefined;
+    throw err;
+  });
+  const found = info.frames.filter((f) => f.role === 'data');
+  if (!table) return [damagedIndex(problem)];
+  // The manifest's entry (version 2) is the last, decoding to nothing, with checksum 0.
+  const last = table.entries.at(-1);
+  const entries =
+    last && last.decompressedSize === 0 && last.checksum === 0 && table.entries.length === found.length + 1
+      ? table.entries.slice(0, -1)
+      : table.entries;
+  let offset = 0;
+  const listed: FrameRow[] = entries.map((e, index) => {
+    const row: FrameRow = {
+      index,
+      role: 'data',
+      offset,
+      compressedSize: e.compressedSize,
+      contentOffset: undefined,
+      contentSize: e.decompressedSize,
+      checksum: e.checksum,
+    };
+    offset += e.compressedSize;
+    return row;
+  });
+  const findings = compareWithFrames(table, listed, found);
+  return findings.length > 0 ? findings : [damagedIndex(problem)];
 }
 
 /** A seek table or manifest too damaged to compare entry by entry. */

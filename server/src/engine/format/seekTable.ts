@@ -26,6 +26,11 @@ export interface SeekTable {
   /** Sum of the entries' compressed sizes: where the data frames end. */
   compressedTotal: number;
   decompressedTotal: number;
+  /**
+   * Set by a reader that found the table's last entry to be a Chunkpress manifest and took it out
+   * of `entries` (and `compressedTotal`), which then describe the data frames alone.
+   */
+  manifestListed?: boolean;
 }
 
 /** Bytes of a seek table frame with `frames` entries. */
@@ -86,9 +91,10 @@ export function parseSeekFooter(footer: Uint8Array, fileSize: number): SeekFoote
 
 /**
  * Parses a whole seek table frame, `table` being the last `footer.tableSize` bytes of a file of
- * `fileSize` bytes. Every size is checked against the file before it is trusted.
+ * `fileSize` bytes. Every size is checked against the file before it is trusted; `lenient` lets
+ * entries run past the table (for a verifier that compares each with the frames found instead).
  */
-export function parseSeekTable(table: Uint8Array, fileSize: number): SeekTable {
+export function parseSeekTable(table: Uint8Array, fileSize: number, options: { lenient?: boolean } = {}): SeekTable {
   const footer = parseSeekFooter(table, fileSize);
   if (!footer) throw new FormatError('no seekable-format footer (magic 0x8F92EAB1)', Math.max(0, fileSize - 4));
   const tableOffset = fileSize - footer.tableSize;
@@ -120,7 +126,7 @@ export function parseSeekTable(table: Uint8Array, fileSize: number): SeekTable {
     const decompressedSize = view.getUint32(pos + 4, true);
     compressedTotal += compressedSize;
     decompressedTotal += decompressedSize;
-    if (compressedTotal > tableOffset) {
+    if (compressedTotal > tableOffset && !options.lenient) {
       throw new FormatError(
         `seek table entry ${i} runs the data frames to byte ${compressedTotal}, past the seek table at ${tableOffset}`,
         tableOffset + pos,
@@ -138,5 +144,27 @@ export function parseSeekTable(table: Uint8Array, fileSize: number): SeekTable {
     tableSize: footer.tableSize,
     compressedTotal,
     decompressedTotal,
+  };
+}
+
+/**
+ * Where the frame of the table's last entry starts, when that entry may list a manifest: it
+ * decodes to nothing and the entries reach the table, as version 2 archives write them. The
+ * caller checks the frame's magic there before it calls `withoutManifestEntry`.
+ */
+export function listedManifestOffset(table: SeekTable): number | undefined {
+  const last = table.entries.at(-1);
+  if (!last || last.decompressedSize !== 0 || table.compressedTotal !== table.tableOffset) return undefined;
+  return table.tableOffset - last.compressedSize;
+}
+
+/** The table of the data frames alone, its last entry (the manifest's) taken out. */
+export function withoutManifestEntry(table: SeekTable): SeekTable {
+  const last = table.entries.at(-1)!;
+  return {
+    ...table,
+    entries: table.entries.slice(0, -1),
+    compressedTotal: table.compressedTotal - last.compressedSize,
+    manifestListed: true,
   };
 }

@@ -19,7 +19,14 @@ import { bufferedSource, walkFrames, type ByteSource } from '../format/frameWalk
 import { isGzip, type GzipHeader } from '../format/gzipHeader';
 import { walkGzipMembers, type WalkOptions } from './gzipMembers';
 import { parseManifest, type Manifest } from '../format/manifest';
-import { parseSeekFooter, parseSeekTable, type SeekTable } from '../format/seekTable';
+import { decompressManifestBody } from '../codec/codec';
+import {
+  listedManifestOffset,
+  parseSeekFooter,
+  parseSeekTable,
+  withoutManifestEntry,
+  type SeekTable,
+} from '../format/seekTable';
 
 export type Layout = 'chunkpress' | 'seekable' | 'pzstd' | 'single-frame' | 'multi-frame' | 'gzip' | 'bgzf' | 'empty';
 
@@ -115,9 +122,11 @@ export async function inspectArchive(file: string, options: InspectOptions = {})
         size,
       );
       if (footer) {
-        const table = parseSeekTable(await readAt(size - footer.tableSize, footer.tableSize), size);
-        const manifest = await readManifest(table, readAt);
-        return finish(fromSeekTable(table, manifest), 'seek-table');
+        const index = await readIndex(
+          parseSeekTable(await readAt(size - footer.tableSize, footer.tableSize), size),
+          readAt,
+        );
+        return finish(fromSeekTable(index.table, index.manifest), 'seek-table');
       }
     } catch (err) {
       // A damaged seek table or manifest does not hide the frames: walk them instead.
@@ -183,24 +192,37 @@ function emptyArchive(): Derived {
   };
 }
 
-/** The manifest sits between the data frames and the seek table; anything else there is not ours. */
-async function readManifest(
+/**
+ * The manifest sits between the data frames and the seek table; anything else there is not ours.
+ * Version 2 archives list it as the table's last entry (Decompressed_Size 0), as the seekable
+ * format asks, so that the entries sum to the table's offset; version 1 did not list it. Returns
+ * the table of the data frames alone either way.
+ */
+async function readIndex(
   table: SeekTable,
   readAt: (offset: number, length: number) => Promise<Uint8Array>,
-): Promise<Manifest | undefined> {
+): Promise<{ table: SeekTable; manifest: Manifest | undefined }> {
+  const listed = listedManifestOffset(table);
+  let head = listed === undefined ? undefined : readSkippableHeader(await readAt(listed, SKIPPABLE_HEADER_SIZE));
+  if (head?.magic === MANIFEST_MAGIC) table = withoutManifestEntry(table);
   const span = table.tableOffset - table.compressedTotal;
-  if (span < SKIPPABLE_HEADER_SIZE) return undefined;
+  if (span < SKIPPABLE_HEADER_SIZE) return { table, manifest: undefined };
   // Check the skippable header before reading the span: a foreign frame there is not ours, and
   // its claimed size must fill the span exactly.
-  const head = readSkippableHeader(await readAt(table.compressedTotal, SKIPPABLE_HEADER_SIZE));
-  if (head?.magic !== MANIFEST_MAGIC) return undefined;
+  if (!table.manifestListed) head = readSkippableHeader(await readAt(table.compressedTotal, SKIPPABLE_HEADER_SIZE));
+  if (head?.magic !== MANIFEST_MAGIC) return { table, manifest: undefined };
   if (SKIPPABLE_HEADER_SIZE + head.payloadSize !== span) {
     throw new FormatError(
       `manifest frame claims ${head.payloadSize} payload bytes but ${span - SKIPPABLE_HEADER_SIZE} lie before the seek table`,
       table.compressedTotal + 4,
     );
   }
-  return parseManifest(await readAt(table.compressedTotal, span), table.compressedTotal);
+  const manifest = parseManifest(
+    await readAt(table.compressedTotal, span),
+    table.compressedTotal,
+    decompressManifestBody,
+  );
+  return { table, manifest };
 }
 
 type Derived = Omit<ArchiveInfo, 'file' | 'fileSize' | 'via' | 'bytesRead' | 'warnings'>;

@@ -2,22 +2,36 @@
  * What a pool lane does with one task: read and compress a chunk, or decode a frame (and write it
  * to the target file). Runs in a worker thread, or on the pool's host lane in the calling thread.
  */
-import { readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { ChunkCompressor, decompressBounded, decompressInto, sliceFor } from '../codec/codec';
 import { writeAllSync, writeInOrderSync } from '../io/fileWrites';
 import { holding, WriteTurns } from './writeTurns';
 import { contentChecksum, xxh64 } from '../codec/hash';
-import type { CompressTask, DecompressTask, TaskOutcome, TaskSource, WorkerTask } from './workerMessages';
+import type {
+  CompressTask,
+  DecompressTask,
+  FilePiece,
+  HashTask,
+  PieceReport,
+  TaskOutcome,
+  TaskSource,
+  WorkerTask,
+} from './workerMessages';
 
 /** One per thread, made on first use (the VS Code helper's host thread never compresses). */
 let compressor: ChunkCompressor | undefined;
 const READ_SLICE = 64 << 20;
+/** A hash task's reads: big enough for few calls, small enough to stay in the core's cache. */
+const HASH_READ = 1 << 20;
+let hashBuffer: Buffer | undefined;
 /** Frames decoding to at most this take well under 100 ms (zstd decodes at 0.5-1.5 GB/s). */
 const HOST_DECODE_MAX = 32 << 20;
 
 /** Runs `task` to its outcome; an exception becomes a `failed` outcome with its errno code. */
 export function runTask(task: WorkerTask): TaskOutcome {
   try {
+    if (task.kind === 'hash') return hashFile(task);
     return task.kind === 'compress' ? compress(task) : decompress(task);
   } catch (err) {
     return failure(err);
@@ -35,8 +49,9 @@ function failure(err: unknown, stage?: 'read' | 'write'): TaskOutcome {
  * a file, or a frame of at most 32 MiB. A stream's chunks stay off it: its thread must keep reading.
  */
 export function hostable(task: WorkerTask): boolean {
+  if (task.kind === 'hash') return false;
   return task.kind === 'compress'
-    ? task.source !== undefined && task.input.length <= sliceFor(task.level)
+    ? (task.source !== undefined || task.pieces !== undefined) && task.input.length <= sliceFor(task.level)
     : task.contentSize <= HOST_DECODE_MAX;
 }
 
@@ -60,12 +75,109 @@ function compress(task: CompressTask): TaskOutcome {
       throw error;
     }
   }
+  let pieces: PieceReport[] | undefined;
+  if (task.pieces) {
+    pieces = [];
+    for (const piece of task.pieces) {
+      if (stopped()) return { kind: 'aborted' };
+      const report = readPiece(piece, task.input);
+      if (report) pieces.push(report);
+    }
+  }
   const digest = xxh64(task.input);
   compressor ??= new ChunkCompressor();
   const size = compressor.compressFrame(task.input, task.output, task.level, contentChecksum(digest), stopped);
   return size === undefined
     ? { kind: 'aborted' }
-    : { kind: 'done', compressedSize: size, digest, elapsedMs: performance.now() - started };
+    : { kind: 'done', compressedSize: size, digest, elapsedMs: performance.now() - started, pieces };
+}
+
+/**
+ * Reads one piece of a tar member into its place. What cannot be read is left as zeros and
+ * reported, as is a file that is no longer the size or mtime it had when it was collected: the
+ * job goes on, and says so (as tar does).
+ */
+function readPiece(piece: FilePiece, input: Uint8Array): PieceReport | undefined {
+  const into = input.subarray(piece.at, piece.at + piece.length);
+  let fd: number;
+  try {
+    fd = openSync(piece.path, 'r');
+  } catch (err) {
+    into.fill(0);
+    return { member: piece.member, problem: problemOf(err) };
+  }
+  try {
+    let filled = 0;
+    while (filled < into.length) {
+      const read = readSync(fd, into, filled, into.length - filled, piece.offset + filled);
+      if (read === 0) break;
+      filled += read;
+    }
+    if (filled < into.length) into.fill(0, filled);
+    const changed = changedSince(fd, piece);
+    if (changed) return { member: piece.member, problem: { message: changed } };
+    if (!piece.sha256) return undefined;
+    return { member: piece.member, sha256: createHash('sha256').update(into).digest('hex') };
+  } catch (err) {
+    into.fill(0);
+    return { member: piece.member, problem: problemOf(err) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** How the open file differs from what was collected, in words; undefined if it does not. */
+function changedSince(fd: number, was: { size: number; mtimeNs: string }): string | undefined {
+  const now = fstatSync(fd, { bigint: true });
+  if (Number(now.size) !== was.size)
+    return `changed size while it was packed (${was.size} bytes when it was found, ${now.size} now)`;
+  if (now.mtimeNs.toString() !== was.mtimeNs) return 'changed while it was packed';
+  return undefined;
+}
+
+function problemOf(err: unknown): PieceReport['problem'] {
+  const code = (err as NodeJS.ErrnoException).code;
+  const message =
+    code === 'EACCES' || code === 'EPERM'
+      ? 'permission denied'
+      : code === 'ENOENT'
+        ? 'vanished before it was packed'
+        : err instanceof Error
+          ? err.message
+          : String(err);
+  return { message, code };
+}
+
+/** A whole file's SHA-256, read a slice at a time; a cancel is seen within a slice. */
+function hashFile(task: HashTask): TaskOutcome {
+  const stopped = stopCheck(task.abortFlag);
+  let fd: number;
+  try {
+    fd = openSync(task.path, 'r');
+  } catch (err) {
+    return { kind: 'hashed', report: { member: task.member, problem: problemOf(err) } };
+  }
+  try {
+    hashBuffer ??= Buffer.allocUnsafe(HASH_READ);
+    const hash = createHash('sha256');
+    let position = 0;
+    while (position < task.size) {
+      if (stopped()) return { kind: 'aborted' };
+      const read = readSync(fd, hashBuffer, 0, Math.min(HASH_READ, task.size - position), position);
+      if (read === 0) break;
+      hash.update(hashBuffer.subarray(0, read));
+      position += read;
+    }
+    const changed = position < task.size ? 'changed size while it was packed' : changedSince(fd, task);
+    const report: PieceReport = changed
+      ? { member: task.member, problem: { message: changed } }
+      : { member: task.member, sha256: hash.digest('hex') };
+    return { kind: 'hashed', report };
+  } catch (err) {
+    return { kind: 'hashed', report: { member: task.member, problem: problemOf(err) } };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

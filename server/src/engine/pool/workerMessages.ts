@@ -19,6 +19,45 @@ export interface CompressTask extends TaskBase {
   kind: 'compress';
   level: number;
   source?: TaskSource;
+  /** A tar frame: the files' bytes that fill `input` around the headers already in place. */
+  pieces?: FilePiece[];
+}
+
+/**
+ * Bytes `offset`..`offset + length` of the file at `path` (member `member` of a tar) go at `at`
+ * in the task's input. `size` and `mtimeNs` are what the file had when it was collected: a file
+ * that is not so any more changed meanwhile, and is reported; a file that cannot be read leaves
+ * zeros in its place, as tar does.
+ */
+export interface FilePiece {
+  member: number;
+  path: string;
+  at: number;
+  offset: number;
+  length: number;
+  size: number;
+  mtimeNs: string;
+  /** The piece is the member's whole content: report its SHA-256. */
+  sha256: boolean;
+}
+
+/** What became of a piece that was to be hashed, or that went wrong. */
+export interface PieceReport {
+  member: number;
+  sha256?: string;
+  /** Why its content is not what was collected: unreadable (with the errno code) or changed. */
+  problem?: { message: string; code?: string };
+}
+
+/** SHA-256 of a whole file, for a member too big for one frame (its pieces are hashed apart). */
+export interface HashTask {
+  id: number;
+  kind: 'hash';
+  member: number;
+  path: string;
+  size: number;
+  mtimeNs: string;
+  abortFlag: SharedArrayBuffer;
 }
 
 /**
@@ -75,12 +114,14 @@ export interface OrderedWrite {
   sequential?: boolean;
 }
 
-export type WorkerTask = CompressTask | DecompressTask;
+export type WorkerTask = CompressTask | DecompressTask | HashTask;
 /** A task before the pool numbers it. */
-export type NewTask = Omit<CompressTask, 'id'> | Omit<DecompressTask, 'id'>;
+export type NewTask = Omit<CompressTask, 'id'> | Omit<DecompressTask, 'id'> | Omit<HashTask, 'id'>;
 
 export type TaskOutcome =
-  | { kind: 'done'; compressedSize: number; digest: string; elapsedMs: number }
+  /** `pieces`: a tar frame's reports, for its hashed and its problem pieces only. */
+  | { kind: 'done'; compressedSize: number; digest: string; elapsedMs: number; pieces?: PieceReport[] }
+  | { kind: 'hashed'; report: PieceReport }
   /** `size`: the bytes the frame decoded to. */
   | { kind: 'decoded'; size: number; digest: string | undefined; elapsedMs: number }
   | { kind: 'aborted' }

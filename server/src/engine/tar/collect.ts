@@ -35,6 +35,8 @@ export interface CollectOptions {
   signal?: AbortSignal;
   /** Entries found so far, now and then. */
   onProgress?: (found: number) => void;
+  /** Paths (absolute) to leave out without a word, such as the archive being written. */
+  skip?: (abs: string) => boolean;
   /** Owner and group names by id (injected in tests); read from /etc/passwd and /etc/group. */
   owners?: OwnerNames;
 }
@@ -112,6 +114,7 @@ export async function collectTree(roots: readonly TarRoot[], options: CollectOpt
       const rel = item.rel === '' ? name : `${item.rel}/${name}`;
       const abs = path.join(item.abs, name);
       if (options.respectGitignore && name === '.git') continue;
+      if (options.skip?.(abs)) continue;
       if (await excludedBy(excluded, rel, abs)) continue;
       if (options.respectGitignore && (await ignoredByRules(rules, rel, abs))) continue;
       queue.push({ abs, rel, root: item.root, rules });

@@ -1,0 +1,180 @@
+/**
+ * The compression pipeline that every job runs: a feed prepares frame after frame in arena slots,
+ * at most `TASKS_PER_WORKER * plan.threads` compress at once on the shared pool, and an ordered
+ * writer appends the frames as they complete. At most `plan.window` frames are in flight, which
+ * bounds memory whatever the input size.
+ */
+import { ArchiveWriter } from './archiveWriter';
+import { AsyncQueue, Semaphore } from './asyncQueue';
+import { BufferArena } from '../pool/bufferArena';
+import { cancelled, ChunkpressError } from '../errors';
+import { contentChecksum } from '../codec/hash';
+import { TASKS_PER_WORKER, type TaskGroup, type WorkerPool } from '../pool/pool';
+import type { ProgressMeter, ChunkRecord, ProgressListener } from '../progress';
+import { compressBound, type ThreadPlan } from '../pool/threadPlan';
+import type { CompressTask, TaskOutcome, TaskReply } from '../pool/workerMessages';
+
+/** One frame to make: how many bytes it holds, and where its worker gets them. */
+export interface FrameWork {
+  size: number;
+  /** Where its bytes start in the content. */
+  offset: number;
+  /** The worker reads them itself; else `input` already holds them. */
+  read?: Pick<CompressTask, 'source' | 'pieces'>;
+}
+
+export interface FrameFeed {
+  /** Bytes a frame may have at most (the slots' size). */
+  readonly frameCapacity: number;
+  /**
+   * The work of frame `index`, `input` being its slot (to fill here, if this thread provides the
+   * bytes); undefined once there is nothing more.
+   */
+  next(index: number, input: Uint8Array): Promise<FrameWork | undefined> | FrameWork | undefined;
+  /** The error a failed outcome of frame `index` stops the job with. */
+  failure(index: number, outcome: Extract<TaskOutcome, { kind: 'failed' }>): Error;
+  /** A frame is in the archive (called in order). */
+  written?(index: number, outcome: Extract<TaskOutcome, { kind: 'done' }>): void;
+}
+
+export interface PipelineJob {
+  pool: WorkerPool;
+  writer: ArchiveWriter;
+  level: number;
+  plan: ThreadPlan;
+  meter: ProgressMeter;
+  listener: ProgressListener | undefined;
+  signal: AbortSignal | undefined;
+  /** Shared with any other tasks of the job (member hashes): set when it stops. */
+  abortFlag: SharedArrayBuffer;
+  group: TaskGroup;
+}
+
+interface InFlight {
+  index: number;
+  /** The arena slot holding the chunk and its frame. */
+  slot: number;
+  work: FrameWork;
+  reply: Promise<TaskReply>;
+}
+
+export async function runPipeline(job: PipelineJob, feed: FrameFeed): Promise<void> {
+  const { pool, writer, plan, meter, listener, signal, group } = job;
+  const flag = new Int32Array(job.abortFlag);
+  // One slot per chunk in flight, reused: memory is set by the window, whatever the input size.
+  const arena = new BufferArena(plan.window, feed.frameCapacity, compressBound(feed.frameCapacity));
+  const window = new Semaphore(plan.window);
+  // Each of the job's workers holds the chunk it compresses and the next one (see TASKS_PER_WORKER).
+  const running = new Semaphore(TASKS_PER_WORKER * plan.threads);
+  const queue = new AsyncQueue<InFlight>();
+  let failure: unknown;
+  // A stream's read waits for its writer, and a cancel must not: a stalled pipe would hold the job.
+  let stopReading: (err: unknown) => void = () => undefined;
+  const readingStopped = new Promise<never>((_, reject) => (stopReading = reject));
+  readingStopped.catch(() => undefined);
+
+  const fail = (err: unknown): void => {
+    failure ??= err;
+    Atomics.store(flag, 0, 1);
+    window.break(err instanceof Error ? err : new Error(String(err)));
+    stopReading(err);
+  };
+  const onAbort = (): void => fail(cancelled());
+  signal?.addEventListener('abort', onAbort);
+  meter.stage = 'compressing';
+
+  const reader = async (): Promise<void> => {
+    for (let index = 0; failure === undefined; index++) {
+      await window.acquire();
+      const slot = arena.take()!; // the window holds no more chunks than the arena has slots
+      const work = await Promise.race([feed.next(index, arena.input(slot)), readingStopped]);
+      if (work === undefined || failure !== undefined) {
+        arena.give(slot);
+        window.release();
+        break;
+      }
+      await running.acquire();
+      if (failure !== undefined) {
+        running.release();
+        break;
+      }
+      const reply = pool.run(
+        {
+          kind: 'compress',
+          level: job.level,
+          input: arena.input(slot).subarray(0, work.size),
+          output: arena.output(slot),
+          abortFlag: job.abortFlag,
+          ...work.read,
+        },
+        group,
+      );
+      void reply.then(
+        () => running.release(),
+        () => running.release(),
+      );
+      queue.push({ index, slot, work, reply });
+    }
+  };
+
+  const write = async (): Promise<void> => {
+    for (let item = await queue.next(); item; item = await queue.next()) {
+      let reply: TaskReply;
+      try {
+        reply = await item.reply;
+      } catch (err) {
+        fail(new ChunkpressError(`Chunk ${item.index}: ${(err as Error).message}`, 'EINTERNAL'));
+        continue;
+      }
+      const outcome = reply.outcome;
+      if (failure === undefined && outcome.kind === 'done') {
+        const frame = arena.output(item.slot).subarray(0, outcome.compressedSize);
+        const checksum = contentChecksum(outcome.digest);
+        const outputOffset = writer.committedBytes;
+        try {
+          await writer.appendFrame(
+            frame,
+            { compressedSize: outcome.compressedSize, decompressedSize: item.work.size, checksum },
+            outcome.digest,
+          );
+        } catch (err) {
+          fail(err);
+        }
+        if (failure === undefined) {
+          feed.written?.(item.index, outcome);
+          meter.bytesIn += item.work.size;
+          meter.bytesOut = writer.committedBytes;
+          meter.chunksDone++;
+          const record: ChunkRecord = {
+            index: item.index,
+            inputOffset: item.work.offset,
+            inputSize: item.work.size,
+            outputOffset,
+            compressedSize: outcome.compressedSize,
+            checksum,
+            digest: outcome.digest,
+            elapsedMs: outcome.elapsedMs,
+          };
+          listener?.onChunk?.(record, meter.snapshot());
+        }
+      } else if (outcome.kind === 'failed') {
+        fail(feed.failure(item.index, outcome));
+      }
+      // Only now may the reader reuse the slot: the frame has been written.
+      arena.give(item.slot);
+      window.release();
+    }
+  };
+
+  const writing = write();
+  try {
+    await reader();
+  } catch (err) {
+    fail(err);
+  } finally {
+    queue.close();
+    await writing;
+    signal?.removeEventListener('abort', onAbort);
+  }
+  if (failure !== undefined) throw failure;
+}
