@@ -5,7 +5,10 @@ import {
   parseManifest,
   writeManifest,
   type Manifest,
+  type ManifestMember,
 } from '../../server/src/engine/format/manifest';
+import { MemberIndex } from '../../server/src/engine/format/memberIndex';
+import { compressManifestBody, decompressManifestBody } from '../../server/src/engine/codec/codec';
 
 const manifest: Manifest = {
   format: 'chunkpress',
@@ -52,4 +55,82 @@ test('broken manifests are refused with the offset of the problem', () => {
 test('a manifest whose digest list disagrees with its chunk count is refused', () => {
   const bad = { ...manifest, content: { ...manifest.content, chunkCount: 3 } };
   assert.throws(() => parseManifest(writeManifest(bad)), /lists 2 chunk digests for 3 chunks/);
+});
+
+const member = (i: number, over: Partial<ManifestMember> = {}): ManifestMember => ({
+  path: `tree/f${i}`,
+  type: 'file',
+  mode: 0o644,
+  size: 10,
+  mtime: 1_700_000_000 + i,
+  mtimeNs: 123_456_789,
+  uid: 1000,
+  gid: 1000,
+  uname: 'dev',
+  gname: 'staff',
+  link: null,
+  headerOffset: 1024 * i,
+  dataOffset: 1024 * i + 512,
+  frame: i < 2 ? 0 : 1,
+  sha256: 'ab'.repeat(32),
+  ...over,
+});
+
+const tree = (members: ManifestMember[]): Manifest => ({
+  ...manifest,
+  version: 2,
+  source: { name: 'tree', kind: 'tree', size: 5000000, mtime: null, mode: null },
+  // Bounds that let a test write what a reader must refuse.
+  members: MemberIndex.of(members, { contentSize: Infinity, frames: Infinity }),
+});
+
+test('version 2: members in zstd-compressed columns, read one column at a time', () => {
+  const members = [
+    member(0, { path: 'tree', type: 'directory', size: 0, mode: 0o755, sha256: null }),
+    member(1, { path: 'tree/naïve café.txt' }),
+    member(2, { path: 'tree/link', type: 'symlink', size: 0, link: 'naïve café.txt', sha256: null }),
+    member(3, { path: 'tree/old', mtime: -86_400 }),
+  ];
+  const frame = writeManifest(tree(members), compressManifestBody);
+  assert.equal(frame[12], 2, 'version');
+  assert.equal(frame[13], 1, 'compressed');
+  const read: string[] = [];
+  const parsed = parseManifest(frame, 0, (f) => {
+    read.push(decompressManifestBody(f).toString('utf8').slice(0, 12));
+    return decompressManifestBody(f);
+  });
+  assert.equal(read.length, 1, 'only the head is decoded up front');
+  assert.equal(parsed.members!.count, 4);
+  assert.equal(parsed.members!.find('tree/link/'), 2);
+  assert.equal(read.length, 2, 'finding a path decodes the path column alone');
+  assert.deepEqual(parsed.members!.all(), members);
+  const { members: _, ...rest } = parsed;
+  const { members: __, ...expected } = tree(members);
+  assert.deepEqual(rest, expected);
+  assert.throws(() => writeManifest(tree(members)), /needs deflate/);
+});
+
+test('a hostile member table is refused by column and member, with the offset', () => {
+  const bounds = (members: ManifestMember[]): (() => unknown) => {
+    const parsed = parseManifest(writeManifest(tree(members), compressManifestBody), 1000, decompressManifestBody);
+    return () => parsed.members!.all();
+  };
+  assert.throws(
+    bounds([member(0, { dataOffset: 4_999_995 })]),
+    /member 0 \("tree\/f0"\) claims bytes 4999995\.\.5000005, outside the 5000000 bytes of content \(at byte 1016\)/,
+  );
+  assert.throws(bounds([member(0, { frame: 2 })]), /starts in frame 2 of 2/);
+  assert.throws(bounds([member(0, { size: -1 })]), /column "size" gives member 0 a bad size/);
+  assert.throws(bounds([member(0, { path: '' }), member(1)]), /column "path" gives member 0 no path/);
+  // A column whose frame does not decode, or that has a value too few.
+  const frame = writeManifest(tree([member(0), member(1)]), compressManifestBody);
+  const cut = Buffer.from(frame);
+  cut[cut.length - 3] ^= 0xff;
+  const damaged = parseManifest(cut, 0, decompressManifestBody);
+  assert.throws(() => damaged.members!.all(), /member column "sha256" does not decode/);
+  const short = parseManifest(frame, 0, (f) => {
+    const json = decompressManifestBody(f).toString('utf8');
+    return Buffer.from(json === '[1700000000,1700000001]' ? '[1700000000]' : json);
+  });
+  assert.throws(() => short.members!.all(), /column "mtime" has 1 values for 2 members/);
 });

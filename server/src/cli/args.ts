@@ -6,6 +6,9 @@ import { MAX_THREADS } from '../engine/pool/threadPlan';
 import { UsageError } from './usageError';
 
 export const USAGE = `Usage: chunkpress compress FILE... [options]
+       chunkpress compress DIR... [-o OUT.tar.zst] [--each] [--exclude GLOB]... [--no-gitignore] [options]
+       chunkpress list ARCHIVE [--json]
+       chunkpress cat ARCHIVE MEMBER...
        chunkpress inspect FILE... [--frame N] [--json]
        chunkpress decompress FILE... [-o OUT] [-T N] [-f] [-v] [-q] [--json]
        chunkpress verify FILE... [-T N] [-v] [--json]
@@ -14,12 +17,20 @@ export const USAGE = `Usage: chunkpress compress FILE... [options]
 compress: compresses each FILE into FILE.zst: independent zstd frames compressed on all cores, plus a
 manifest and a seek table. Every zstd and tar can read the result. "-" reads stdin.
 
+With a folder among the inputs, everything goes into one tar archive, DIR.tar.zst (with several
+inputs, -o names it), each input stored under its own name; --each makes one archive per input
+instead. .gitignore files are honoured unless --no-gitignore; symlinks are stored as links.
+A file that cannot be read or changes while it is packed is named, and the exit status is 1.
+
 Options:
-  -o, --output PATH       output file (with several inputs: an existing folder); "-" = stdout
+  -o, --output PATH       output file (with several files: an existing folder); "-" = stdout
   -l, --level N           zstd level, ${-131072}..22, negative = faster (default ${DEFAULT_LEVEL})
   -c, --chunk-size SIZE   uncompressed bytes per frame, K/M/G = KiB/MiB/GiB (default ${formatSize(DEFAULT_CHUNK_SIZE)})
   -T, --threads N         at most N workers (default: automatic, up to ${MAX_THREADS})
       --memory-factor F   share of available memory the workers may use (default ${DEFAULT_MEMORY_FACTOR})
+      --each              with folders: one archive per input
+      --exclude GLOB      leave out what GLOB matches (.gitignore syntax, inside each folder); repeatable
+      --no-gitignore      take in what .gitignore files leave out, and .git folders
   -f, --force             overwrite existing outputs
   -v, --verbose           report the worker decision and every chunk
   -q, --quiet             print only errors
@@ -38,6 +49,12 @@ streaming context otherwise. "-o -" writes stdout.
 
 verify: decodes every frame in parallel, checks its checksum and the manifest's digests, and
 names each bad frame with its byte offsets; exits 1 if any is bad.
+
+list: the members of a tar archive (ours from its index, without decoding; other .tar.zst, .tar.gz
+and .tar by reading their headers): type, mode, owner, size, mtime, path. --json adds their
+offsets, frames and SHA-256 digests.
+
+cat: writes members' content to stdout, decoding only the frames that hold them.
 
 extract: writes only the bytes OFFSET..OFFSET+LENGTH of the content (K/M/G suffixes allowed),
 decoding only the frames that hold them; to stdout unless -o is given.
@@ -58,12 +75,17 @@ export interface Args {
   frame?: number;
   offset?: number;
   length?: number;
+  each: boolean;
+  exclude: string[];
+  gitignore: boolean;
 }
 
 const OUTPUT_OPTIONS = ['verbose', 'quiet', 'json', 'force', 'output'];
 /** Which options each command takes. */
 const OPTIONS_OF: Record<string, string[] | undefined> = {
-  compress: [...OUTPUT_OPTIONS, 'level', 'chunk-size', 'threads', 'memory-factor'],
+  compress: [...OUTPUT_OPTIONS, 'level', 'chunk-size', 'threads', 'memory-factor', 'each', 'exclude', 'no-gitignore'],
+  list: ['json'],
+  cat: ['threads'],
   inspect: ['json', 'frame'],
   decompress: [...OUTPUT_OPTIONS, 'threads'],
   verify: ['verbose', 'quiet', 'json', 'threads'],
@@ -106,6 +128,9 @@ export function parseCli(argv: string[]): Args | 'help' | 'version' {
       frame: { type: 'string' },
       offset: { type: 'string' },
       length: { type: 'string' },
+      each: { type: 'boolean', default: false },
+      exclude: { type: 'string', multiple: true },
+      'no-gitignore': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'V', default: false },
     },
@@ -122,6 +147,8 @@ export function parseCli(argv: string[]): Args | 'help' | 'version' {
   const given = Object.entries(values).filter(([, v]) => v !== undefined && v !== false);
   const stray = given.find(([k]) => !allowed.includes(k) && k !== 'help');
   if (stray) throw new UsageError(`${command} does not take --${stray[0]}`);
+  if (command === 'list' && files.length !== 1) throw new UsageError('list reads one ARCHIVE');
+  if (command === 'cat' && files.length < 2) throw new UsageError('cat needs an ARCHIVE and at least one MEMBER');
   if (command === 'extract') {
     if (files.length !== 1) throw new UsageError('extract reads one FILE');
     if (values.offset === undefined || values.length === undefined)
@@ -152,5 +179,8 @@ export function parseCli(argv: string[]): Args | 'help' | 'version' {
     quiet: values.quiet,
     json: values.json,
     frame,
+    each: values.each,
+    exclude: values.exclude ?? [],
+    gitignore: !values['no-gitignore'],
   };
 }

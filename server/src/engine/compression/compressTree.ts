@@ -13,6 +13,7 @@ import { runPipeline, type FrameFeed } from './framePipeline';
 import { cancelled, ChunkpressError } from '../errors';
 import { treeDigest } from '../codec/hash';
 import { MANIFEST_VERSION, type Manifest, type ManifestMember } from '../format/manifest';
+import { MemberIndex } from '../format/memberIndex';
 import { TAR_BLOCK, tarHeader } from '../format/tarHeader';
 import { partialName } from '../io/outputNames';
 import { defaultSystem, type SystemInfo } from '../io/system';
@@ -135,6 +136,8 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
 
     packing.stage = 'finalizing';
     listener?.onStage?.(packing.snapshot());
+    // Before the index: a member whose content is not the file's gets no digest.
+    const problems = reports.problems();
     const manifest: Manifest = {
       format: 'chunkpress',
       version: MANIFEST_VERSION,
@@ -147,9 +150,11 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
         digest: treeDigest(writer.digests),
       },
       chunks: { digestAlgorithm: 'xxh64', digests: writer.digests },
-      members: entries.map((e, i) => memberOf(e, tar, i, reports.sha256[i])),
+      members: MemberIndex.of(
+        entries.map((e, i) => memberOf(e, tar, i, reports.sha256[i])),
+        { contentSize: tar.tarSize, frames: writer.digests.length },
+      ),
     };
-    const problems = reports.problems();
     warnings.push(...problems);
     const { size: outputSize, warnings: publishWarnings } = await writer.finish(manifest);
     warnings.push(...publishWarnings);

@@ -1,6 +1,9 @@
 import { MANIFEST_MAGIC, SKIPPABLE_HEADER_SIZE } from './constants';
 import { FormatError } from './formatError';
+import { MEMBER_COLUMNS, MemberIndex, memberColumns, type MemberColumn } from './memberIndex';
 import { readSkippableHeader, writeSkippableFrame } from './skippableFrame';
+
+export type { ManifestMember, MemberType } from './memberIndex';
 
 /** ASCII "CPKM": tells a Chunkpress manifest from other users of skippable variant 0xD. */
 export const MANIFEST_TAG = 0x4d4b5043;
@@ -8,7 +11,10 @@ export const MANIFEST_TAG = 0x4d4b5043;
 export const MANIFEST_VERSION = 2;
 /** Tag u32, version u8, flags u8, reserved u16. */
 export const MANIFEST_PREAMBLE_SIZE = 8;
-/** Flags bit 0: the body is one zstd frame holding the JSON (version 2). */
+/**
+ * Flags bit 0 (version 2): the body is compressed: a u32 with the size of a zstd frame holding the
+ * JSON, that frame, then one zstd frame per member column (memberIndex.ts), as the JSON lists them.
+ */
 export const MANIFEST_COMPRESSED = 0x01;
 /** A body longer than this is compressed by writers that can. */
 export const MANIFEST_COMPRESS_ABOVE = 64 << 10;
@@ -16,56 +22,16 @@ export const MANIFEST_COMPRESS_ABOVE = 64 << 10;
 /** `tree`: a tar of folders and files, with `members`. */
 export type SourceKind = 'file' | 'stream' | 'tree';
 
-export type MemberType = 'file' | 'directory' | 'symlink' | 'hardlink';
-
-/** One tar member as the manifest records it. */
-export interface ManifestMember {
-  /** As stored in the tar, '/'-separated, without a folder's trailing slash. */
-  path: string;
-  type: MemberType;
-  mode: number;
-  /** Content bytes (0 for anything but a file). */
-  size: number;
-  /** Seconds since the epoch, and the nanoseconds past them. */
-  mtime: number;
-  mtimeNs: number;
-  uid: number;
-  gid: number;
-  uname: string;
-  gname: string;
-  /** A symlink's or hard link's target, as stored. */
-  link: string | null;
-  /** Where its header blocks start, and its content, in the tar stream (the decoded content). */
-  headerOffset: number;
-  dataOffset: number;
-  /** The data frame holding its header and the start of its content. */
-  frame: number;
-  /** Of its content as stored: null for anything but a file, or a file that could not be read whole. */
-  sha256: string | null;
-}
-
-/** The columns of `members.rows`, in this order. */
-export const MEMBER_FIELDS = [
-  'path',
-  'type',
-  'mode',
-  'size',
-  'mtime',
-  'mtimeNs',
-  'uid',
-  'gid',
-  'uname',
-  'gname',
-  'link',
-  'headerOffset',
-  'dataOffset',
-  'frame',
-  'sha256',
-] as const satisfies ReadonlyArray<keyof ManifestMember>;
-
-/** Decodes a compressed manifest body (the caller's zstd: this module does no I/O and no codec). */
-export type Inflate = (body: Uint8Array) => Uint8Array;
+/** Decodes one zstd frame of a compressed body (the caller's zstd: this module has no codec). */
+export type Inflate = (frame: Uint8Array) => Uint8Array;
+/** Compresses a JSON text into one zstd frame. */
 export type Deflate = (json: Uint8Array) => Uint8Array;
+
+/** How the member columns are listed in a compressed body's JSON. */
+interface MemberTable {
+  count: number;
+  columns: Array<{ name: MemberColumn; size: number }>;
+}
 
 /**
  * What the archive holds and how it was made. Only input bytes, options and source metadata go
@@ -85,30 +51,40 @@ export interface Manifest {
   };
   chunks: { digestAlgorithm: 'xxh64'; digests: string[] };
   /** A tree's tar members, in archive order (version 2). */
-  members?: ManifestMember[];
+  members?: MemberIndex;
 }
 
 /**
- * Serialises the manifest as a complete skippable frame (magic 0x184D2A5D); members go in as rows
- * of MEMBER_FIELDS. A body over MANIFEST_COMPRESS_ABOVE bytes is compressed when `deflate` is given.
+ * Serialises the manifest as a complete skippable frame (magic 0x184D2A5D). A manifest with members,
+ * or whose JSON is over MANIFEST_COMPRESS_ABOVE bytes, is compressed (`deflate` is then needed).
  */
 export function writeManifest(manifest: Manifest, deflate?: Deflate): Buffer {
   const { members, ...rest } = manifest;
-  const body = members
-    ? { ...rest, members: { fields: MEMBER_FIELDS, rows: members.map((m) => MEMBER_FIELDS.map((f) => m[f])) } }
+  if (members && !deflate) throw new RangeError('a manifest with members is compressed: writeManifest needs deflate');
+  const columns = members ? memberColumns(members.all()) : [];
+  const frames = columns.map((c) => deflate!(Buffer.from(c.json, 'utf8')));
+  const head: object = members
+    ? {
+        ...rest,
+        members: { count: members.count, columns: columns.map((c, i) => ({ name: c.name, size: frames[i].length })) },
+      }
     : rest;
-  let json: Uint8Array = Buffer.from(JSON.stringify(body), 'utf8');
+  let body: Uint8Array = Buffer.from(JSON.stringify(head), 'utf8');
   let flags = 0;
-  if (deflate && json.length > MANIFEST_COMPRESS_ABOVE) {
-    json = deflate(json);
+  if (members || body.length > MANIFEST_COMPRESS_ABOVE) {
+    if (!deflate) throw new RangeError('a manifest with members is compressed: writeManifest needs deflate');
+    const headFrame = deflate(body);
+    const size = Buffer.alloc(4);
+    size.writeUInt32LE(headFrame.length, 0);
+    body = Buffer.concat([size, headFrame, ...frames]);
     flags |= MANIFEST_COMPRESSED;
   }
-  const payload = Buffer.alloc(MANIFEST_PREAMBLE_SIZE + json.length);
+  const payload = Buffer.alloc(MANIFEST_PREAMBLE_SIZE + body.length);
   payload.writeUInt32LE(MANIFEST_TAG, 0);
   payload.writeUInt8(manifest.version, 4);
   payload.writeUInt8(flags, 5);
   payload.writeUInt16LE(0, 6);
-  payload.set(json, MANIFEST_PREAMBLE_SIZE);
+  payload.set(body, MANIFEST_PREAMBLE_SIZE);
   return writeSkippableFrame(MANIFEST_MAGIC, payload);
 }
 
@@ -136,28 +112,67 @@ export function parseManifest(frame: Uint8Array, offset = 0, inflate?: Inflate):
   const known = version === 1 ? 0 : MANIFEST_COMPRESSED;
   if ((flags & ~known) !== 0) throw new FormatError(`unsupported manifest flags 0x${flags.toString(16)}`, at + 5);
   const bodyAt = at + MANIFEST_PREAMBLE_SIZE;
-  let body: Uint8Array = payload.subarray(MANIFEST_PREAMBLE_SIZE);
-  if (flags & MANIFEST_COMPRESSED) {
-    if (!inflate) throw new FormatError('manifest body is compressed, and this reader cannot decode it', at + 5);
+  const body: Uint8Array = payload.subarray(MANIFEST_PREAMBLE_SIZE);
+  if (!(flags & MANIFEST_COMPRESSED)) return validateManifest(readJson(body, bodyAt), version, bodyAt);
+  if (!inflate) throw new FormatError('manifest body is compressed, and this reader cannot decode it', at + 5);
+  const inflated = (frame: Uint8Array, what: string, where: number): Uint8Array => {
     try {
-      body = inflate(body);
+      return inflate(frame);
     } catch (err) {
-      throw new FormatError(`manifest body does not decode: ${(err as Error).message}`, bodyAt);
+      throw new FormatError(`manifest ${what} does not decode: ${(err as Error).message}`, where);
     }
+  };
+  const headSize = body.length >= 4 ? Buffer.from(body.buffer, body.byteOffset, 4).readUInt32LE(0) : Infinity;
+  if (4 + headSize > body.length) throw new FormatError('manifest body is cut short', bodyAt);
+  const head = readJson(inflated(body.subarray(4, 4 + headSize), 'body', bodyAt + 4), bodyAt + 4);
+  const manifest = validateManifest(head, version, bodyAt + 4);
+  const table = (head as { members?: unknown }).members;
+  if (table === undefined) return manifest;
+  if (!isMemberTable(table)) throw new FormatError('manifest has a bad member table', bodyAt + 4);
+  // Each column's frame, where the table says, checked to lie inside the body before anything reads it.
+  const spans = new Map<MemberColumn, { start: number; end: number }>();
+  let pos = 4 + headSize;
+  for (const c of table.columns) {
+    spans.set(c.name, { start: pos, end: pos + c.size });
+    pos += c.size;
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.length).toString('utf8'));
-  } catch (err) {
-    throw new FormatError(`manifest body is not valid JSON: ${(err as Error).message}`, bodyAt);
-  }
-  const manifest = validateManifest(value, bodyAt);
-  if (manifest.version !== version)
-    throw new FormatError(`manifest body says version ${manifest.version}, its preamble ${version}`, at + 4);
-  return manifest;
+  if (pos !== body.length)
+    throw new FormatError(
+      `manifest member columns take ${pos - 4 - headSize} bytes, but ${body.length - 4 - headSize} follow its JSON`,
+      bodyAt,
+    );
+  const missing = MEMBER_COLUMNS.find((c) => !spans.has(c));
+  if (missing) throw new FormatError(`manifest member table has no "${missing}" column`, bodyAt + 4);
+  const members = new MemberIndex(
+    table.count,
+    (name) => {
+      const { start, end } = spans.get(name)!;
+      return Buffer.from(inflated(body.subarray(start, end), `member column "${name}"`, bodyAt + start)).toString(
+        'utf8',
+      );
+    },
+    { contentSize: manifest.content.size, frames: manifest.content.chunkCount },
+    bodyAt,
+  );
+  return { ...manifest, members };
 }
 
-function validateManifest(value: unknown, at: number): Manifest {
+function readJson(bytes: Uint8Array, at: number): unknown {
+  try {
+    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'));
+  } catch (err) {
+    throw new FormatError(`manifest body is not valid JSON: ${(err as Error).message}`, at);
+  }
+}
+
+function isMemberTable(v: unknown): v is MemberTable {
+  if (!isObject(v) || !isSize(v.count) || !Array.isArray(v.columns)) return false;
+  return v.columns.every(
+    (c: unknown) => isObject(c) && (MEMBER_COLUMNS as readonly unknown[]).includes(c.name) && isSize(c.size),
+  );
+}
+
+function validateManifest(value: unknown, version: number, at: number): Manifest {
   const fail = (what: string): never => {
     throw new FormatError(`manifest ${what}`, at);
   };
@@ -175,51 +190,9 @@ function validateManifest(value: unknown, at: number): Manifest {
   if (m.chunks.digests.length !== m.content.chunkCount) {
     fail(`lists ${m.chunks.digests.length} chunk digests for ${m.content.chunkCount} chunks`);
   }
-  const members = (m as { members?: unknown }).members;
-  if (members === undefined) return m;
-  return { ...m, members: readMembers(members, m.content, fail) };
-}
-
-/** Member rows into members, each field checked: an index from elsewhere is hostile. */
-function readMembers(table: unknown, content: Manifest['content'], fail: (what: string) => never): ManifestMember[] {
-  if (!isObject(table) || !Array.isArray(table.fields) || !Array.isArray(table.rows)) fail('has a bad member table');
-  const { fields, rows } = table as { fields: unknown[]; rows: unknown[] };
-  const column = new Map<string, number>(fields.map((f, i) => [String(f), i]));
-  const missing = MEMBER_FIELDS.find((f) => !column.has(f));
-  if (missing) fail(`member table has no "${missing}" column`);
-  const at = MEMBER_FIELDS.map((f) => column.get(f)!);
-  const out: ManifestMember[] = new Array<ManifestMember>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i];
-    if (!Array.isArray(row)) fail(`member ${i} is not a row`);
-    const r = row as unknown[];
-    const member = {} as Record<string, unknown>;
-    for (let f = 0; f < MEMBER_FIELDS.length; f++) member[MEMBER_FIELDS[f]] = r[at[f]];
-    const m = member as unknown as ManifestMember;
-    const bad = memberProblem(m, content);
-    if (bad) fail(`member ${i} (${typeof m.path === 'string' ? JSON.stringify(m.path) : 'no path'}) ${bad}`);
-    out[i] = m;
-  }
-  return out;
-}
-
-const TYPES: ReadonlySet<unknown> = new Set<MemberType>(['file', 'directory', 'symlink', 'hardlink']);
-
-function memberProblem(m: ManifestMember, content: Manifest['content']): string | undefined {
-  if (typeof m.path !== 'string' || m.path === '') return 'has no path';
-  if (!TYPES.has(m.type)) return `has an unknown type ${JSON.stringify(m.type)}`;
-  if (!isSize(m.mode) || !isSize(m.size) || !Number.isSafeInteger(m.mtime) || !isSize(m.mtimeNs))
-    return 'has a bad mode, size or mtime';
-  if (!isSize(m.uid) || !isSize(m.gid) || typeof m.uname !== 'string' || typeof m.gname !== 'string')
-    return 'has bad owners';
-  if (m.link !== null && typeof m.link !== 'string') return 'has a bad link target';
-  if (!isSize(m.headerOffset) || !isSize(m.dataOffset) || !isSize(m.frame)) return 'has bad offsets';
-  if (m.dataOffset < m.headerOffset || m.dataOffset + m.size > content.size)
-    return `claims bytes ${m.dataOffset}..${m.dataOffset + m.size}, outside the ${content.size} bytes of content`;
-  if (m.frame >= content.chunkCount) return `starts in frame ${m.frame} of ${content.chunkCount}`;
-  if (m.sha256 !== null && !(typeof m.sha256 === 'string' && /^[0-9a-f]{64}$/.test(m.sha256)))
-    return 'has a bad SHA-256';
-  return undefined;
+  if (m.version !== version) fail(`says version ${m.version}, its preamble ${version}`);
+  const { members: _, ...rest } = m;
+  return rest;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
