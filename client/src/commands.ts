@@ -4,7 +4,8 @@ import { formatSize, parseSize } from '../../server/src/engine/sizes';
 import { inspectRequest } from '../../server/src/protocol';
 import { ARCHIVE_FILTERS } from './archives/archiveCommands';
 import type { ArchiveNode } from './archives/archiveNodes';
-import { compressFiles, type CompressContext, type CompressOutcome } from './compressJobs';
+import { compressTargets, type CompressContext, type CompressOutcome } from './compressJobs';
+import { targetsFor } from './compressSelection';
 import { decompressFiles, extractRange, verifyArchives, type DecodeContext, type DecodeOutcome } from './decodeJobs';
 import type { JobTracker } from './jobTracker';
 import { parseLength, parseOffset } from './rangeInput';
@@ -32,7 +33,7 @@ async function pickArchives(title: string, many: boolean): Promise<vscode.Uri[]>
 async function pickFiles(): Promise<vscode.Uri[]> {
   const picked = await vscode.window.showOpenDialog({
     canSelectFiles: true,
-    canSelectFolders: false,
+    canSelectFolders: true,
     canSelectMany: true,
     openLabel: 'Compress with Chunks',
   });
@@ -43,7 +44,8 @@ export function compressCommand(ctx: CompressContext) {
   return async (clicked?: vscode.Uri, selected?: vscode.Uri[]): Promise<CompressOutcome[]> => {
     let uris = selection(clicked, selected);
     if (uris.length === 0) uris = await pickFiles();
-    return uris.length === 0 ? [] : compressFiles(ctx, uris);
+    const targets = await targetsFor(uris);
+    return targets ? compressTargets(ctx, targets) : [];
   };
 }
 
@@ -129,18 +131,31 @@ const LEVELS: Array<{ label: string; level: number; description: string }> = [
 
 const CHUNKS = ['1M', '4M', '16M', '64M', '256M'];
 
-/** "Compress with Chunks...": level and chunk size chosen for this run only. */
+/** "Compress with Chunks...": level, chunk size and (for folders) exclusions chosen for this run only. */
 export function compressWithOptionsCommand(ctx: CompressContext) {
   return async (clicked?: vscode.Uri, selected?: vscode.Uri[]): Promise<CompressOutcome[]> => {
     let uris = selection(clicked, selected);
     if (uris.length === 0) uris = await pickFiles();
-    if (uris.length === 0) return [];
+    const targets = await targetsFor(uris);
+    if (!targets || targets.length === 0) return [];
     const current = ctx.settings();
     const level = await pickLevel(current.level);
     if (level === undefined) return [];
     const chunkSize = await pickChunkSize(current.chunkSize);
     if (chunkSize === undefined) return [];
-    return compressFiles(ctx, uris, { level, chunkSize });
+    if (!targets.some((t) => t.kind === 'tree')) return compressTargets(ctx, targets, { level, chunkSize });
+    const exclude = await vscode.window.showInputBox({
+      title: 'Leave out (optional)',
+      prompt: `Patterns in .gitignore syntax, separated by commas, on top of ${current.respectGitignore ? 'the .gitignore files and ' : ''}chunkpress.exclude`,
+      value: current.exclude.join(', '),
+      placeHolder: 'node_modules/, *.log',
+    });
+    if (exclude === undefined) return [];
+    const patterns = exclude
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== '');
+    return compressTargets(ctx, targets, { level, chunkSize, exclude: patterns });
   };
 }
 

@@ -31,39 +31,70 @@ export interface CompressContext extends JobContext {
 
 export type CompressOutcome = JobOutcome<CompressResult>;
 
-/** Compresses each file beside itself, all at once (the server's pool shares the cores among them). */
+/** One archive to make: of a file (`input.zst`), or a tar of folders and files (`name.tar.zst`). */
+export type CompressTarget =
+  | { kind: 'file'; input: vscode.Uri }
+  | { kind: 'tree'; roots: vscode.Uri[]; name: string; output: vscode.Uri };
+
+/** A folder's archive goes beside it, as `tar -cf folder.tar folder` would name it. */
+export const treeTarget = (folder: vscode.Uri): CompressTarget => ({
+  kind: 'tree',
+  roots: [folder],
+  name: path.basename(folder.fsPath),
+  output: vscode.Uri.file(`${folder.fsPath}.tar.zst`),
+});
+
+/** Makes each archive, all at once (the server's pool shares the cores among them). */
+export function compressTargets(
+  ctx: CompressContext,
+  targets: readonly CompressTarget[],
+  overrides: Partial<Settings> = {},
+): Promise<CompressOutcome[]> {
+  const settings = { ...ctx.settings(), ...overrides };
+  return Promise.all(targets.map((target) => compressOne(ctx, target, settings)));
+}
+
+/** Each file beside itself. */
 export function compressFiles(
   ctx: CompressContext,
   uris: readonly vscode.Uri[],
   overrides: Partial<Settings> = {},
 ): Promise<CompressOutcome[]> {
-  const settings = { ...ctx.settings(), ...overrides };
-  return Promise.all(uris.map((uri) => compressOne(ctx, uri, settings)));
+  return compressTargets(
+    ctx,
+    uris.map((input) => ({ kind: 'file', input })),
+    overrides,
+  );
 }
 
-async function compressOne(ctx: CompressContext, input: vscode.Uri, settings: Settings): Promise<CompressOutcome> {
-  const refused = refuseUnlessOnDisk(input, 'compresses');
-  if (refused) return refused;
-  const output = vscode.Uri.file(`${input.fsPath}.zst`);
-  return withConsent(output, settings.overwrite, (overwrite) => attempt(ctx, input, output, overwrite, settings));
+async function compressOne(ctx: CompressContext, target: CompressTarget, settings: Settings): Promise<CompressOutcome> {
+  const inputs = target.kind === 'file' ? [target.input] : target.roots;
+  for (const input of inputs) {
+    const refused = refuseUnlessOnDisk(input, 'compresses');
+    if (refused) return refused;
+  }
+  const output = target.kind === 'file' ? vscode.Uri.file(`${target.input.fsPath}.zst`) : target.output;
+  return withConsent(output, settings.overwrite, (overwrite) => attempt(ctx, target, output, overwrite, settings));
 }
 
 async function attempt(
   ctx: CompressContext,
-  input: vscode.Uri,
+  target: CompressTarget,
   output: vscode.Uri,
   overwrite: boolean,
   settings: Settings,
 ): Promise<Attempt<CompressResult>> {
+  const input = target.kind === 'file' ? target.input : target.roots[0];
+  const what = target.kind === 'file' ? input.fsPath : target.roots.map((r) => r.fsPath).join(', ');
   ctx.observer?.started(output.fsPath);
   ctx.log.appendLine(
-    `[${new Date().toLocaleTimeString()}] compress ${input.fsPath} -> ${output.fsPath} (level ${settings.level}, chunk ${settings.chunkSize} B)`,
+    `[${new Date().toLocaleTimeString()}] compress ${what} -> ${output.fsPath} (level ${settings.level}, chunk ${settings.chunkSize} B)`,
   );
   let succeeded = false;
   try {
     const outcome = await runJob(ctx, {
       verb: 'Compressing',
-      input,
+      input: target.kind === 'file' ? input : output,
       leaves: 'archive',
       progressLocation: settings.progressLocation,
       partialType: compressPartialType,
@@ -74,6 +105,15 @@ async function attempt(
           {
             input: input.fsPath,
             output: output.fsPath,
+            tree:
+              target.kind === 'tree'
+                ? {
+                    roots: target.roots.map((r) => ({ path: r.fsPath, name: path.basename(r.fsPath) })),
+                    name: target.name,
+                    respectGitignore: settings.respectGitignore,
+                    exclude: settings.exclude,
+                  }
+                : undefined,
             overwrite,
             level: settings.level,
             chunkSize: settings.chunkSize,
@@ -94,10 +134,29 @@ async function attempt(
   }
 }
 
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** "proj.tar.zst (210 files, 13 folders)" for a tree, the input's name for a file. */
+function resultName(result: CompressResult): string {
+  const t = result.tree;
+  if (!t) return path.basename(result.input);
+  const links = t.links > 0 ? `, ${plural(t.links, 'link')}` : '';
+  return `${path.basename(result.output)} (${plural(t.files, 'file')}, ${plural(t.folders, 'folder')}${links})`;
+}
+
 function reportResult(ctx: CompressContext, result: CompressResult): void {
-  const summary = summarize({ ...result, inputName: path.basename(result.input) });
+  const summary = summarize({ ...result, inputName: resultName(result) });
   ctx.log.appendLine(`  ${summary}; ${result.threadReason}; xxh64-tree ${result.digest} -> ${result.output}`);
   showWarnings(ctx.log, result.warnings);
+  const problems = result.tree?.problems ?? [];
+  if (problems.length > 0) {
+    // As tar's exit status 1: the archive is made, but some content is not what the files hold.
+    const first = problems[0];
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more, in the log)` : '';
+    void vscode.window
+      .showWarningMessage(`${path.basename(result.output)}: ${first}${more}`, 'Show Log')
+      .then((choice) => choice === 'Show Log' && ctx.log.show(true));
+  }
   void vscode.window.showInformationMessage(summary, 'Reveal in Explorer', 'Show Log').then((choice) => {
     if (choice === 'Reveal in Explorer')
       void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(result.output));

@@ -7,6 +7,7 @@ import {
   inspectArchiveCommand,
   measureFrameCommand,
   openChunkCommand,
+  openMemberCommand,
   openReportCommand,
   revealArchive,
   refreshCommand,
@@ -27,7 +28,7 @@ import {
   showJobsCommand,
   verifyCommand,
 } from './commands';
-import { compressFiles, type CompressContext, type CompressOutcome } from './compressJobs';
+import { compressFiles, compressTargets, treeTarget, type CompressContext, type CompressOutcome } from './compressJobs';
 import type { DecodeContext } from './decodeJobs';
 import { JobTracker } from './jobTracker';
 import { createServerClient } from './serverClient';
@@ -37,6 +38,8 @@ import { StatusBar } from './statusBar';
 /** What the extension exports, for its own tests and for other extensions. */
 export interface ChunkpressApi {
   compressFiles(uris: vscode.Uri[], overrides?: Partial<Settings>): Promise<CompressOutcome[]>;
+  /** A folder into `folder.tar.zst` beside it, as the Explorer's command does. */
+  compressFolder(folder: vscode.Uri, overrides?: Partial<Settings>): Promise<CompressOutcome>;
   statusBarText(): string;
   serverInfo(): Promise<ServerInfo>;
   cancelAll(): void;
@@ -116,6 +119,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chunkp
     vscode.commands.registerCommand('chunkpress.verifyArchive', verifyCommand(decodeCtx)),
     vscode.commands.registerCommand('chunkpress.extractRange', extractRangeCommand(decodeCtx)),
     vscode.commands.registerCommand('chunkpress.openChunk', openChunkCommand(decodeCtx)),
+    vscode.commands.registerCommand('chunkpress.openMember', openMemberCommand(decodeCtx)),
     vscode.workspace.registerFileSystemProvider(CHUNK_SCHEME, new ChunkFileSystem(client), {
       isCaseSensitive: true,
       isReadonly: new vscode.MarkdownString(
@@ -131,6 +135,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chunkp
   );
   return {
     compressFiles: (uris, overrides) => compressFiles(ctx, uris, overrides),
+    compressFolder: async (folder, overrides) => (await compressTargets(ctx, [treeTarget(folder)], overrides))[0],
     statusBarText: () => statusBar.text,
     serverInfo: () => client!.sendRequest(serverInfoRequest),
     cancelAll: () => tracker.cancelAll(),

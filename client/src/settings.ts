@@ -15,6 +15,10 @@ export interface Settings {
   progressLocation: ProgressLocation;
   /** Open Chunk shows chunks up to this many bytes in an editor; larger ones are offered as a file. */
   openChunkLimit: number;
+  /** Folders: leave out what their .gitignore files leave out (and .git). */
+  respectGitignore: boolean;
+  /** Folders: patterns in .gitignore syntax to leave out. */
+  exclude: string[];
 }
 
 /** Reads `chunkpress.*`; a chunk size that does not parse falls back to the default with a warning. */
@@ -44,5 +48,7 @@ export function readSettings(log: (message: string) => void): Settings {
     overwrite: config.get<OverwritePolicy>('overwrite', 'ask'),
     progressLocation: config.get<ProgressLocation>('progressLocation', 'both'),
     openChunkLimit,
+    respectGitignore: config.get<boolean>('respectGitignore', true),
+    exclude: config.get<string[]>('exclude', []).filter((p) => typeof p === 'string' && p.trim() !== ''),
   };
 }

@@ -1,5 +1,6 @@
 import type { CancellationToken } from 'vscode-languageserver';
 import { compress, type CompressResult as EngineResult } from './engine/compression/compress';
+import { compressTree, type TreeCompressResult } from './engine/compression/compressTree';
 import { decode } from './engine/decoding/decompress';
 import type { WorkerPool } from './engine/pool/pool';
 import type { ProgressSnapshot } from './engine/progress';
@@ -36,6 +37,7 @@ export function toJobProgress(s: ProgressSnapshot): JobProgress {
     elapsedMs: s.elapsedMs,
     bytesPerSecond: s.bytesPerSecond,
     etaMs: s.etaMs ?? null,
+    files: s.files ? { ...s.files, current: s.files.current ?? null } : null,
   };
 }
 
@@ -101,25 +103,41 @@ export class JobRegistry {
     return this.track(progressToken, cancel, async (signal) => {
       const batcher = new ProgressBatcher(reporter);
       reporter.begin(`Compressing ${params.input}`, 'preparing');
-      const result: EngineResult = await compress({
-        input: { kind: 'file', path: params.input },
-        output: { kind: 'file', path: params.output, overwrite: params.overwrite },
-        options: {
-          level: params.level,
-          chunkSize: params.chunkSize,
-          threads: params.threads,
-          memoryFactor: params.memoryFactor,
+      const options = {
+        level: params.level,
+        chunkSize: params.chunkSize,
+        threads: params.threads,
+        memoryFactor: params.memoryFactor,
+      };
+      const listener = {
+        onStage: (snapshot: ProgressSnapshot) => batcher.progress(snapshot, true),
+        onScan: (found: number) => reporter.report(undefined, `scanning · ${found} found`),
+        onChunk: (chunk: ChunkInfo, snapshot: ProgressSnapshot) => {
+          batcher.add(chunk);
+          batcher.progress(snapshot);
         },
-        pool: this.pool,
-        signal,
-        listener: {
-          onStage: (snapshot) => batcher.progress(snapshot, true),
-          onChunk: (chunk, snapshot) => {
-            batcher.add(chunk);
-            batcher.progress(snapshot);
-          },
-        },
-      });
+      };
+      const output = { kind: 'file', path: params.output, overwrite: params.overwrite } as const;
+      const tree = params.tree;
+      const result: EngineResult | TreeCompressResult = tree
+        ? await compressTree({
+            roots: tree.roots,
+            name: tree.name,
+            selection: { respectGitignore: tree.respectGitignore, exclude: tree.exclude },
+            output,
+            options,
+            pool: this.pool,
+            signal,
+            listener,
+          })
+        : await compress({
+            input: { kind: 'file', path: params.input },
+            output,
+            options,
+            pool: this.pool,
+            signal,
+            listener,
+          });
       reporter.log(
         `${params.input}: ${result.plan.reason}; level ${result.options.level}, chunk ${result.options.chunkSize} bytes`,
       );
@@ -137,6 +155,14 @@ export class JobRegistry {
         threadReason: result.plan.reason,
         digest: result.digest,
         warnings: result.warnings,
+        ...(tree && {
+          tree: {
+            files: (result as TreeCompressResult).files,
+            folders: (result as TreeCompressResult).folders,
+            links: (result as TreeCompressResult).links,
+            problems: (result as TreeCompressResult).problems,
+          },
+        }),
       };
     });
   }

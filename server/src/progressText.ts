@@ -3,11 +3,12 @@ import { formatDuration, formatRate } from './engine/sizes';
 import { WORKING_STAGES } from './engine/progress';
 import type { JobProgress } from './protocol';
 
-/** "45% · 12/27 chunks · 410 MB/s · ETA 0:04" */
+/** "45% · 12/27 chunks · 410 MB/s · ETA 0:04"; a tree's also "· 120/300 files" after the percentage. */
 export function progressMessage(p: JobProgress): string {
   const parts: string[] = [];
   if (p.totalBytes) parts.push(`${Math.floor((100 * p.bytesIn) / p.totalBytes)}%`);
   else if (!WORKING_STAGES.includes(p.stage)) parts.push(p.stage);
+  if (p.files) parts.push(`${p.files.done}/${p.files.total} files`);
   parts.push(p.totalChunks !== null ? `${p.chunksDone}/${p.totalChunks} chunks` : `${p.chunksDone} chunks`);
   if (p.bytesPerSecond > 0 && p.chunksDone > 0) parts.push(formatRate(p.bytesPerSecond));
   if (p.etaMs !== null && p.chunksDone > 0) parts.push(`ETA ${formatDuration(p.etaMs)}`);

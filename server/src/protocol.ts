@@ -15,6 +15,7 @@ import type { DecodeResult as EngineDecodeResult, FrameOutcome } from './engine/
 import type { FrameDetail } from './engine/inspection/frameDetail';
 import type { ArchiveInfo, FrameRow } from './engine/inspection/inspect';
 import type { ChunkRecord, Stage } from './engine/progress';
+import type { Manifest, ManifestMember } from './engine/format/manifest';
 
 /** Where a job is, as the engine's ProgressSnapshot (plain numbers, JSON-safe). */
 export interface JobProgress {
@@ -27,6 +28,8 @@ export interface JobProgress {
   elapsedMs: number;
   bytesPerSecond: number;
   etaMs: number | null;
+  /** A tree's files: packed so far, of how many, and the one being packed; null for a single file. */
+  files?: { done: number; total: number; current: string | null } | null;
 }
 
 /** One finished frame (index, offsets, sizes, checksum, digest, time), streamed while the job runs. */
@@ -38,9 +41,20 @@ export interface CompressPartial {
   progress: JobProgress;
 }
 
+/** Folders and files into one tar archive: each root stored under its name. */
+export interface TreeParams {
+  roots: Array<{ path: string; name: string }>;
+  /** The archive's own name for what it holds (the folder's, or the selection's parent's). */
+  name: string;
+  respectGitignore: boolean;
+  exclude: string[];
+}
+
 export interface CompressParams extends WorkDoneProgressParams, PartialResultParams {
-  /** File system path of the input file. */
+  /** File system path of the input file (a tree: the first root, for messages). */
   input: string;
+  /** Set for a tar of folders and files: `input` is then only a label. */
+  tree?: TreeParams;
   /** File system path of the archive to create. */
   output: string;
   /** False: fail with code EEXIST when `output` exists. */
@@ -67,6 +81,11 @@ export interface CompressResult {
   threadReason: string;
   digest: string;
   warnings: string[];
+  /**
+   * A tree's counts, and the members whose content is not what the file holds now (unreadable,
+   * changed while packed), each "path: why" (also in `warnings`).
+   */
+  tree?: { files: number; folders: number; links: number; problems: string[] };
 }
 
 /** `data` of a failed request's ResponseError: lets the client react (e.g. ask before overwriting). */
@@ -107,7 +126,11 @@ export interface InspectParams extends WorkDoneProgressParams {
  * An archive without its frame list, which comes in pages (`chunkpress/frames`): a BGZF file can
  * have a hundred thousand members. `problem` is set for a corrupt or truncated file.
  */
-export type ArchiveSummary = Omit<ArchiveInfo, 'frames'> & {
+export type ArchiveSummary = Omit<ArchiveInfo, 'frames' | 'manifest'> & {
+  /** The manifest without its member index, which comes by folder (`chunkpress/members`). */
+  manifest: Omit<Manifest, 'members'> | undefined;
+  /** Members in the manifest's index; null when it has none. */
+  memberCount: number | null;
   frameCount: number;
   mtimeMs: number;
   /** Time the server spent inspecting (0 when answered from its cache). */
@@ -216,3 +239,41 @@ export const readRangeRequest = new RequestType<ReadRangeParams, { base64: strin
 
 /** The most `chunkpress/readRange` returns at once; it is held in memory on both sides. */
 export const MAX_READ_BYTES = 64 << 20;
+
+// ---- Tar archives: members, by folder ----
+
+export interface MembersParams extends WorkDoneProgressParams {
+  /** File system path of the archive. */
+  path: string;
+  /** The folder inside the archive whose children are wanted ('' for the top). */
+  folder: string;
+}
+
+/**
+ * One row of the Members tree: a member (or a folder implied by its members' paths, when the tar
+ * has no entry for it: `member` is then null), and how many children a folder has.
+ */
+export interface MemberRow {
+  name: string;
+  path: string;
+  member: ManifestMember | null;
+  children: number;
+  /** Where its content lies in the tar stream (a hard link's: its target's); null without content. */
+  content: { offset: number; length: number } | null;
+}
+
+export interface MembersResult {
+  rows: MemberRow[];
+  /** Members in the whole archive. */
+  total: number;
+  /** `index`: the archive's own; `walk`: found by one pass over its tar headers. */
+  via: 'index' | 'walk';
+}
+
+/**
+ * A folder's children in a tar archive, folders first, each group sorted by name. The first call for
+ * an archive without an index of its own reads every header once (with progress and cancel).
+ */
+export const membersRequest = new ProtocolRequestType<MembersParams, MembersResult, never, JobErrorData, void>(
+  'chunkpress/members',
+);

@@ -26,6 +26,8 @@ import { MAX_THREADS } from './engine/pool/threadPlan';
 import { inspectReport } from './engine/inspection/inspectReport';
 import { InspectionCache } from './inspections';
 import { JobRegistry } from './jobs';
+import { MemberTrees } from './memberTrees';
+import type { Manifest } from './engine/format/manifest';
 import {
   compressPartialType,
   compressRequest,
@@ -37,6 +39,7 @@ import {
   framesRequest,
   inspectRequest,
   measureFrameRequest,
+  membersRequest,
   reportRequest,
   serverInfoRequest,
   type JobErrorData,
@@ -48,6 +51,7 @@ const connection = createConnection(ProposedFeatures.all);
 const pool = new WorkerPool(Math.min(defaultSystem.cores, MAX_THREADS));
 const jobs = new JobRegistry(pool);
 const inspections = new InspectionCache();
+const memberTrees = new MemberTrees(pool);
 /** Inspections and measurements in flight, by their workDoneToken, for window/workDoneProgress/cancel. */
 const tasks = new Map<string | number, AbortController>();
 const REPORT_INTERVAL_MS = 100;
@@ -161,9 +165,30 @@ connection.onRequest(inspectRequest, (params, token) =>
       signal,
       onProgress: inspectionProgress(report),
     });
-    const { frames, ...summary } = info;
+    const { frames, manifest, ...summary } = info;
     const elapsedMs = cached ? 0 : performance.now() - started;
-    return { ...summary, frameCount: frames.length, mtimeMs, elapsedMs };
+    const { members, ...rest } = manifest ?? {};
+    return {
+      ...summary,
+      manifest: manifest && (rest as Omit<Manifest, 'members'>),
+      memberCount: members?.count ?? null,
+      frameCount: frames.length,
+      mtimeMs,
+      elapsedMs,
+    };
+  }),
+);
+
+connection.onRequest(membersRequest, (params, token) =>
+  withWorkDone(params, `Reading the members of ${path.basename(params.path)}`, token, async (signal, report) => {
+    const tree = await memberTrees.get(params.path, {
+      signal,
+      onProgress: (read, total) =>
+        report(total > 0 ? read / total : 1, `${Math.floor((100 * read) / Math.max(1, total))}% read`),
+    });
+    const rows = tree.rows(params.folder);
+    if (!rows) throw new ChunkpressError(`"${params.path}" has no folder "${params.folder}"`, 'ENOENT', params.path);
+    return { rows, total: tree.total, via: tree.via };
   }),
 );
 

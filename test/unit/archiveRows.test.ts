@@ -33,6 +33,7 @@ const summary: ArchiveSummary = {
   skippableFrames: 2,
   contentSize: 1_361_950_720,
   manifest: undefined,
+  memberCount: null,
   seekTable: {
     tableOffset: 202_623_658,
     tableSize: 3917,

@@ -5,7 +5,7 @@ import { extractRange, type DecodeContext } from '../decodeJobs';
 import { frameLabel } from './archiveRows';
 import { copyText, type ArchiveNode } from './archiveNodes';
 import type { ArchivesTree } from './archivesTree';
-import { chunkUri } from './chunkDocument';
+import { chunkUri, memberUri } from './chunkDocument';
 import { errorText, type ArchiveStore } from './archiveStore';
 import { openReport } from './reportDocument';
 
@@ -152,6 +152,34 @@ export function openChunkCommand(ctx: DecodeContext) {
       return undefined;
     }
     const uri = chunkUri(entry.path, label.toLowerCase(), row.contentOffset, row.contentSize);
+    await vscode.commands.executeCommand('vscode.open', uri, { preview: true });
+    return uri;
+  };
+}
+
+/**
+ * "Open Member": a tar member's content in a read-only editor under its own name, decoding only
+ * the frames that hold it (a foreign archive's members were found by one pass when the Members
+ * node was expanded). Over `chunkpress.openChunkLimit` it offers to extract the bytes instead.
+ */
+export function openMemberCommand(ctx: DecodeContext) {
+  return async (node?: ArchiveNode): Promise<vscode.Uri | undefined> => {
+    if (node?.kind !== 'member' || !node.row.content) return undefined;
+    const { entry, row } = node;
+    const { offset, length } = node.row.content;
+    const limit = ctx.settings().openChunkLimit;
+    if (length > limit) {
+      const choice = await vscode.window.showWarningMessage(
+        `${row.path} in ${path.basename(entry.path)} holds ${formatSize(length)}, more than the ${formatSize(limit)} that Open Member shows in an editor (chunkpress.openChunkLimit).`,
+        'Extract to a File',
+        'Change the Limit',
+      );
+      if (choice === 'Extract to a File') await extractRange(ctx, entry.uri, { offset, length });
+      else if (choice === 'Change the Limit')
+        await vscode.commands.executeCommand('workbench.action.openSettings', 'chunkpress.openChunkLimit');
+      return undefined;
+    }
+    const uri = memberUri(entry.path, row.path, offset, length);
     await vscode.commands.executeCommand('vscode.open', uri, { preview: true });
     return uri;
   };

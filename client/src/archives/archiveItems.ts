@@ -2,7 +2,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FrameRow } from '../../../server/src/engine/inspection/inspect';
-import type { ArchiveSummary } from '../../../server/src/protocol';
+import type { ArchiveSummary, MemberRow } from '../../../server/src/protocol';
+import { memberDescription, memberTooltip } from './memberRows';
 import type { ArchiveNode } from './archiveNodes';
 import {
   archiveDescription,
@@ -126,6 +127,19 @@ export function treeItem(node: ArchiveNode): vscode.TreeItem {
     }
     case 'verification':
       return verificationItem(node.entry);
+    case 'members': {
+      const item = new vscode.TreeItem('Members', vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = `${node.entry.path}#members`;
+      item.description = node.count === null ? 'read on expand' : String(node.count);
+      item.tooltip =
+        node.count === null
+          ? 'The tar inside has no index of its own: expanding reads its headers once'
+          : `${node.count} members, from the archive's index`;
+      item.iconPath = new vscode.ThemeIcon('file-submodule');
+      return item;
+    }
+    case 'member':
+      return memberItem(node.entry, node.row);
     case 'field': {
       const item = new vscode.TreeItem(node.field.label, vscode.TreeItemCollapsibleState.None);
       item.id = node.id;
@@ -135,6 +149,32 @@ export function treeItem(node: ArchiveNode): vscode.TreeItem {
       return item;
     }
   }
+}
+
+function memberItem(entry: ArchiveEntry, row: MemberRow): vscode.TreeItem {
+  const folder = row.member === null || row.member.type === 'directory';
+  const item = new vscode.TreeItem(
+    row.name,
+    folder && row.children > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+  );
+  item.id = `${entry.path}#member:${row.path}`;
+  item.description = memberDescription(row);
+  item.tooltip = memberTooltip(row);
+  // The file's own icon by its name (a resourceUri with the member's extension), folders as folders.
+  item.resourceUri = vscode.Uri.from({ scheme: 'chunkpress-member-icon', path: `/${row.path}` });
+  item.iconPath = folder
+    ? vscode.ThemeIcon.Folder
+    : row.member?.type === 'file'
+      ? vscode.ThemeIcon.File
+      : new vscode.ThemeIcon('link');
+  item.contextValue = row.member?.type === 'file' || row.member?.type === 'hardlink' ? 'member.file' : 'member';
+  if (item.contextValue === 'member.file')
+    item.command = {
+      command: 'chunkpress.openMember',
+      title: 'Open Member',
+      arguments: [{ kind: 'member', entry, row }],
+    };
+  return item;
 }
 
 function archiveItem(entry: ArchiveEntry): vscode.TreeItem {

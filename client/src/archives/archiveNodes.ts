@@ -11,6 +11,7 @@ import {
 } from './archiveRows';
 import { verificationTooltip } from './verificationRows';
 import type { ArchiveEntry } from './archiveStore';
+import type { MemberRow } from '../../../server/src/protocol';
 
 /** Rows per page: frames, blocks, seek table entries and digests beyond this come in pages. */
 export const PAGE_SIZE = 200;
@@ -30,7 +31,10 @@ export type ArchiveNode =
   | { kind: 'blockPage'; entry: ArchiveEntry; row: FrameRow; start: number; count: number }
   | { kind: 'block'; entry: ArchiveEntry; row: FrameRow; block: BlockRow }
   | { kind: 'field'; id: string; field: Field }
-  | { kind: 'verification'; entry: ArchiveEntry };
+  | { kind: 'verification'; entry: ArchiveEntry }
+  /** A tar archive's members, as a folder tree; `count` null until a foreign tar has been read. */
+  | { kind: 'members'; entry: ArchiveEntry; count: number | null }
+  | { kind: 'member'; entry: ArchiveEntry; row: MemberRow };
 
 export function errorNode(id: string, message: string, severity: 'error' | 'warning' = 'error'): ArchiveNode {
   return { kind: 'error', id, message, severity };
@@ -66,6 +70,8 @@ export function copyText(node: ArchiveNode): string | undefined {
       return blockTooltip(node.block);
     case 'verification':
       return node.entry.verification && verificationTooltip(node.entry.verification);
+    case 'member':
+      return node.row.path;
     default:
       return undefined;
   }

@@ -8,7 +8,9 @@ import {
   framesRequest,
   inspectRequest,
   measureFrameRequest,
+  membersRequest,
   type ArchiveSummary,
+  type MembersResult,
   type CompressPartial,
   type FrameCheck,
   type FramesResult,
@@ -237,6 +239,27 @@ export class ArchiveStore implements vscode.Disposable {
     }
     return this.remembered(entry, `frames:${kind}:${start}:${count}`, () =>
       this.client.sendRequest(framesRequest, { path: entry.path, kind, start, count }),
+    );
+  }
+
+  /**
+   * A folder's children among the archive's members. An archive without an index of its own is
+   * read once, by the helper, behind a cancellable notification; the rest comes from its memory.
+   */
+  members(entry: ArchiveEntry, folder: string): Promise<MembersResult> {
+    return this.remembered(entry, `members:${folder}`, () =>
+      entry.summary?.memberCount === null && folder === ''
+        ? requestWithProgress(
+            this.client,
+            membersRequest,
+            { path: entry.path, folder },
+            {
+              title: `Reading the members of ${path.basename(entry.path)}`,
+              location: vscode.ProgressLocation.Notification,
+              cancellable: true,
+            },
+          )
+        : this.client.sendRequest(membersRequest, { path: entry.path, folder }),
     );
   }
 

@@ -13,6 +13,7 @@ import {
   unitName,
 } from './archiveRows';
 import { errorText, type ArchiveEntry, type ArchiveStore } from './archiveStore';
+import { TAR_NAME } from './memberRows';
 
 /**
  * The Archives view: archive → summary, manifest, chunks (→ header fields, blocks), seek table,
@@ -76,6 +77,10 @@ export class ArchivesTree implements vscode.TreeDataProvider<ArchiveNode>, vscod
           : this.blockRows(node.entry, node.row, 0, node.count);
       case 'blockPage':
         return this.blockRows(node.entry, node.row, node.start, node.count);
+      case 'members':
+        return this.memberRows(node.entry, '');
+      case 'member':
+        return this.memberRows(node.entry, node.row.path);
       default:
         return [];
     }
@@ -101,6 +106,8 @@ export class ArchivesTree implements vscode.TreeDataProvider<ArchiveNode>, vscod
       }
     }
     nodes.push({ kind: 'group', entry, group: 'summary', label: 'Summary' });
+    if (s.memberCount !== null || (TAR_NAME.test(entry.path) && !s.problem))
+      nodes.push({ kind: 'members', entry, count: s.memberCount });
     if (s.manifest) nodes.push({ kind: 'group', entry, group: 'manifest', label: 'Manifest' });
     const unit = unitName(s.layout);
     if (s.dataFrames > 0)
@@ -181,6 +188,16 @@ export class ArchivesTree implements vscode.TreeDataProvider<ArchiveNode>, vscod
     nodes.push(...fieldNodes(id, frameHeaderFields(detail)));
     nodes.push({ kind: 'blocks', entry, row, count: detail.blockCount });
     return nodes;
+  }
+
+  /** One folder's children: only this level is asked for, however big the archive. */
+  private async memberRows(entry: ArchiveEntry, folder: string): Promise<ArchiveNode[]> {
+    try {
+      const { rows } = await this.store.members(entry, folder);
+      return rows.map((row) => ({ kind: 'member', entry, row }));
+    } catch (err) {
+      return [errorNode(`${entry.path}#members:${folder}#error`, errorText(err))];
+    }
   }
 
   private async blockRows(entry: ArchiveEntry, row: FrameRow, start: number, count: number): Promise<ArchiveNode[]> {

@@ -31,13 +31,27 @@ export function chunkUri(archive: string, label: string, offset: number, length:
   });
 }
 
+/**
+ * `chunkpress-chunk:/dir/proj.tar.zst/proj/src/main.ts?archive=…&offset=…&length=…`: a tar
+ * member, under its own path (the tab reads "main.ts" and its language is recognised); the
+ * archive is named in the query, since the path no longer ends with it.
+ */
+export function memberUri(archive: string, member: string, offset: number, length: number): vscode.Uri {
+  return vscode.Uri.file(archive).with({
+    scheme: CHUNK_SCHEME,
+    path: `${vscode.Uri.file(archive).path}/${member}`,
+    query: new URLSearchParams({ archive, offset: String(offset), length: String(length) }).toString(),
+  });
+}
+
 function parse(uri: vscode.Uri): ChunkAddress {
   const query = new URLSearchParams(uri.query);
   const offset = Number(query.get('offset'));
   const length = Number(query.get('length'));
   if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0)
     throw vscode.FileSystemError.FileNotFound(uri);
-  return { archive: vscode.Uri.file(path.posix.dirname(uri.path)).fsPath, offset, length };
+  const archive = query.get('archive') ?? vscode.Uri.file(path.posix.dirname(uri.path)).fsPath;
+  return { archive, offset, length };
 }
 
 const readOnly = (uri: vscode.Uri): vscode.FileSystemError =>

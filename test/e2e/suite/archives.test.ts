@@ -178,4 +178,79 @@ suite('Archives panel', () => {
     }, 'six chunks after recompressing with 512K chunks');
     assert.equal(after[5].label, 'Chunk 5');
   });
+
+  test('a folder: Members down to a nested file, with its digest; Open Member shows its text', async () => {
+    const proj = path.join(dir, 'proj');
+    fs.mkdirSync(path.join(proj, 'src', 'deep'), { recursive: true });
+    fs.mkdirSync(path.join(proj, 'empty'));
+    const text = 'export const answer = 42;\n'.repeat(500);
+    fs.writeFileSync(path.join(proj, 'src', 'deep', 'main.ts'), text);
+    fs.writeFileSync(path.join(proj, 'README.md'), '# proj\n');
+    fs.writeFileSync(path.join(proj, 'debug.log'), 'left out by .gitignore\n');
+    fs.writeFileSync(path.join(proj, '.gitignore'), '*.log\n');
+    fs.symlinkSync('README.md', path.join(proj, 'link'));
+    const outcome = await api.compressFolder(vscode.Uri.file(proj), { chunkSize: 64 << 10, overwrite: 'always' });
+    assert.equal(outcome.kind, 'done');
+    const archive = `${proj}.tar.zst`;
+    const listed = execFileSync('tar', ['--zstd', '-tf', archive]).toString().trim().split('\n');
+    assert.deepEqual(listed, [
+      'proj/',
+      'proj/.gitignore',
+      'proj/README.md',
+      'proj/empty/',
+      'proj/link',
+      'proj/src/',
+      'proj/src/deep/',
+      'proj/src/deep/main.ts',
+    ]);
+    await vscode.commands.executeCommand('chunkpress.inspectArchive', vscode.Uri.file(archive));
+    const top = await api.archiveRows(['proj.tar.zst']);
+    assert.deepEqual(labels(top), ['Summary', 'Manifest', 'Members', 'Chunks', 'Seek table', 'Skippable frames']);
+    assert.equal(top[2].description, '8');
+    // Folders first, then files, each sorted; a folder's row counts its children.
+    const level = await api.archiveRows(['proj.tar.zst', 'Members', 'proj']);
+    assert.deepEqual(labels(level), ['empty', 'src', '.gitignore', 'link', 'README.md']);
+    assert.match(level[1].description, /^1 item · \d{4}-\d\d-\d\d \d\d:\d\d · drwx/);
+    assert.match(level[3].description, /^→ README\.md · lrwx/);
+    const [main] = await api.archiveRows(['proj.tar.zst', 'Members', 'proj', 'src', 'deep']);
+    assert.equal(main.label, 'main.ts');
+    assert.match(main.description, /^12\.\d KiB · .* · -rw-r--r--$/);
+    const sha = execFileSync('sha256sum', [path.join(proj, 'src', 'deep', 'main.ts')])
+      .toString()
+      .slice(0, 64);
+    assert.match(main.tooltip, new RegExp(`SHA-256 ${sha}`));
+    assert.match(main.tooltip, /Header at tar byte \d+, content at \d+; starts in frame 0/);
+    const uri = (await api.archiveCommand('chunkpress.openMember', [
+      'proj.tar.zst',
+      'Members',
+      'proj',
+      'src',
+      'deep',
+      'main.ts',
+    ])) as vscode.Uri;
+    assert.equal(path.posix.basename(uri.path), 'main.ts');
+    const document = await vscode.workspace.openTextDocument(uri);
+    assert.equal(document.getText(), text);
+    assert.equal(document.languageId, 'typescript');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+
+    // A tar.gz from elsewhere: its members are read once, on expand, then served the same way.
+    const foreign = path.join(dir, 'foreign.tgz');
+    execFileSync('tar', ['-czf', foreign, '-C', dir, 'proj']);
+    await vscode.commands.executeCommand('chunkpress.inspectArchive', vscode.Uri.file(foreign));
+    const members = (await api.archiveRows(['foreign.tgz'])).find((r) => r.label === 'Members')!;
+    assert.equal(members.description, 'read on expand');
+    const deep = await api.archiveRows(['foreign.tgz', 'Members', 'proj', 'src', 'deep']);
+    assert.deepEqual(labels(deep), ['main.ts']);
+    const again = (await api.archiveCommand('chunkpress.openMember', [
+      'foreign.tgz',
+      'Members',
+      'proj',
+      'src',
+      'deep',
+      'main.ts',
+    ])) as vscode.Uri;
+    assert.equal((await vscode.workspace.openTextDocument(again)).getText(), text);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
 });

@@ -77,7 +77,7 @@ export class TarReader {
         const want = state.size + state.padding - this.extendedFilled;
         const n = Math.min(want, bytes.length - at);
         const keep = Math.min(n, Math.max(0, state.size - this.extendedFilled));
-        buffer.set(bytes.subarray(at, at + keep), this.extendedFilled);
+        if (keep > 0) buffer.set(bytes.subarray(at, at + keep), this.extendedFilled);
         this.extendedFilled += n;
         at += n;
         this.offset += n;
@@ -98,13 +98,15 @@ export class TarReader {
 
   /** The stream has ended: it must not stop inside a member. */
   end(): void {
-    const where = this.offset;
-    if (
-      this.state.kind === 'ended' ||
-      (this.state.kind === 'header' && this.filled === 0 && this.memberStart === undefined)
-    )
-      return;
-    throw new FormatError('the tar stream ends inside a member', where);
+    const state = this.state;
+    if (state.kind === 'ended') return;
+    if (state.kind === 'header' && this.filled > 0)
+      throw new FormatError(
+        `the tar stream ends ${this.filled} bytes into a 512-byte header block`,
+        this.offset - this.filled,
+      );
+    if (state.kind !== 'header' || this.memberStart !== undefined)
+      throw new FormatError('the tar stream ends inside a member', this.offset);
   }
 
   private header(at: number): void {

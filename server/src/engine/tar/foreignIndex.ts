@@ -37,7 +37,8 @@ export async function walkTarMembers(file: string, options: WalkOptions): Promis
   if (info.layout === 'empty')
     throw new ChunkpressError(`"${file}" is empty: it holds no tar archive`, 'EFORMAT', file);
   // Neither zstd nor gzip (nothing decodes at byte 0): a plain tar, or not a tar at all.
-  if (info.dataFrames === 0 && info.problem !== undefined) {
+  const plain = info.dataFrames === 0 && info.problem !== undefined;
+  if (plain) {
     await readPlain(file, reader, options).catch(fail);
   } else {
     const sink = new Writable({
@@ -68,7 +69,7 @@ export async function walkTarMembers(file: string, options: WalkOptions): Promis
   } catch (err) {
     fail(err);
   }
-  return { info, members: indexOf(records, info), via: 'walk' };
+  return { info, members: indexOf(records, info), via: 'walk', plain };
 }
 
 /** A file that is neither zstd nor gzip: read as a tar, as it is. */

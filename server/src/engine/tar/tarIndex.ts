@@ -14,6 +14,8 @@ export interface ArchiveMembers {
   members: MemberIndex;
   /** `index`: the archive's own (a Chunkpress tree); `walk`: found by reading every header. */
   via: 'index' | 'walk';
+  /** An uncompressed tar: its members' bytes are read from the file as they are. */
+  plain: boolean;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface ArchiveMembers {
 export async function archiveMembers(file: string, options: WalkOptions): Promise<ArchiveMembers> {
   const info = await inspectArchive(file);
   const members = info.manifest?.members;
-  if (members && !info.problem) return { info, members, via: 'index' };
+  if (members && !info.problem) return { info, members, via: 'index', plain: false };
   return walkTarMembers(file, options);
 }
 
@@ -35,7 +37,7 @@ export async function indexedMembers(file: string): Promise<ArchiveMembers> {
   const members = info.manifest?.members;
   if (!members)
     throw new ChunkpressError(`"${file}" has no member index: it is not a Chunkpress tar archive`, 'EFORMAT', file);
-  return { info, members, via: 'index' };
+  return { info, members, via: 'index', plain: false };
 }
 
 /**

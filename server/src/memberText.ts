@@ -1,0 +1,40 @@
+/** Members as text, shared by the CLI (`chunkpress list`) and the Members view. */
+import type { ManifestMember } from './engine/format/manifest';
+
+const TYPE_CHAR: Record<ManifestMember['type'], string> = { file: '-', directory: 'd', symlink: 'l', hardlink: 'h' };
+
+/** `drwxr-xr-x`, with set-id and sticky bits as ls shows them. */
+export function modeString(type: ManifestMember['type'], mode: number): string {
+  const bit = (mask: number, c: string): string => (mode & mask ? c : '-');
+  const exec = (x: number, special: number, set: string): string =>
+    mode & special ? (mode & x ? set : set.toUpperCase()) : bit(x, 'x');
+  return (
+    TYPE_CHAR[type] +
+    bit(0o400, 'r') +
+    bit(0o200, 'w') +
+    exec(0o100, 0o4000, 's') +
+    bit(0o040, 'r') +
+    bit(0o020, 'w') +
+    exec(0o010, 0o2000, 's') +
+    bit(0o004, 'r') +
+    bit(0o002, 'w') +
+    exec(0o001, 0o1000, 't')
+  );
+}
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** "2026-12-02 16:44", local time, as tar -tv shows it. */
+export function mtimeText(m: Pick<ManifestMember, 'mtime'>): string {
+  const d = new Date(m.mtime * 1000);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** One line as `tar -tv` prints it: mode, owner/group, size, local mtime to the minute, path. */
+export function listLine(m: ManifestMember): string {
+  const when = mtimeText(m);
+  const owner = `${m.uname || m.uid}/${m.gname || m.gid}`;
+  const name = m.type === 'directory' ? `${m.path}/` : m.path;
+  const link = m.type === 'symlink' ? ` -> ${m.link}` : m.type === 'hardlink' ? ` link to ${m.link}` : '';
+  return `${modeString(m.type, m.mode)} ${owner} ${String(m.size).padStart(8)} ${when} ${name}${link}`;
+}

@@ -1,0 +1,144 @@
+/**
+ * The CLI on folders: `compress DIR` (one DIR.tar.zst, several inputs into -o, --each), exit 1
+ * for a file that changes while packed, `list` of ours and of archives GNU tar wrote (gnu and pax
+ * formats; gzip, zstd and plain), and `cat` of members.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { repoRoot, sampleData, tempDir } from '../helpers';
+
+const cli = path.join(repoRoot, 'dist', 'cli.js');
+const dir = tempDir('chunkpress-cli-tree-');
+const tree = path.join(dir, 'app');
+const LONG = `${'x'.repeat(130)}.txt`;
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const run = (args: string[], options: { cwd?: string } = {}) =>
+  spawnSync(process.execPath, [cli, ...args], {
+    cwd: options.cwd ?? dir,
+    maxBuffer: 1 << 28,
+    env: { ...process.env, TZ: 'UTC' },
+  });
+
+before(() => {
+  fs.mkdirSync(path.join(tree, 'src', 'lib'), { recursive: true });
+  fs.writeFileSync(path.join(tree, 'src', 'lib', 'util.js'), 'module.exports = 1;\n');
+  fs.writeFileSync(path.join(tree, 'src', LONG), sampleData(70_000, 3));
+  fs.writeFileSync(path.join(tree, 'big.dat'), sampleData(600_000, 4));
+  fs.writeFileSync(path.join(tree, 'notes.tmp'), 'excluded\n');
+  fs.symlinkSync('big.dat', path.join(tree, 'alias'));
+  fs.writeFileSync(path.join(dir, 'loose.txt'), 'a file beside the folder\n');
+});
+
+test('compress DIR makes DIR.tar.zst; list prints what tar -tv does, --json the index', () => {
+  const r = run(['compress', '-c', '64K', '--exclude', '*.tmp', 'app']);
+  assert.equal(r.status, 0, r.stderr.toString());
+  assert.match(
+    r.stderr.toString(),
+    /^app \(3 files, 3 folders, 1 link\): [\d.]+ KiB -> [\d.]+ KiB \(ratio [\d.]+, saved [\d.]+%\), \d+ chunks in \d+:\d\d at .* -> app\.tar\.zst\n$/,
+  );
+  const archive = path.join(dir, 'app.tar.zst');
+  const ours = run(['list', archive]).stdout.toString();
+  const tars = execFileSync('tar', ['--zstd', '-tvf', archive], { env: { ...process.env, TZ: 'UTC' } }).toString();
+  // The same lines, but for tar's column widths.
+  const squash = (s: string): string => s.replace(/ +/g, ' ');
+  assert.equal(squash(ours), squash(tars));
+  const json = run(['list', '--json', archive])
+    .stdout.toString()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  const big = json.find((m) => m.path === 'app/big.dat');
+  assert.equal(
+    big.sha256,
+    execFileSync('sha256sum', [path.join(tree, 'big.dat')])
+      .toString()
+      .slice(0, 64),
+  );
+  assert.ok(big.dataOffset > big.headerOffset && Number.isInteger(big.frame));
+  assert.ok(!json.some((m) => m.path.endsWith('.tmp')));
+});
+
+test('cat writes members, decoding only their frames; folders, symlinks and missing members are refused', () => {
+  const archive = path.join(dir, 'app.tar.zst');
+  const r = run(['cat', archive, `app/src/${LONG}`, 'app/src/lib/util.js']);
+  assert.equal(r.status, 0, r.stderr.toString());
+  assert.ok(
+    r.stdout.equals(
+      Buffer.concat([fs.readFileSync(path.join(tree, 'src', LONG)), Buffer.from('module.exports = 1;\n')]),
+    ),
+  );
+  const missing = run(['cat', archive, 'app/nope']);
+  assert.equal(missing.status, 1);
+  assert.equal(missing.stderr.toString(), `chunkpress: "${archive}" has no member "app/nope"\n`);
+  assert.match(run(['cat', archive, 'app/src']).stderr.toString(), /"app\/src" is a folder/);
+  assert.match(run(['cat', archive, 'app/alias']).stderr.toString(), /"app\/alias" is a symlink to "big\.dat"/);
+});
+
+test('several inputs go into -o; --each makes one archive each; refusals', () => {
+  let r = run(['compress', 'app', 'loose.txt']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr.toString(), /several inputs go into one archive: name it with -o OUT\.tar\.zst/);
+  r = run(['compress', '-o', 'both.tar.zst', 'app', 'loose.txt']);
+  assert.equal(r.status, 0, r.stderr.toString());
+  const listed = execFileSync('tar', ['--zstd', '-tf', path.join(dir, 'both.tar.zst')])
+    .toString()
+    .split('\n');
+  assert.ok(listed.includes('app/big.dat') && listed.includes('loose.txt'));
+  fs.mkdirSync(path.join(dir, 'each'));
+  r = run(['compress', '--each', '-o', 'each', 'app', 'loose.txt']);
+  assert.equal(r.status, 0, r.stderr.toString());
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'each')).sort(), ['app.tar.zst', 'loose.txt.zst']);
+  r = run(['compress', 'app']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr.toString(), /app\.tar\.zst" already exists \(-f overwrites it\)/);
+});
+
+test('a file that keeps changing while it is packed: named, and exit 1 as tar does', async () => {
+  const busy = path.join(dir, 'busy');
+  fs.mkdirSync(busy);
+  const log = path.join(busy, 'growing.log');
+  fs.writeFileSync(log, sampleData(1 << 20, 5));
+  // Appends every few ms for as long as the job runs.
+  const writer = spawn(process.execPath, [
+    '-e',
+    `const fs=require('fs');setInterval(()=>fs.appendFileSync(${JSON.stringify(log)},'more\\n'),2)`,
+  ]);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  try {
+    const r = run(['compress', '-c', '64K', 'busy']);
+    assert.equal(r.status, 1, r.stderr.toString());
+    assert.match(r.stderr.toString(), /chunkpress: warning: busy\/growing\.log: changed (size )?while it was packed/);
+    assert.ok(fs.existsSync(path.join(dir, 'busy.tar.zst')), 'the archive is still made');
+  } finally {
+    writer.kill();
+  }
+});
+
+test('list and cat of archives GNU tar wrote: gnu and pax formats; gzip, zstd and plain', () => {
+  // (ustar cannot hold the 134-byte name: GNU tar refuses to write it.)
+  for (const format of ['gnu', 'pax']) {
+    for (const [ext, flag] of [
+      ['tar.gz', '-z'],
+      ['tar.zst', '--zstd'],
+      ['tar', ''],
+    ]) {
+      const archive = path.join(dir, `gnu-${format}.${ext}`);
+      execFileSync('tar', ['-c', ...(flag ? [flag] : []), `--format=${format}`, '-f', archive, '-C', dir, 'app']);
+      const ours = run(['list', archive]);
+      assert.equal(ours.status, 0, `${format} ${ext}: ${ours.stderr}`);
+      const tars = execFileSync('tar', ['-tvf', archive], { env: { ...process.env, TZ: 'UTC' } }).toString();
+      assert.equal(ours.stdout.toString().replace(/ +/g, ' '), tars.replace(/ +/g, ' '), `${format} ${ext}`);
+      const cat = run(['cat', archive, `app/src/${LONG}`]);
+      assert.ok(cat.stdout.equals(fs.readFileSync(path.join(tree, 'src', LONG))), `${format} ${ext}`);
+    }
+  }
+  const notTar = path.join(dir, 'plain.txt.zst');
+  execFileSync('zstd', ['-q', '-f', path.join(dir, 'loose.txt'), '-o', notTar]);
+  const r = run(['list', notTar]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr.toString(), /is not a tar archive: .*\(at byte 0\)/);
+});
