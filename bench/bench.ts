@@ -13,10 +13,13 @@ import * as path from 'node:path';
 import { decode } from '../server/src/engine/decoding/decompress';
 import { WorkerPool } from '../server/src/engine/pool/pool';
 import { benchInspect } from './inspectBench';
+import { readContenders, treeContenders, treeReport } from './treeBench';
 
 const repo = path.resolve(__dirname, '..', '..');
 const cli = path.join(repo, 'dist', 'cli.js');
 const corpus = process.argv[2];
+/** The corpus unpacked, for the folders part: beside it, in tree/. */
+const tree = path.join(path.dirname(corpus), 'tree', path.basename(corpus, '.tar'));
 const quick = process.argv.includes('--quick');
 if (!corpus || !fs.existsSync(corpus)) throw new Error('usage: bench.js CORPUS [--quick]');
 const work = fs.mkdtempSync(path.join(path.dirname(corpus), 'bench-'));
@@ -287,6 +290,13 @@ async function main(): Promise<void> {
   // What went through the pipe is the corpus, byte for byte (checked once, untimed).
   execFileSync('bash', ['-c', `set -o pipefail; node ${q(cli)} decompress -q ${q(archive)} -o - | cmp - ${q(corpus)}`]);
   const tailInProcess = await timeTailRead(archive, out('tail-in-process'));
+  // Folders: the corpus unpacked (scripts/bench.sh does it once), packed as a tree.
+  const treeRuns = fs.existsSync(tree)
+    ? {
+        ...(await roundRobin(repeat, treeContenders(tree, work, cli, THREADS))),
+        ...(await roundRobin(quick ? 3 : 5, readContenders(tree, work, cli))),
+      }
+    : undefined;
   const copies = quick ? 3 : 10;
   const copiesOf = `for i in $(seq ${copies}); do cat ${q(corpus)}; done`;
   const streamed = await timed(
@@ -364,6 +374,16 @@ async function main(): Promise<void> {
     '',
     ...targets.map((t) => `- ${t}`),
     '',
+    ...(treeRuns
+      ? [
+          `Folders: ${path.basename(tree)} unpacked from the corpus (the tar read by tar, chunkpress given the folder), ${THREADS} threads, level 3:`,
+          '',
+          markdownTable(treeReport(treeRuns).rows),
+          '',
+          ...treeReport(treeRuns).targets.map((t) => `- ${t}`),
+          '',
+        ]
+      : []),
   ].join('\n');
   process.stdout.write(`\n${report}`);
   const results = path.join(repo, 'bench', 'results');
@@ -371,7 +391,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(results, 'latest.md'), report);
   fs.writeFileSync(
     path.join(results, 'latest.json'),
-    JSON.stringify({ corpus, size, runs, decodeRuns, streamed, pzstdStreamed, copies, inspect }, null, 2),
+    JSON.stringify({ corpus, size, runs, decodeRuns, streamed, pzstdStreamed, copies, inspect, treeRuns }, null, 2),
   );
   fs.rmSync(work, { recursive: true, force: true });
 }

@@ -19,6 +19,11 @@ if [ ! -f "$corpus" ]; then
   echo "bench: unpacking the kernel source tar (about a minute)" >&2
   xz -dc /usr/src/linux-source-6.1.tar.xz > "$corpus.tmp" && mv "$corpus.tmp" "$corpus"
 fi
+if [ ! -d .bench-cache/tree/linux-source-6.1 ]; then
+  echo "bench: unpacking the kernel tree for the folders part" >&2
+  rm -rf .bench-cache/tree.tmp && mkdir -p .bench-cache/tree.tmp
+  tar -xf "$corpus" -C .bench-cache/tree.tmp && rm -rf .bench-cache/tree && mv .bench-cache/tree.tmp .bench-cache/tree
+fi
 npm run --silent build >/dev/null
 npx tsc -p .
 node out/bench/bench.js "$corpus" "$@"

@@ -17,6 +17,7 @@ const workspace = tempDir('chunkpress-e2e-ws-');
 const STATUS = '[id="chunkpress.chunkpress.status"]';
 const restoreData = sampleData(3 << 20, 41);
 let session: Session;
+const WEBAPP_SOURCE = 'export function greet(name) {\n  return `hello ${name}`;\n}\n';
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(shots, `${name}.png`) });
@@ -43,6 +44,11 @@ before(async () => {
     path.join(workspace, 'restore.csv'),
   ]);
   fs.rmSync(path.join(workspace, 'restore.csv'));
+  // A folder for Compress with Chunks on folders.
+  fs.mkdirSync(path.join(workspace, 'webapp', 'src'), { recursive: true });
+  fs.writeFileSync(path.join(workspace, 'webapp', 'src', 'app.js'), WEBAPP_SOURCE);
+  fs.writeFileSync(path.join(workspace, 'webapp', 'index.html'), '<script src="src/app.js"></script>\n');
+  fs.mkdirSync(path.join(workspace, 'webapp', 'assets'));
   session = await launch({ workspace, extensionPath: repoRoot });
 });
 
@@ -327,4 +333,55 @@ test('Verify Archive in the panel: passed; after a chunk is corrupted, that chun
   const progress = page.locator('.notifications-toasts .notification-toast', { hasText: /Verifying big\.log\.zst/ });
   await progress.first().waitFor({ state: 'hidden', timeout: 2_000 });
   await shot(page, '13-verify-failed');
+});
+
+test('right-click a folder, Compress with Chunks: the .tar.zst, its Members down to a file, Open Member', async () => {
+  const { page } = session;
+  await page.locator('.activitybar .action-item a[aria-label^="Explorer"]').first().click();
+  await contextMenu(page, 'webapp', 'Compress with Chunks', '14-folder-menu');
+  await explorerRow(page, 'webapp.tar.zst');
+  const archive = path.join(workspace, 'webapp.tar.zst');
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline && !fs.existsSync(archive)) await page.waitForTimeout(100);
+  assert.deepEqual(execFileSync('tar', ['--zstd', '-tf', archive]).toString().trim().split('\n'), [
+    'webapp/',
+    'webapp/assets/',
+    'webapp/index.html',
+    'webapp/src/',
+    'webapp/src/app.js',
+  ]);
+  const toast = page.locator('.notifications-toasts .notification-toast', {
+    hasText: 'webapp.tar.zst (2 files, 3 folders)',
+  });
+  await toast.first().waitFor({ timeout: 30_000 });
+  await shot(page, '15-folder-done');
+
+  await page.locator('.activitybar .action-item a[aria-label^="Chunkpress"]').first().click();
+  // The earlier tests left big.log.zst open down to its blocks: the list only draws what is in view.
+  await page.locator('.part.sidebar').hover();
+  await page.locator('.part.sidebar .action-label[aria-label^="Collapse All"]').first().click();
+  await expand(page, 'webapp.tar.zst', 'Members');
+  await expectRow(page, 'Members', /^Members\s*5$/);
+  await expand(page, 'Members', 'webapp');
+  await expand(page, 'webapp', 'src');
+  await expectRow(page, 'assets', /^assets\s*0 items · /);
+  await expand(page, 'src', 'app.js');
+  await expectRow(page, 'app.js', /^app\.js\s*\d+ B · \d{4}-\d\d-\d\d \d\d:\d\d · -rw-r--r--$/);
+  await shot(page, '16-members');
+  await archivesRow(page, 'app.js').click();
+  const tab = page.locator('.tabs-container .tab', { hasText: 'app.js' });
+  await tab.first().waitFor({ timeout: 30_000 });
+  // The report opened earlier is another editor on the page: look for the member's text in any.
+  const shown = await page
+    .waitForFunction(
+      `[...document.querySelectorAll('.editor-instance .view-lines')].some((e) => /function.greet/.test(e.textContent))`,
+      undefined,
+      { timeout: 30_000 },
+    )
+    .catch(async (err: unknown) => {
+      await shot(page, '17-open-member-failed');
+      throw err;
+    });
+  assert.ok(shown);
+  await shot(page, '17-open-member');
 });

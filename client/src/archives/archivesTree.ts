@@ -106,9 +106,9 @@ export class ArchivesTree implements vscode.TreeDataProvider<ArchiveNode>, vscod
       }
     }
     nodes.push({ kind: 'group', entry, group: 'summary', label: 'Summary' });
+    if (s.manifest) nodes.push({ kind: 'group', entry, group: 'manifest', label: 'Manifest' });
     if (s.memberCount !== null || (TAR_NAME.test(entry.path) && !s.problem))
       nodes.push({ kind: 'members', entry, count: s.memberCount });
-    if (s.manifest) nodes.push({ kind: 'group', entry, group: 'manifest', label: 'Manifest' });
     const unit = unitName(s.layout);
     if (s.dataFrames > 0)
       nodes.push({
