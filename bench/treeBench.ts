@@ -24,7 +24,7 @@ export function treeContenders(tree: string, work: string, cli: string, threads:
   const q = JSON.stringify;
   const parent = path.dirname(tree);
   const name = path.basename(tree);
-  const out = (file: string): string => path.join(work, file);
+  const out = (file: string): string => path.resolve(work, file);
   const inParent = (shell: string): string => `cd ${q(parent)} && ${shell}`;
   return [
     {
@@ -65,25 +65,25 @@ export function readContenders(tree: string, work: string, cli: string): TreeCon
     {
       key: 'catTar',
       name: `tar --zstd -xOf (tar | zstd -3 archive) ${member}`,
-      shell: `tar --zstd -xOf ${q(path.join(work, 'tree-single.tar.zst'))} ${q(member)} > /dev/null`,
+      shell: `tar --zstd -xOf ${q(path.resolve(work, 'tree-single.tar.zst'))} ${q(member)} > /dev/null`,
       output: '',
     },
     {
       key: 'catChunkpress',
       name: `chunkpress cat ${member}`,
-      shell: `node ${q(cli)} cat ${q(path.join(work, 'tree-cp.tar.zst'))} ${q(member)} > /dev/null`,
+      shell: `node ${q(cli)} cat ${q(path.resolve(work, 'tree-cp.tar.zst'))} ${q(member)} > /dev/null`,
       output: '',
     },
     {
       key: 'listChunkpress',
       name: 'chunkpress list',
-      shell: `node ${q(cli)} list ${q(path.join(work, 'tree-cp.tar.zst'))} > /dev/null`,
+      shell: `node ${q(cli)} list ${q(path.resolve(work, 'tree-cp.tar.zst'))} > /dev/null`,
       output: '',
     },
     {
       key: 'listTar',
       name: 'tar --zstd -tvf (tar | zstd -3 archive)',
-      shell: `tar --zstd -tvf ${q(path.join(work, 'tree-single.tar.zst'))} > /dev/null`,
+      shell: `tar --zstd -tvf ${q(path.resolve(work, 'tree-single.tar.zst'))} > /dev/null`,
       output: '',
     },
   ];
@@ -94,7 +94,7 @@ export function treeReport(runs: Record<string, TreeRun>): { rows: Array<Record<
   const rows = ['treeChunkpress', 'treePzstd', 'treeTarZstd', 'treeSingle'].map((key) => {
     const r = runs[key];
     return {
-      contender: r.name,
+      contender: r.name.replace(/\|/g, '\\|'),
       seconds: r.seconds.toFixed(2),
       'speed vs tar | pzstd': (pz.seconds / r.seconds).toFixed(2),
       'size vs tar | zstd -3': (r.outputBytes / runs.treeSingle.outputBytes).toFixed(4),
@@ -103,7 +103,7 @@ export function treeReport(runs: Record<string, TreeRun>): { rows: Array<Record<
   });
   for (const key of ['catChunkpress', 'catTar', 'listChunkpress', 'listTar'])
     rows.push({
-      contender: runs[key].name,
+      contender: runs[key].name.replace(/\|/g, '\\|'),
       seconds: runs[key].seconds.toFixed(3),
       'speed vs tar | pzstd': '-',
       'size vs tar | zstd -3': '-',

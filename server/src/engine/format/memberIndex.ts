@@ -145,11 +145,36 @@ export class MemberIndex {
 
   /** The index of the member stored as `path` (a folder's with or without its slash). */
   find(path: string): number | undefined {
-    if (!this.byPath) {
-      const paths = this.list ? this.list.map((m) => m.path) : (this.column('path') as string[]);
-      this.byPath = new Map(paths.map((p, i) => [p, i]));
+    const key = path.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+    if (this.list) {
+      this.byPath ??= new Map(this.list.map((m, i) => [m.path, i]));
+      return this.byPath.get(key);
     }
-    return this.byPath.get(path.replace(/^(\.\/)+/, '').replace(/\/+$/, ''));
+    // One scan of the paths: cheaper than a map of them for the few lookups of a read.
+    const at = (this.column('path') as string[]).indexOf(key);
+    return at < 0 ? undefined : at;
+  }
+
+  /**
+   * What reading member `i`'s content needs (type, link target, tar offsets, size), from those
+   * columns alone: the digests and owners of 100,000 members are not decoded for it.
+   */
+  content(
+    i: number,
+  ): Pick<ManifestMember, 'path' | 'type' | 'link' | 'size' | 'headerOffset' | 'dataOffset' | 'frame'> {
+    if (this.list) return this.list[i];
+    const num = (name: NumberField): number => (this.column(name) as number[])[i];
+    const m = {
+      path: (this.column('path') as string[])[i],
+      type: LETTER_TYPE[(this.column('type') as string[])[i]]!,
+      link: (this.column('link') as string[])[i] || null,
+      size: num('size'),
+      headerOffset: num('headerOffset'),
+      dataOffset: num('dataOffset'),
+      frame: num('frame'),
+    };
+    this.check(i, { ...m, mtimeNs: 0 });
+    return m;
   }
 
   /** One column's values, decoded and checked on first use. */
@@ -199,7 +224,10 @@ export class MemberIndex {
   }
 
   /** What no column can check alone: the member's bytes inside the archive's content. */
-  private check(i: number, m: ManifestMember): void {
+  private check(
+    i: number,
+    m: Pick<ManifestMember, 'path' | 'size' | 'headerOffset' | 'dataOffset' | 'frame' | 'mtimeNs'>,
+  ): void {
     const fail = (what: string): never => {
       throw new FormatError(`manifest member ${i} (${JSON.stringify(m.path)}) ${what}`, this.offset);
     };

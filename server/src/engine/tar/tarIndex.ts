@@ -4,7 +4,6 @@
  * headers through a decoding stream (foreignIndex.ts).
  */
 import { ChunkpressError } from '../errors';
-import type { ManifestMember } from '../format/manifest';
 import type { MemberIndex } from '../format/memberIndex';
 import { inspectArchive, problemError, type ArchiveInfo } from '../inspection/inspect';
 import { walkTarMembers, type WalkOptions } from './foreignIndex';
@@ -44,10 +43,10 @@ export async function indexedMembers(file: string): Promise<ArchiveMembers> {
  * Member `path` of `index` for reading its content: a hard link leads to the member it names; a
  * folder or a symlink has no content to read, and a path that is not there is an error naming both.
  */
-export function contentMember(file: string, index: MemberIndex, path: string): ManifestMember {
+export function contentMember(file: string, index: MemberIndex, path: string): ReturnType<MemberIndex['content']> {
   const at = index.find(path);
   if (at === undefined) throw new ChunkpressError(`"${file}" has no member "${path}"`, 'ENOENT', file);
-  let member = index.member(at);
+  let member = index.content(at);
   for (let hops = 0; member.type === 'hardlink' && hops < 8; hops++) {
     const target = index.find(member.link ?? '');
     if (target === undefined)
@@ -56,7 +55,7 @@ export function contentMember(file: string, index: MemberIndex, path: string): M
         'EFORMAT',
         file,
       );
-    member = index.member(target);
+    member = index.content(target);
   }
   if (member.type === 'directory') throw new ChunkpressError(`"${file}": "${path}" is a folder`, 'EISDIR', file);
   if (member.type === 'symlink')
