@@ -48,9 +48,10 @@ export class ProgressMeter {
   chunksDone = 0;
   files: ProgressSnapshot['files'];
 
+  /** Set later when they become known (a tree's, once it has been walked). */
   constructor(
-    readonly totalBytes: number | undefined,
-    readonly totalChunks: number | undefined,
+    public totalBytes: number | undefined,
+    public totalChunks: number | undefined,
   ) {}
 
   snapshot(): ProgressSnapshot {

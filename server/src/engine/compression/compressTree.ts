@@ -21,8 +21,8 @@ import type { WorkerPool } from '../pool/pool';
 import { planThreads } from '../pool/threadPlan';
 import type { FilePiece, PieceReport, TaskReply } from '../pool/workerMessages';
 import { ProgressMeter, type ProgressListener } from '../progress';
-import { collectTree, type CollectedEntry, type TarRoot } from '../tar/collect';
-import { planTarFrames, type TarPlan } from '../tar/framePlan';
+import { walkTree, type CollectedEntry, type TarRoot, type WalkTally } from '../tar/collect';
+import { TarFramer, type TarPlan } from '../tar/framePlan';
 import type { ArchiveWriter } from './archiveWriter';
 
 export interface TreeSelection {
@@ -79,41 +79,51 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
   try {
     // Opened first: a target that exists is refused before the walk, not after it.
     writer = await openWriter(job.output, system, undefined, warnings);
-    const collection = await collectTree(job.roots, {
-      ...job.selection,
-      signal,
-      onProgress: (found) => listener?.onScan?.(found),
-      skip: job.output.kind === 'file' ? isOutput(job.output.path) : undefined,
-    });
-    warnings.push(...collection.warnings);
-    const entries = collection.entries;
-    if (entries.length === 0) {
+    const tally: WalkTally = { warnings: [], files: 0, folders: 0, bytes: 0 };
+    const tree = new TreeSource(
+      walkTree(
+        job.roots,
+        {
+          ...job.selection,
+          signal,
+          onProgress: (found) => listener?.onScan?.(found),
+          skip: job.output.kind === 'file' ? isOutput(job.output.path) : undefined,
+        },
+        tally,
+      ),
+      new TarFramer(chunkSize),
+    );
+    // The first frames' worth before planning: a small tree is then known whole, and gets no more
+    // workers than it has frames (one lane runs on the CLI's own thread).
+    await tree.pull(FRAMES_BEFORE_PLANNING);
+    if (tree.ended && tree.entries.length === 0) {
       throw new ChunkpressError(`Nothing to pack in ${job.roots.map((r) => `"${r.path}"`).join(', ')}`, 'EINVAL');
     }
-    const tar = planTarFrames(
-      entries.map((e) => ({ header: tarHeader(e).length, content: e.size })),
-      chunkSize,
-    );
-
     const plan = planThreads({
       cores: system.cores,
       availableMemory: system.availableMemory,
       memoryFactor: options.memoryFactor,
       level: options.level,
       chunkSize,
-      inputSize: tar.tarSize,
+      inputSize: tree.ended ? tree.framer.offset : undefined,
       requested: options.threads,
     });
     job.pool.warm(plan.threads);
-    const packing = new ProgressMeter(tar.tarSize, tar.frames.length);
-    packing.files = { done: 0, total: collection.files, current: undefined };
+    const packing = new ProgressMeter(undefined, undefined);
+    const files = { done: 0, total: tally.files, current: undefined as string | undefined };
+    packing.files = files;
     const abortFlag = new SharedArrayBuffer(4);
     const group = { lanes: plan.threads };
-    const reports = new MemberReports(entries);
-    const feed = treeFeed(entries, tar, (task) => job.pool.run({ ...task, abortFlag }, group));
-    // The files each frame completes, for the count of files done and the current one.
-    const completes: number[][] = tar.frames.map(() => []);
-    entries.forEach((e, i) => e.type === 'file' && completes[tar.members[i].lastFrame].push(i));
+    const reports = new MemberReports();
+    const feed = treeFeed(tree, chunkSize, (task) => job.pool.run({ ...task, abortFlag }, group));
+    const countTotals = (): void => {
+      files.total = tally.files;
+      if (tree.ended) {
+        packing.totalBytes = tree.framer.offset;
+        packing.totalChunks = tree.framer.frames.length;
+      }
+    };
+    countTotals();
     packing.stage = 'compressing';
     listener?.onStage?.(packing.snapshot());
     await runPipeline(
@@ -122,12 +132,17 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
         ...feed,
         written(index, outcome) {
           reports.add(outcome.pieces);
-          const files = packing.files!;
-          files.done += completes[index].length;
-          files.current = entries[completes[index].at(-1) ?? -1]?.path ?? files.current;
+          const done = feed.completes.get(index) ?? [];
+          feed.completes.delete(index);
+          files.done += done.length;
+          files.current = tree.entries[done.at(-1) ?? -1]?.path ?? files.current;
+          countTotals();
         },
       },
     );
+    const entries = tree.entries;
+    const tar = tree.framer.end();
+    warnings.push(...tally.warnings);
     for (const reply of await Promise.all(feed.hashes)) {
       if (reply.outcome.kind === 'hashed') reports.add([reply.outcome.report]);
       else if (reply.outcome.kind === 'failed') throw new ChunkpressError(reply.outcome.message, 'EINTERNAL');
@@ -137,7 +152,7 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
     packing.stage = 'finalizing';
     listener?.onStage?.(packing.snapshot());
     // Before the index: a member whose content is not the file's gets no digest.
-    const problems = reports.problems();
+    const problems = reports.problems(entries);
     const manifest: Manifest = {
       format: 'chunkpress',
       version: MANIFEST_VERSION,
@@ -151,7 +166,7 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
       },
       chunks: { digestAlgorithm: 'xxh64', digests: writer.digests },
       members: MemberIndex.of(
-        entries.map((e, i) => memberOf(e, tar, i, reports.sha256[i])),
+        entries.map((e, i) => memberOf(e, tar, i, reports.sha256Of(e, i))),
         { contentSize: tar.tarSize, frames: writer.digests.length },
       ),
     };
@@ -174,9 +189,9 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
       plan,
       digest: manifest.content.digest,
       warnings,
-      files: collection.files,
-      folders: collection.folders,
-      links: entries.length - collection.files - collection.folders,
+      files: tally.files,
+      folders: tally.folders,
+      links: entries.length - tally.files - tally.folders,
       problems,
     };
   } catch (err) {
@@ -195,34 +210,62 @@ function isOutput(output: string): (abs: string) => boolean {
     (path.dirname(abs) === dir && path.basename(abs).startsWith(`${partial}.`) && abs.endsWith('.partial'));
 }
 
+/** Frames walked before the threads are planned. */
+const FRAMES_BEFORE_PLANNING = 8;
+const HEADER_ROOM = 16 << 10;
+
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 /** What the workers said of each member: its SHA-256, or why its content is not the file's. */
 class MemberReports {
-  readonly sha256: (string | null)[];
+  private readonly sha256 = new Map<number, string>();
   private readonly trouble = new Map<number, string>();
-
-  constructor(private readonly entries: readonly CollectedEntry[]) {
-    // An empty file has no piece to hash.
-    this.sha256 = entries.map((e) => (e.type === 'file' && e.size === 0 ? EMPTY_SHA256 : null));
-  }
 
   add(reports: readonly PieceReport[] | undefined): void {
     for (const r of reports ?? []) {
       if (r.problem) {
         if (!this.trouble.has(r.member)) this.trouble.set(r.member, r.problem.message);
-      } else if (r.sha256) this.sha256[r.member] = r.sha256;
+      } else if (r.sha256) this.sha256.set(r.member, r.sha256);
     }
   }
 
-  /** "path: why", in archive order; their digests are dropped (the content is not the file's). */
-  problems(): string[] {
-    return [...this.trouble.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([member, why]) => {
-        this.sha256[member] = null;
-        return `${this.entries[member].path}: ${why}`;
-      });
+  /** A file's digest, unless its content is not the file's; an empty file has no piece to hash. */
+  sha256Of(entry: CollectedEntry, member: number): string | null {
+    if (entry.type !== 'file' || this.trouble.has(member)) return null;
+    return entry.size === 0 ? EMPTY_SHA256 : (this.sha256.get(member) ?? null);
+  }
+
+  /** "path: why", in archive order. */
+  problems(entries: readonly CollectedEntry[]): string[] {
+    return [...this.trouble.entries()].sort(([a], [b]) => a - b).map(([m, why]) => `${entries[m].path}: ${why}`);
+  }
+}
+
+/**
+ * The walk and the frame plan, advanced together as frames are asked for: the walk stays ahead of
+ * compression by the frames in flight, not by the whole tree.
+ */
+class TreeSource {
+  readonly entries: CollectedEntry[] = [];
+  ended = false;
+
+  constructor(
+    private readonly walk: AsyncGenerator<CollectedEntry>,
+    readonly framer: TarFramer,
+  ) {}
+
+  /** Walks until frame `index` is final, or the walk has ended. */
+  async pull(index: number): Promise<void> {
+    while (!this.ended && this.framer.ready <= index) {
+      const next = await this.walk.next();
+      if (next.done) {
+        this.ended = true;
+        this.framer.end();
+        break;
+      }
+      this.entries.push(next.value);
+      this.framer.add({ header: tarHeader(next.value).length, content: next.value.size });
+    }
   }
 }
 
@@ -235,29 +278,48 @@ interface HashRequest {
 }
 
 /**
- * Frame after frame of the plan: the headers and zeros written into the slot here, the files'
- * pieces left to the worker. A member that spans frames also gets a hash task (`hashes`).
+ * Frame after frame of the plan, as the walk makes it final: the headers and zeros written into the
+ * slot here, the files' pieces left to the worker. A member that spans frames also gets a hash
+ * task (`hashes`). `completes`: the files each frame in flight finishes, for the progress.
  */
 function treeFeed(
-  entries: readonly CollectedEntry[],
-  tar: TarPlan,
+  tree: TreeSource,
+  chunkSize: number,
   runHash: (task: HashRequest) => Promise<TaskReply>,
-): Omit<FrameFeed, 'written'> & { hashes: Promise<TaskReply>[] } {
+): Omit<FrameFeed, 'written'> & { hashes: Promise<TaskReply>[]; completes: Map<number, number[]> } {
   const hashes: Promise<TaskReply>[] = [];
-  const frameCapacity = Math.max(...tar.frames.map((f) => f.size));
+  const completes = new Map<number, number[]>();
+  const entries = tree.entries;
+  // Room for the biggest frame: a chunk, or a member's headers (a pax path of PATH_MAX and a link
+  // target as long) with the start of its content.
+  const frameCapacity = chunkSize + HEADER_ROOM;
   return {
     frameCapacity,
     hashes,
-    next(index, input) {
-      const frame = tar.frames[index];
+    completes,
+    async next(index, input) {
+      await tree.pull(index);
+      const frame = tree.framer.frames[index];
       if (!frame) return undefined;
+      if (frame.size > frameCapacity)
+        throw new ChunkpressError(
+          `Frame ${index} would hold ${frame.size} bytes of tar headers and content, more than ${frameCapacity}`,
+          'EINVAL',
+        );
       const pieces: FilePiece[] = [];
+      const done: number[] = [];
       let at = 0;
       for (const segment of frame.segments) {
-        if (segment.kind === 'header') input.set(tarHeader(entries[segment.member]), at);
-        else if (segment.kind === 'zeros') input.fill(0, at, at + segment.length);
-        else {
-          const e = entries[segment.member];
+        if (segment.kind === 'zeros') {
+          input.fill(0, at, at + segment.length);
+          at += segment.length;
+          continue;
+        }
+        const e = entries[segment.member];
+        if (segment.kind === 'header') {
+          input.set(tarHeader(e), at);
+          if (e.type === 'file' && e.size === 0) done.push(segment.member);
+        } else {
           const whole = segment.offset === 0 && segment.length === e.size;
           const mtimeNs = mtimeNsOf(e);
           pieces.push({
@@ -273,9 +335,13 @@ function treeFeed(
           if (!whole && segment.offset === 0) {
             hashes.push(runHash({ kind: 'hash', member: segment.member, path: e.source, size: e.size, mtimeNs }));
           }
+          if (segment.offset + segment.length === e.size) done.push(segment.member);
         }
         at += segment.length;
       }
+      completes.set(index, done);
+      // Planned and handed over: its segments are not needed again.
+      frame.segments = [];
       return { size: frame.size, offset: frame.tarOffset, read: { pieces } };
     },
     failure(index, outcome) {

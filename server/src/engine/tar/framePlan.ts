@@ -45,51 +45,87 @@ export interface MemberSizes {
   content: number;
 }
 
-export function planTarFrames(sizes: readonly MemberSizes[], chunkSize: number): TarPlan {
-  if (!(chunkSize >= TAR_BLOCK) || chunkSize % TAR_BLOCK !== 0)
-    throw new RangeError(`a tar's chunk size must be a multiple of ${TAR_BLOCK} bytes (got ${chunkSize})`);
-  const frames: PlannedFrame[] = [];
-  const members: PlannedMember[] = [];
-  let offset = 0;
-  let current: PlannedFrame | undefined;
-  const open = (): PlannedFrame => {
-    current = { index: frames.length, tarOffset: offset, size: 0, segments: [] };
-    frames.push(current);
-    return current;
-  };
-  const put = (frame: PlannedFrame, segment: Segment): void => {
-    frame.segments.push(segment);
-    frame.size += segment.length;
-    offset += segment.length;
-  };
-  for (const [member, { header, content }] of sizes.entries()) {
+/**
+ * The plan made member by member, as a walk finds them: frames before the one still being filled
+ * are final (`ready`), so compression can start on them while the walk goes on.
+ */
+export class TarFramer {
+  readonly frames: PlannedFrame[] = [];
+  readonly members: PlannedMember[] = [];
+  /** Bytes of the tar stream planned so far. */
+  offset = 0;
+  private current: PlannedFrame | undefined;
+  private ended = false;
+
+  constructor(private readonly chunkSize: number) {
+    if (!(chunkSize >= TAR_BLOCK) || chunkSize % TAR_BLOCK !== 0)
+      throw new RangeError(`a tar's chunk size must be a multiple of ${TAR_BLOCK} bytes (got ${chunkSize})`);
+  }
+
+  /** Frames that no later member can change. */
+  get ready(): number {
+    if (this.ended) return this.frames.length;
+    return this.current ? this.current.index : this.frames.length;
+  }
+
+  add({ header, content }: MemberSizes): PlannedMember {
+    const member = this.members.length;
     const padding = tarPadding(content);
     const record = header + content + padding;
+    const current = this.current;
     // A member that does not fit what is left of the frame starts the next one.
-    let frame = current && current.size + record <= chunkSize ? current : undefined;
-    frame ??= current && current.size === 0 ? current : open();
-    const headerOffset = offset;
+    let frame = current && current.size + record <= this.chunkSize ? current : undefined;
+    frame ??= current && current.size === 0 ? current : this.open();
+    const headerOffset = this.offset;
     const firstFrame = frame.index;
-    put(frame, { kind: 'header', member, length: header });
+    this.put(frame, { kind: 'header', member, length: header });
     // Its content starts here: as much as the chunk leaves room for (at least a block, so that
     // a header bigger than a chunk still has its content's start beside it), then whole chunks.
     let done = 0;
     if (content > 0) {
-      const first = Math.min(content, Math.max(TAR_BLOCK, chunkSize - frame.size));
-      put(frame, { kind: 'content', member, offset: 0, length: first });
+      const first = Math.min(content, Math.max(TAR_BLOCK, this.chunkSize - frame.size));
+      this.put(frame, { kind: 'content', member, offset: 0, length: first });
       done = first;
     }
     while (done < content) {
-      frame = open();
-      const length = Math.min(chunkSize, content - done);
-      put(frame, { kind: 'content', member, offset: done, length });
+      frame = this.open();
+      const length = Math.min(this.chunkSize, content - done);
+      this.put(frame, { kind: 'content', member, offset: done, length });
       done += length;
     }
-    if (padding > 0) put(frame, { kind: 'zeros', length: padding });
-    members.push({ headerOffset, dataOffset: headerOffset + header, firstFrame, lastFrame: frame.index });
+    if (padding > 0) this.put(frame, { kind: 'zeros', length: padding });
+    const planned = { headerOffset, dataOffset: headerOffset + header, firstFrame, lastFrame: frame.index };
+    this.members.push(planned);
     // A frame that a big member filled takes no more members.
-    if (frame.size >= chunkSize) current = undefined;
+    this.current = frame.size >= this.chunkSize ? undefined : frame;
+    return planned;
   }
-  put(current ?? frames.at(-1) ?? open(), { kind: 'zeros', length: END_OF_ARCHIVE_SIZE });
-  return { frames, members, tarSize: offset };
+
+  /** The end-of-archive blocks, in the last frame: every frame is then ready. */
+  end(): TarPlan {
+    if (!this.ended) {
+      this.put(this.current ?? this.frames.at(-1) ?? this.open(), { kind: 'zeros', length: END_OF_ARCHIVE_SIZE });
+      this.ended = true;
+    }
+    return { frames: this.frames, members: this.members, tarSize: this.offset };
+  }
+
+  private open(): PlannedFrame {
+    const frame = { index: this.frames.length, tarOffset: this.offset, size: 0, segments: [] };
+    this.frames.push(frame);
+    this.current = frame;
+    return frame;
+  }
+
+  private put(frame: PlannedFrame, segment: Segment): void {
+    frame.segments.push(segment);
+    frame.size += segment.length;
+    this.offset += segment.length;
+  }
+}
+
+export function planTarFrames(sizes: readonly MemberSizes[], chunkSize: number): TarPlan {
+  const framer = new TarFramer(chunkSize);
+  for (const size of sizes) framer.add(size);
+  return framer.end();
 }
