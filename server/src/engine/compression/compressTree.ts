@@ -248,6 +248,8 @@ class MemberReports {
 class TreeSource {
   readonly entries: CollectedEntry[] = [];
   ended = false;
+  /** Header blocks made when planned, until their frame is filled: only those walked ahead. */
+  private readonly headers = new Map<number, Uint8Array>();
 
   constructor(
     private readonly walk: AsyncGenerator<CollectedEntry>,
@@ -263,9 +265,18 @@ class TreeSource {
         this.framer.end();
         break;
       }
+      const header = tarHeader(next.value);
+      this.headers.set(this.entries.length, header);
       this.entries.push(next.value);
-      this.framer.add({ header: tarHeader(next.value).length, content: next.value.size });
+      this.framer.add({ header: header.length, content: next.value.size });
     }
+  }
+
+  /** Member `member`'s header blocks, once: its frame is being filled. */
+  takeHeader(member: number): Uint8Array {
+    const header = this.headers.get(member) ?? tarHeader(this.entries[member]);
+    this.headers.delete(member);
+    return header;
   }
 }
 
@@ -317,7 +328,7 @@ function treeFeed(
         }
         const e = entries[segment.member];
         if (segment.kind === 'header') {
-          input.set(tarHeader(e), at);
+          input.set(tree.takeHeader(segment.member), at);
           if (e.type === 'file' && e.size === 0) done.push(segment.member);
         } else {
           const whole = segment.offset === 0 && segment.length === e.size;
