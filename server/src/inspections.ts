@@ -3,6 +3,7 @@
  * does not re-read a file that has not changed. Keyed by path and checked against size, mtime
  * and inode on every use; concurrent requests for one file share one inspection.
  */
+import type { Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { describeFsError } from './engine/errors';
 import type { WalkOptions } from './engine/inspection/gzipMembers';
@@ -24,6 +25,17 @@ export interface Inspection {
   cached: boolean;
 }
 
+/** A file's stat, and what tells this version of it from the next: size, mtime and inode. */
+export async function versionOf(path: string): Promise<{ stat: Stats; key: string }> {
+  let stat: Stats;
+  try {
+    stat = await fsp.stat(path);
+  } catch (err) {
+    throw describeFsError(err, path, 'read');
+  }
+  return { stat, key: `${stat.size}:${stat.mtimeMs}:${stat.ino}` };
+}
+
 export class InspectionCache {
   private readonly entries = new Map<string, Entry>();
 
@@ -32,13 +44,7 @@ export class InspectionCache {
     path: string,
     options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
   ): Promise<Inspection> {
-    let stat;
-    try {
-      stat = await fsp.stat(path);
-    } catch (err) {
-      throw describeFsError(err, path, 'read');
-    }
-    const key = `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
+    const { stat, key } = await versionOf(path);
     const hit = this.entries.get(path);
     if (hit?.key === key) {
       // Most recently used last, so eviction drops the oldest.

@@ -4,11 +4,10 @@
  * the Members view costs only its own children, sorted as the Explorer sorts. Folders that a tar implies but does not list get a
  * row of their own.
  */
-import * as fsp from 'node:fs/promises';
-import { describeFsError } from './engine/errors';
 import type { ManifestMember } from './engine/format/manifest';
 import type { WorkerPool } from './engine/pool/pool';
 import { archiveMembers } from './engine/tar/tarIndex';
+import { versionOf } from './inspections';
 import type { MemberRow, MembersResult } from './protocol';
 
 const MAX_TREES = 8;
@@ -95,13 +94,7 @@ export class MemberTrees {
     file: string,
     options: { signal?: AbortSignal; onProgress?: (read: number, total: number) => void } = {},
   ): Promise<MemberTree> {
-    let stat;
-    try {
-      stat = await fsp.stat(file);
-    } catch (err) {
-      throw describeFsError(err, file, 'read');
-    }
-    const key = `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
+    const { key } = await versionOf(file);
     const hit = this.trees.get(file);
     if (hit?.key === key) return hit.tree;
     const tree = archiveMembers(file, { pool: this.pool, ...options }).then(

@@ -92,6 +92,10 @@ test('several inputs go into -o; --each makes one archive each; refusals', () =>
   r = run(['compress', '--each', '-o', 'each', 'app', 'loose.txt']);
   assert.equal(r.status, 0, r.stderr.toString());
   assert.deepEqual(fs.readdirSync(path.join(dir, 'each')).sort(), ['app.tar.zst', 'loose.txt.zst']);
+  r = run(['compress', '-o', 'missing.tar.zst', 'app', 'nope']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr.toString(), /"nope" does not exist\n$/);
+  assert.ok(!fs.existsSync(path.join(dir, 'missing.tar.zst')));
   r = run(['compress', 'app']);
   assert.equal(r.status, 1);
   assert.match(r.stderr.toString(), /app\.tar\.zst" already exists \(-f overwrites it\)/);

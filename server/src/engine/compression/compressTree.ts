@@ -1,8 +1,8 @@
 /**
  * Compresses folders and files into one seekable .tar.zst with a member index: the trees are
- * collected (tar/collect.ts), the tar stream is cut into frames of whole records
- * (tar/framePlan.ts), and each frame's worker reads its files' pieces into place around the
- * headers, hashes the members it holds whole and compresses the frame. A member bigger than a frame
+ * walked (tar/collect.ts) and the tar stream cut into frames of whole records (tar/framePlan.ts)
+ * as the frames are asked for, and each frame's worker reads its files' pieces into place around
+ * the headers, hashes the members it holds whole and compresses the frame. A member bigger than a frame
  * is hashed by a task of its own on the same pool. The main thread writes headers and the frames
  * in order, and touches no content.
  */
@@ -344,7 +344,10 @@ function treeFeed(
             sha256: whole,
           });
           if (!whole && segment.offset === 0) {
-            hashes.push(runHash({ kind: 'hash', member: segment.member, path: e.source, size: e.size, mtimeNs }));
+            const hash = runHash({ kind: 'hash', member: segment.member, path: e.source, size: e.size, mtimeNs });
+            // Awaited after the frames; a job that fails first leaves it to end on its own.
+            hash.catch(() => undefined);
+            hashes.push(hash);
           }
           if (segment.offset + segment.length === e.size) done.push(segment.member);
         }

@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
-import { cancelled } from '../errors';
+import { cancelled, describeFsError } from '../errors';
 import type { TarEntry } from '../format/tarHeader';
 import { ownerNames, type OwnerNames } from './ownerNames';
 
@@ -175,6 +175,12 @@ export async function* walkTree(
 
   for (const root of roots) {
     const abs = path.resolve(root.path);
+    // What was asked for must be there (tar fails too); what vanishes below it is a warning.
+    try {
+      fs.lstatSync(abs);
+    } catch (err) {
+      throw describeFsError(err, root.path, 'read');
+    }
     const entry = entryOf(abs, root.name);
     if (entry) yield* subtree(entry, abs, '', root, []);
   }
