@@ -140,6 +140,12 @@ test('list and cat of archives GNU tar wrote: gnu and pax formats; gzip, zstd an
       assert.ok(cat.stdout.equals(fs.readFileSync(path.join(tree, 'src', LONG))), `${format} ${ext}`);
     }
   }
+  const plainTar = path.join(dir, 'gnu-pax.tar');
+  const inspected = run(['inspect', plainTar]);
+  assert.match(inspected.stdout.toString(), /gnu-pax\.tar: an uncompressed tar archive/);
+  const refused = run(['decompress', plainTar]);
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr.toString(), /is an uncompressed tar archive: there is nothing to decode/);
   const notTar = path.join(dir, 'plain.txt.zst');
   execFileSync('zstd', ['-q', '-f', path.join(dir, 'loose.txt'), '-o', notTar]);
   const r = run(['list', notTar]);

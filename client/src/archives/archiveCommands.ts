@@ -11,7 +11,7 @@ import { openReport } from './reportDocument';
 
 export const ARCHIVES_VIEW = 'chunkpress.archives';
 
-export const ARCHIVE_FILTERS = { Archives: ['zst', 'tzst', 'gz', 'tgz'], 'All files': ['*'] };
+export const ARCHIVE_FILTERS = { Archives: ['zst', 'tzst', 'gz', 'tgz', 'tar'], 'All files': ['*'] };
 
 export interface ArchivesUi {
   store: ArchiveStore;

@@ -25,6 +25,7 @@ export const LAYOUT_NAMES: Record<Layout, string> = {
   'multi-frame': 'multi-frame zstd',
   gzip: 'gzip',
   bgzf: 'BGZF',
+  tar: 'tar',
   empty: 'empty',
 };
 
@@ -46,6 +47,7 @@ export function unitName(layout: Layout): string {
 
 /** "1.27 GiB → 193 MiB · 6.72× · 325 chunks · Chunkpress" */
 export function archiveDescription(s: ArchiveSummary): string {
+  if (s.layout === 'tar') return `${formatSize(s.fileSize)} · ${s.memberCount ?? 'uncompressed'} · tar`;
   const parts = [
     `${s.contentSize === undefined ? 'size unknown' : formatSize(s.contentSize)} → ${formatSize(s.fileSize)}`,
     ratio(s.contentSize, s.fileSize),
@@ -107,6 +109,8 @@ export function describeLayout(layout: Layout): string {
       return 'gzip';
     case 'bgzf':
       return 'BGZF (blocked gzip)';
+    case 'tar':
+      return 'an uncompressed tar archive';
     case 'empty':
       return 'an empty file';
   }

@@ -21,8 +21,8 @@ import { requestWithProgress } from '../serverProgress';
 import { chunkToRow } from './archiveRows';
 import { type Verification } from './verificationRows';
 
-/** Files the panel lists: zstd (also tar.zst) and gzip. */
-export const ARCHIVE_GLOB = '**/*.{zst,tzst,gz,tgz}';
+/** Files the panel lists: zstd (also tar.zst), gzip and tar. */
+export const ARCHIVE_GLOB = '**/*.{zst,tzst,gz,tgz,tar}';
 const EXCLUDE_GLOB = '**/{node_modules,.git}/**';
 const MAX_LISTED = 2000;
 /** Inspecting gzip means inflating it; past this, show a cancellable notification. */

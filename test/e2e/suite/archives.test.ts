@@ -252,5 +252,22 @@ suite('Archives panel', () => {
     ])) as vscode.Uri;
     assert.equal((await vscode.workspace.openTextDocument(again)).getText(), text);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+
+    // An uncompressed tar: listed as one, its members read from the file as they are.
+    const plain = path.join(dir, 'plain.tar');
+    execFileSync('tar', ['-cf', plain, '-C', dir, 'proj']);
+    await vscode.commands.executeCommand('chunkpress.inspectArchive', vscode.Uri.file(plain));
+    const root = (await api.archiveRows([])).find((r) => r.label === 'plain.tar')!;
+    assert.match(root.description, /^[\d.]+ KiB · uncompressed · tar$/);
+    const third = (await api.archiveCommand('chunkpress.openMember', [
+      'plain.tar',
+      'Members',
+      'proj',
+      'src',
+      'deep',
+      'main.ts',
+    ])) as vscode.Uri;
+    assert.equal((await vscode.workspace.openTextDocument(third)).getText(), text);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 });

@@ -66,7 +66,8 @@ export interface DecodeResult {
   elapsedMs: number;
   bytesPerSecond: number;
   /** parallel: frames on the pool; streaming: one context, in order; gzip: zlib. */
-  mode: 'parallel' | 'streaming' | 'gzip';
+  /** `copy`: a range of an uncompressed tar, read as it is. */
+  mode: 'parallel' | 'streaming' | 'gzip' | 'copy';
   threads: number;
   /** Said to the user, e.g. why there was no parallelism. */
   note: string | undefined;

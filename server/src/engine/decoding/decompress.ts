@@ -4,9 +4,10 @@
  * in order, a bounded window of them in flight; a file whose frames do not declare their sizes
  * (or declare huge ones) is decoded by one streaming context; gzip goes through zlib.
  */
+import * as fs from 'node:fs';
 import { Writable } from 'node:stream';
 import { treeDigest } from '../codec/hash';
-import { cancelled, ChunkpressError } from '../errors';
+import { cancelled, ChunkpressError, describeFsError } from '../errors';
 import {
   inspectArchive,
   problemError,
@@ -20,8 +21,10 @@ import { MAX_THREADS } from '../pool/threadPlan';
 import { ProgressMeter } from '../progress';
 import { formatSize } from '../sizes';
 import {
+  emit,
   isData,
   MAX_WHOLE_FRAME,
+  STREAM_READ,
   sizeBound,
   type DecodeJob,
   type DecodeResult,
@@ -41,6 +44,12 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
   if (job.signal?.aborted) throw cancelled();
   let info = await inspectArchive(job.input, { readAhead: true });
   // As zstd -d and gzip -d: an empty file holds no frame, so not even empty content.
+  if (info.layout === 'tar' && !job.range)
+    throw new ChunkpressError(
+      `"${job.input}" is an uncompressed tar archive: there is nothing to decode`,
+      'EFORMAT',
+      job.input,
+    );
   if (info.layout === 'empty')
     throw new ChunkpressError(`"${job.input}" is empty: there is no zstd or gzip frame in it`, 'EFORMAT', job.input);
   const failures: FrameOutcome[] = [];
@@ -92,7 +101,11 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
     let mode: DecodeResult['mode'];
     let threads = 1;
     let note: string | undefined;
-    if (gzip) {
+    if (info.layout === 'tar') {
+      mode = 'copy';
+      note = 'an uncompressed tar: the range is read as it is';
+      await copyRange(context);
+    } else if (gzip) {
       mode = 'gzip';
       note = 'gzip is decoded by one zlib stream';
       await runGzip(context);
@@ -215,6 +228,30 @@ export async function readRange(
   });
   await decode({ input, output: { kind: 'stream', stream, label: 'memory' }, range, pool, signal });
   return Buffer.concat(pieces);
+}
+
+/** The range of a file that is its own content (an uncompressed tar), in pieces. */
+async function copyRange(ctx: RunContext): Promise<void> {
+  const { offset, length } = ctx.range!;
+  if (length === 0) return;
+  const stream = fs.createReadStream(ctx.job.input, {
+    start: offset,
+    end: offset + length - 1,
+    highWaterMark: STREAM_READ,
+  });
+  let at = offset;
+  try {
+    for await (const piece of stream as AsyncIterable<Buffer>) {
+      if (ctx.job.signal?.aborted) throw cancelled();
+      await emit(ctx, piece, at);
+      at += piece.length;
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).syscall) throw describeFsError(err, ctx.job.input, 'read');
+    throw err;
+  } finally {
+    stream.destroy();
+  }
 }
 
 function checkRange(

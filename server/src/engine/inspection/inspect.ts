@@ -17,6 +17,7 @@ import { compareManifest } from './indexCheck';
 import { readSkippableHeader } from '../format/skippableFrame';
 import { bufferedSource, walkFrames, type ByteSource } from '../format/frameWalker';
 import { isGzip, type GzipHeader } from '../format/gzipHeader';
+import { TAR_BLOCK } from '../format/tarHeader';
 import { walkGzipMembers, type WalkOptions } from './gzipMembers';
 import { parseManifest, type Manifest } from '../format/manifest';
 import { decompressManifestBody } from '../codec/codec';
@@ -28,7 +29,17 @@ import {
   type SeekTable,
 } from '../format/seekTable';
 
-export type Layout = 'chunkpress' | 'seekable' | 'pzstd' | 'single-frame' | 'multi-frame' | 'gzip' | 'bgzf' | 'empty';
+/** `tar`: an uncompressed tar archive (its content is the file itself). */
+export type Layout =
+  | 'chunkpress'
+  | 'seekable'
+  | 'pzstd'
+  | 'single-frame'
+  | 'multi-frame'
+  | 'gzip'
+  | 'bgzf'
+  | 'tar'
+  | 'empty';
 
 /** `member`: a gzip member (a BGZF block in BGZF files). */
 export type FrameRole = 'data' | 'manifest' | 'seek-table' | 'pzstd-size' | 'skippable' | 'member';
@@ -111,7 +122,10 @@ export async function inspectArchive(file: string, options: InspectOptions = {})
       return info;
     };
     if (size === 0) return finish(emptyArchive(), 'header-walk');
-    if (isGzip(await readAt(0, 2))) {
+    // One block tells gzip and plain tar apart from zstd.
+    const head = await readAt(0, Math.min(size, TAR_BLOCK));
+    if (head.length === TAR_BLOCK && isTarHeader(head)) return finish(plainTar(size), 'header-walk');
+    if (isGzip(head)) {
       // BGZF members are a few KiB: a small page reads a trailer and the next header together.
       return finish(await fromGzip(bufferedSource(size, readAt, 512), options, file), 'header-walk');
     }
@@ -175,6 +189,15 @@ export function toProblem(err: unknown, file: string, kind: 'zstd' | 'gzip'): In
 /** The error a caller that wants all or nothing (the CLI's exit status, tests) raises for a problem. */
 export function problemError(info: ArchiveInfo): ChunkpressError | undefined {
   return info.problem && new ChunkpressError(info.problem.message, 'EFORMAT', info.file);
+}
+
+/** A ustar or GNU tar header at byte 0 ("ustar" at 257): nothing to decode, the file is the content. */
+function isTarHeader(block: Uint8Array): boolean {
+  return String.fromCharCode(...block.subarray(257, 262)) === 'ustar';
+}
+
+function plainTar(size: number): Derived {
+  return { ...emptyArchive(), layout: 'tar', contentSize: size };
 }
 
 function emptyArchive(): Derived {

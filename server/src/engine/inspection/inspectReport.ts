@@ -12,6 +12,7 @@ const LAYOUTS: Record<ArchiveInfo['layout'], string> = {
   'multi-frame': 'plain multi-frame zstd',
   gzip: 'gzip',
   bgzf: 'BGZF (blocked gzip)',
+  tar: 'an uncompressed tar archive',
   empty: 'an empty file',
 };
 

@@ -36,8 +36,8 @@ export async function walkTarMembers(file: string, options: WalkOptions): Promis
   };
   if (info.layout === 'empty')
     throw new ChunkpressError(`"${file}" is empty: it holds no tar archive`, 'EFORMAT', file);
-  // Neither zstd nor gzip (nothing decodes at byte 0): a plain tar, or not a tar at all.
-  const plain = info.dataFrames === 0 && info.problem !== undefined;
+  // An uncompressed tar, or neither zstd nor gzip (then the reader says it is no tar either).
+  const plain = info.layout === 'tar' || (info.dataFrames === 0 && info.problem !== undefined);
   if (plain) {
     await readPlain(file, reader, options).catch(fail);
   } else {
