@@ -257,7 +257,11 @@ suite('Archives panel', () => {
     const plain = path.join(dir, 'plain.tar');
     execFileSync('tar', ['-cf', plain, '-C', dir, 'proj']);
     await vscode.commands.executeCommand('chunkpress.inspectArchive', vscode.Uri.file(plain));
-    const root = (await api.archiveRows([])).find((r) => r.label === 'plain.tar')!;
+    // The row says where the file is until its inspection is in.
+    const root = await waitFor(async () => {
+      const row = (await api.archiveRows([])).find((r) => r.label === 'plain.tar');
+      return row && row.description.endsWith('· tar') ? row : undefined;
+    }, 'the plain tar inspected');
     assert.match(root.description, /^[\d.]+ KiB · uncompressed · tar$/);
     const third = (await api.archiveCommand('chunkpress.openMember', [
       'plain.tar',
