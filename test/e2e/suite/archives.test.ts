@@ -272,4 +272,39 @@ suite('Archives panel', () => {
     assert.equal((await vscode.workspace.openTextDocument(third)).getText(), text);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
+
+  test('a multi-selection: one archive named after the parent (the name as typed), or one per item', async () => {
+    const parent = path.join(dir, 'picked');
+    fs.mkdirSync(path.join(parent, 'docs'), { recursive: true });
+    fs.writeFileSync(path.join(parent, 'docs', 'guide.md'), '# guide\n');
+    fs.writeFileSync(path.join(parent, 'notes.txt'), 'notes\n');
+    const items = [vscode.Uri.file(path.join(parent, 'docs')), vscode.Uri.file(path.join(parent, 'notes.txt'))];
+    const window = vscode.window as unknown as Record<string, unknown>;
+    const [pick, input] = [window.showQuickPick, window.showInputBox];
+    const asked: string[] = [];
+    const choose = (label: string): void => {
+      window.showQuickPick = async (options: Array<{ label: string }>) => options.find((o) => o.label === label);
+    };
+    try {
+      choose('One archive');
+      window.showInputBox = async (options: { value: string }) => {
+        asked.push(options.value);
+        return 'bundle';
+      };
+      const [one] = (await vscode.commands.executeCommand('chunkpress.compress', items[0], items)) as Array<{
+        kind: string;
+      }>;
+      assert.equal(one.kind, 'done');
+      assert.deepEqual(asked, ['picked.tar.zst'], 'the suggested name is the parent folder');
+      const listed = execFileSync('tar', ['--zstd', '-tf', path.join(parent, 'bundle.tar.zst')]).toString();
+      assert.deepEqual(listed.trim().split('\n'), ['docs/', 'docs/guide.md', 'notes.txt']);
+      choose('One archive per item');
+      const each = (await vscode.commands.executeCommand('chunkpress.compress', items[0], items)) as unknown[];
+      assert.equal(each.length, 2);
+      assert.ok(fs.existsSync(path.join(parent, 'docs.tar.zst')) && fs.existsSync(path.join(parent, 'notes.txt.zst')));
+    } finally {
+      window.showQuickPick = pick;
+      window.showInputBox = input;
+    }
+  });
 });
