@@ -5,8 +5,6 @@ import { decode } from '../engine/decoding/decompress';
 import type { ChunkpressError } from '../engine/errors';
 import { listLine } from '../memberText';
 import { archiveMembers, contentMember, type ArchiveMembers } from '../engine/tar/tarIndex';
-import { pipeline } from 'node:stream/promises';
-import { describeFsError } from '../engine/errors';
 import { runInputs } from './runInputs';
 import { stdoutDescriptor, stdoutReaderGone } from './stdio';
 
@@ -49,10 +47,6 @@ export async function catMembers(args: Args): Promise<number> {
       index ??= await archiveMembers(file, { pool, signal });
       const member = contentMember(file, index.members, wanted[i]);
       if (member.size === 0) return true;
-      if (index.plain) {
-        await copyRange(file, member.dataOffset, member.size, signal);
-        return true;
-      }
       await decode({
         input: file,
         output:
@@ -71,16 +65,5 @@ export async function catMembers(args: Args): Promise<number> {
     },
   }).finally(() => {
     if (fd !== undefined && fd !== 1) fs.closeSync(fd);
-  });
-}
-
-/** Bytes of an uncompressed tar, as they are, to stdout. */
-async function copyRange(file: string, offset: number, length: number, signal: AbortSignal): Promise<void> {
-  const source = fs.createReadStream(file, { start: offset, end: offset + length - 1, highWaterMark: 1 << 20 });
-  await pipeline(source, process.stdout, { signal, end: false }).catch((err: unknown) => {
-    if ((err as NodeJS.ErrnoException).code === 'EPIPE') stdoutReaderGone();
-    if ((err as NodeJS.ErrnoException).syscall === 'read' || (err as NodeJS.ErrnoException).syscall === 'open')
-      throw describeFsError(err, file, 'read');
-    throw err;
   });
 }

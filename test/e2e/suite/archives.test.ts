@@ -180,6 +180,10 @@ suite('Archives panel', () => {
   });
 
   test('a folder: Members down to a nested file, with its digest; Open Member shows its text', async () => {
+    // proj/src/deep in the Members tree of `archive`, and its main.ts opened from there.
+    const deepFolder = (archive: string): string[] => [archive, 'Members', 'proj', 'src', 'deep'];
+    const openMainTs = async (archive: string): Promise<vscode.Uri> =>
+      (await api.archiveCommand('chunkpress.openMember', [...deepFolder(archive), 'main.ts'])) as vscode.Uri;
     const proj = path.join(dir, 'proj');
     fs.mkdirSync(path.join(proj, 'src', 'deep'), { recursive: true });
     fs.mkdirSync(path.join(proj, 'empty'));
@@ -212,7 +216,7 @@ suite('Archives panel', () => {
     assert.deepEqual(labels(level), ['empty', 'src', '.gitignore', 'link', 'README.md']);
     assert.match(level[1].description, /^1 item · \d{4}-\d\d-\d\d \d\d:\d\d · drwx/);
     assert.match(level[3].description, /^→ README\.md · lrwx/);
-    const [main] = await api.archiveRows(['proj.tar.zst', 'Members', 'proj', 'src', 'deep']);
+    const [main] = await api.archiveRows(deepFolder('proj.tar.zst'));
     assert.equal(main.label, 'main.ts');
     assert.match(main.description, /^12\.\d KiB · .* · -rw-r--r--$/);
     const sha = execFileSync('sha256sum', [path.join(proj, 'src', 'deep', 'main.ts')])
@@ -220,14 +224,7 @@ suite('Archives panel', () => {
       .slice(0, 64);
     assert.match(main.tooltip, new RegExp(`SHA-256 ${sha}`));
     assert.match(main.tooltip, /Header at tar byte \d+, content at \d+; starts in frame 0/);
-    const uri = (await api.archiveCommand('chunkpress.openMember', [
-      'proj.tar.zst',
-      'Members',
-      'proj',
-      'src',
-      'deep',
-      'main.ts',
-    ])) as vscode.Uri;
+    const uri = await openMainTs('proj.tar.zst');
     assert.equal(path.posix.basename(uri.path), 'main.ts');
     const document = await vscode.workspace.openTextDocument(uri);
     assert.equal(document.getText(), text);
@@ -240,16 +237,9 @@ suite('Archives panel', () => {
     await vscode.commands.executeCommand('chunkpress.inspectArchive', vscode.Uri.file(foreign));
     const members = (await api.archiveRows(['foreign.tgz'])).find((r) => r.label === 'Members')!;
     assert.equal(members.description, 'read on expand');
-    const deep = await api.archiveRows(['foreign.tgz', 'Members', 'proj', 'src', 'deep']);
+    const deep = await api.archiveRows(deepFolder('foreign.tgz'));
     assert.deepEqual(labels(deep), ['main.ts']);
-    const again = (await api.archiveCommand('chunkpress.openMember', [
-      'foreign.tgz',
-      'Members',
-      'proj',
-      'src',
-      'deep',
-      'main.ts',
-    ])) as vscode.Uri;
+    const again = await openMainTs('foreign.tgz');
     assert.equal((await vscode.workspace.openTextDocument(again)).getText(), text);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 
@@ -261,14 +251,7 @@ suite('Archives panel', () => {
     assert.deepEqual(labels(await api.archiveRows(['plain.tar'])), ['Summary', 'Members']);
     const root = (await api.archiveRows([])).find((r) => r.label === 'plain.tar')!;
     assert.match(root.description, /^[\d.]+ KiB · uncompressed · tar$/);
-    const third = (await api.archiveCommand('chunkpress.openMember', [
-      'plain.tar',
-      'Members',
-      'proj',
-      'src',
-      'deep',
-      'main.ts',
-    ])) as vscode.Uri;
+    const third = await openMainTs('plain.tar');
     assert.equal((await vscode.workspace.openTextDocument(third)).getText(), text);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });

@@ -7,26 +7,15 @@
  * not parse or a stream that stops inside a member is a FormatError naming the byte offset.
  */
 import { FormatError } from './formatError';
-import type { MemberType } from './memberIndex';
+import type { ManifestMember, MemberType } from './memberIndex';
 import { parsePaxRecords } from './paxHeader';
 import { TAR_BLOCK, tarPadding } from './tarHeader';
 
-/** A member as its headers describe it; `other` is a device, a FIFO or a GNU sparse file. */
-export interface TarRecord {
-  path: string;
-  type: MemberType | 'other';
-  mode: number;
-  uid: number;
-  gid: number;
-  uname: string;
-  gname: string;
-  size: number;
-  mtime: number;
-  mtimeNs: number;
-  link: string | null;
-  headerOffset: number;
-  dataOffset: number;
-}
+/**
+ * A member as its headers describe it: the index's fields but those a tar does not hold (its first
+ * frame, its digest); `other` is a device, a FIFO or a GNU sparse file.
+ */
+export type TarRecord = Omit<ManifestMember, 'type' | 'frame' | 'sha256'> & { type: MemberType | 'other' };
 
 /** Extended headers bigger than this are refused: no honest path or record set comes close. */
 const MAX_EXTENDED = 1 << 20;

@@ -107,12 +107,8 @@ function readPiece(piece: FilePiece, input: Uint8Array): PieceReport | undefined
     return { member: piece.member, problem: problemOf(err) };
   }
   try {
-    let filled = 0;
-    while (filled < into.length) {
-      const read = readSync(fd, into, filled, into.length - filled, piece.offset + filled);
-      if (read === 0) break;
-      filled += read;
-    }
+    // The caller checks for a cancel between pieces: a piece is read whole.
+    const filled = readFully({ fd, position: piece.offset }, into, () => false)!;
     if (filled < into.length) into.fill(0, filled);
     const changed = changedSince(fd, piece);
     if (changed) return { member: piece.member, problem: { message: changed } };

@@ -13,7 +13,7 @@ import { FormatError } from '../format/formatError';
 import type { ManifestMember } from '../format/manifest';
 import { MemberIndex } from '../format/memberIndex';
 import { TarReader, type TarRecord } from '../format/tarReader';
-import { inspectArchive, type ArchiveInfo } from '../inspection/inspect';
+import type { ArchiveInfo } from '../inspection/inspect';
 import type { WorkerPool } from '../pool/pool';
 import type { ArchiveMembers } from './tarIndex';
 
@@ -24,9 +24,9 @@ export interface WalkOptions {
   onProgress?: (read: number, total: number) => void;
 }
 
-/** Reads every header of the tar inside `file` (zstd, gzip or plain). */
-export async function walkTarMembers(file: string, options: WalkOptions): Promise<ArchiveMembers> {
-  const info = await inspectArchive(file);
+/** Reads every header of the tar inside the archive `info` describes (zstd, gzip or plain). */
+export async function walkTarMembers(info: ArchiveInfo, options: WalkOptions): Promise<ArchiveMembers> {
+  const file = info.file;
   const records: TarRecord[] = [];
   const reader = new TarReader((r) => records.push(r));
   const fail = (err: unknown): never => {
@@ -69,7 +69,7 @@ export async function walkTarMembers(file: string, options: WalkOptions): Promis
   } catch (err) {
     fail(err);
   }
-  return { info, members: indexOf(records, info), via: 'walk', plain };
+  return { info, members: indexOf(records, info), via: 'walk' };
 }
 
 /** A file that is neither zstd nor gzip: read as a tar, as it is. */

@@ -5,7 +5,7 @@
  */
 import { ChunkpressError } from '../errors';
 import type { MemberIndex } from '../format/memberIndex';
-import { inspectArchive, problemError, type ArchiveInfo } from '../inspection/inspect';
+import { inspectArchive, type ArchiveInfo } from '../inspection/inspect';
 import { walkTarMembers, type WalkOptions } from './foreignIndex';
 
 export interface ArchiveMembers {
@@ -13,8 +13,6 @@ export interface ArchiveMembers {
   members: MemberIndex;
   /** `index`: the archive's own (a Chunkpress tree); `walk`: found by reading every header. */
   via: 'index' | 'walk';
-  /** An uncompressed tar: its members' bytes are read from the file as they are. */
-  plain: boolean;
 }
 
 /**
@@ -24,19 +22,8 @@ export interface ArchiveMembers {
 export async function archiveMembers(file: string, options: WalkOptions): Promise<ArchiveMembers> {
   const info = await inspectArchive(file);
   const members = info.manifest?.members;
-  if (members && !info.problem) return { info, members, via: 'index', plain: false };
-  return walkTarMembers(file, options);
-}
-
-/** The archive's members from its own index; an archive without one is refused by name. */
-export async function indexedMembers(file: string): Promise<ArchiveMembers> {
-  const info = await inspectArchive(file);
-  const problem = problemError(info);
-  if (problem) throw problem;
-  const members = info.manifest?.members;
-  if (!members)
-    throw new ChunkpressError(`"${file}" has no member index: it is not a Chunkpress tar archive`, 'EFORMAT', file);
-  return { info, members, via: 'index', plain: false };
+  if (members && !info.problem) return { info, members, via: 'index' };
+  return walkTarMembers(info, options);
 }
 
 /**
