@@ -20,7 +20,7 @@ import type { ArchiveMembers } from './tarIndex';
 export interface WalkOptions {
   pool: WorkerPool;
   signal?: AbortSignal;
-  /** Compressed bytes read so far, of how many (now and then). */
+  /** Bytes of the tar read so far, of how many (now and then). */
   onProgress?: (read: number, total: number) => void;
 }
 
@@ -52,16 +52,15 @@ export async function walkTarMembers(info: ArchiveInfo, options: WalkOptions): P
         }
       },
     });
-    let decodedTotal = 0;
+    // Decoded bytes against the content's size (the headers give it for gzip and most zstd), not
+    // against the compressed file's: that would say 100% a fifth of the way into a .tar.gz.
+    const total = info.contentSize ?? info.fileSize;
     await decode({
       input: file,
       output: { kind: 'stream', stream: sink, label: 'the tar reader' },
       pool: options.pool,
       signal: options.signal,
-      onProgress: (s) => {
-        decodedTotal = s.bytesIn;
-        options.onProgress?.(Math.min(info.fileSize, decodedTotal), info.fileSize);
-      },
+      onProgress: (s) => options.onProgress?.(Math.min(total, s.bytesIn), total),
     }).catch(fail);
   }
   try {
