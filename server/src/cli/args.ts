@@ -12,6 +12,7 @@ export const USAGE = `Usage: chunkpress compress FILE... [options]
        chunkpress inspect FILE... [--frame N] [--json]
        chunkpress decompress FILE... [-o OUT] [-T N] [-f] [-v] [-q] [--json]
        chunkpress verify FILE... [-T N] [-v] [--json]
+       chunkpress extract ARCHIVE [MEMBER...] [-C DIR] [-f | --keep] [--same-owner] [-p] [-T N]
        chunkpress extract FILE --offset N --length M [-o OUT] [-f]
 
 compress: compresses each FILE into FILE.zst: independent zstd frames compressed on all cores, plus a
@@ -56,8 +57,19 @@ offsets, frames and SHA-256 digests.
 
 cat: writes members' content to stdout, decoding only the frames that hold them.
 
-extract: writes only the bytes OFFSET..OFFSET+LENGTH of the content (K/M/G suffixes allowed),
-decoding only the frames that hold them; to stdout unless -o is given.
+extract: writes a tar archive's members into DIR (default: the current folder), or only the
+MEMBERs named (a folder stands for everything under it). Ours are decoded in parallel, and the
+workers write the files; any other .tar.zst, .tar.gz or .tar is read in one pass. Nothing is ever
+written outside DIR: absolute paths, "..", links that lead out and devices are refused, each
+named, and the exit status is 1. An existing file stops the command unless -f (replace) or --keep
+(leave it); a cancel or a failure removes everything the command created.
+  -C, --directory DIR     extract into DIR (made when missing)
+      --keep              leave existing files as they are
+      --same-owner        give members their owners (as root)
+  -p, --preserve-permissions  keep setuid and setgid bits (dropped otherwise)
+
+With --offset and --length instead: writes only the bytes OFFSET..OFFSET+LENGTH of the content
+(K/M/G suffixes allowed), decoding only the frames that hold them; to stdout unless -o is given.
 `;
 
 export interface Args {
@@ -78,6 +90,10 @@ export interface Args {
   each: boolean;
   exclude: string[];
   gitignore: boolean;
+  directory?: string;
+  keep: boolean;
+  sameOwner: boolean;
+  preservePermissions: boolean;
 }
 
 const OUTPUT_OPTIONS = ['verbose', 'quiet', 'json', 'force', 'output'];
@@ -89,7 +105,16 @@ const OPTIONS_OF: Record<string, string[] | undefined> = {
   inspect: ['json', 'frame'],
   decompress: [...OUTPUT_OPTIONS, 'threads'],
   verify: ['verbose', 'quiet', 'json', 'threads'],
-  extract: [...OUTPUT_OPTIONS, 'offset', 'length'],
+  extract: [
+    ...OUTPUT_OPTIONS,
+    'offset',
+    'length',
+    'threads',
+    'directory',
+    'keep',
+    'same-owner',
+    'preserve-permissions',
+  ],
 };
 
 /** `-l -5` would read as an option; zstd users type it, so join it into `--level=-5`. */
@@ -131,6 +156,10 @@ export function parseCli(argv: string[]): Args | 'help' | 'version' {
       each: { type: 'boolean', default: false },
       exclude: { type: 'string', multiple: true },
       'no-gitignore': { type: 'boolean', default: false },
+      directory: { type: 'string', short: 'C' },
+      keep: { type: 'boolean', default: false },
+      'same-owner': { type: 'boolean', default: false },
+      'preserve-permissions': { type: 'boolean', short: 'p', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'V', default: false },
     },
@@ -150,9 +179,19 @@ export function parseCli(argv: string[]): Args | 'help' | 'version' {
   if (command === 'list' && files.length !== 1) throw new UsageError('list reads one ARCHIVE');
   if (command === 'cat' && files.length < 2) throw new UsageError('cat needs an ARCHIVE and at least one MEMBER');
   if (command === 'extract') {
-    if (files.length !== 1) throw new UsageError('extract reads one FILE');
-    if (values.offset === undefined || values.length === undefined)
-      throw new UsageError('extract needs --offset and --length');
+    const ranged = values.offset !== undefined || values.length !== undefined;
+    if (ranged) {
+      if (files.length !== 1) throw new UsageError('extract with --offset reads one FILE');
+      if (values.offset === undefined || values.length === undefined)
+        throw new UsageError('extract needs both --offset and --length');
+      const members = ['directory', 'keep', 'same-owner', 'preserve-permissions'].find((k) =>
+        given.some(([g]) => g === k),
+      );
+      if (members) throw new UsageError(`--${members} extracts members; it does not go with --offset`);
+    } else {
+      if (values.output !== undefined) throw new UsageError('extract writes members into a folder: -C DIR, not -o');
+      if (values.force && values.keep) throw new UsageError('-f and --keep do not go together');
+    }
   }
   const frame = number(values.frame, 'frame');
   if (frame !== undefined && (!Number.isInteger(frame) || frame < 0))
@@ -182,5 +221,9 @@ export function parseCli(argv: string[]): Args | 'help' | 'version' {
     each: values.each,
     exclude: values.exclude ?? [],
     gitignore: !values['no-gitignore'],
+    directory: values.directory,
+    keep: values.keep,
+    sameOwner: values['same-owner'],
+    preservePermissions: values['preserve-permissions'],
   };
 }

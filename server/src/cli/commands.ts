@@ -4,6 +4,7 @@ import { parseCli, USAGE, type Args } from './args';
 import { compressAll, planCompress, type CompressPlan } from './compressCommand';
 import { decodeFiles } from './decodeCommands';
 import { inspectFiles } from './inspectCommand';
+import { extractMembers } from './extractCommand';
 import { catMembers, listArchive } from './memberCommands';
 import { UsageError } from './usageError';
 
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
     if (args.command === 'inspect') return await inspectFiles(args);
     if (args.command === 'list') return await listArchive(args);
     if (args.command === 'cat') return await catMembers(args);
+    if (args.command === 'extract' && args.offset === undefined) return await extractMembers(args);
     if (args.command !== 'compress') return await decodeFiles(args);
     jobs = planCompress(args);
   } catch (err) {

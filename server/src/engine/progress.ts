@@ -1,9 +1,17 @@
 /** Progress of one job, as the engine reports it; the server and CLI decide how often to show it. */
 
-export type Stage = 'preparing' | 'scanning' | 'compressing' | 'decompressing' | 'verifying' | 'finalizing' | 'done';
+export type Stage =
+  | 'preparing'
+  | 'scanning'
+  | 'compressing'
+  | 'decompressing'
+  | 'verifying'
+  | 'extracting'
+  | 'finalizing'
+  | 'done';
 
 /** The stages where chunks are being worked on. */
-export const WORKING_STAGES: readonly Stage[] = ['compressing', 'decompressing', 'verifying'];
+export const WORKING_STAGES: readonly Stage[] = ['compressing', 'decompressing', 'verifying', 'extracting'];
 
 export interface ChunkRecord {
   index: number;

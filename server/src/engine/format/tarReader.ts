@@ -15,7 +15,11 @@ import { TAR_BLOCK, tarPadding } from './tarHeader';
  * A member as its headers describe it: the index's fields but those a tar does not hold (its first
  * frame, its digest); `other` is a device, a FIFO or a GNU sparse file.
  */
-export type TarRecord = Omit<ManifestMember, 'type' | 'frame' | 'sha256'> & { type: MemberType | 'other' };
+export type TarRecord = Omit<ManifestMember, 'type' | 'frame' | 'sha256'> & {
+  type: MemberType | 'other';
+  /** The header's type flag ('0', '5', '3'...), which names what an `other` is. */
+  typeFlag: string;
+};
 
 /** Extended headers bigger than this are refused: no honest path or record set comes close. */
 const MAX_EXTENDED = 1 << 20;
@@ -24,8 +28,8 @@ type State =
   | { kind: 'header' }
   /** Collecting an extended header's data (pax records or a GNU long name). */
   | { kind: 'extended'; flag: string; size: number; padding: number }
-  /** Counting past a member's content and padding. */
-  | { kind: 'content'; left: number }
+  /** Passing a member's content (`data` bytes of it left, then `left - data` of padding). */
+  | { kind: 'content'; left: number; data: number }
   | { kind: 'ended' };
 
 export class TarReader {
@@ -41,8 +45,17 @@ export class TarReader {
   private global = new Map<string, string>();
   private memberStart: number | undefined;
   private zeroBlocks = 0;
+  /** The path of the member whose content is being passed, for messages. */
+  private current: string | undefined;
 
-  constructor(private readonly onMember: (record: TarRecord) => void) {}
+  /**
+   * `onContent`, when given, gets each member's content as it passes (views of the pushed bytes,
+   * valid during the call), after the `onMember` of its member.
+   */
+  constructor(
+    private readonly onMember: (record: TarRecord) => void,
+    private readonly onContent?: (bytes: Uint8Array) => void,
+  ) {}
 
   /** Whether the end-of-archive blocks were seen (the rest of the stream is not tar). */
   get ended(): boolean {
@@ -55,6 +68,9 @@ export class TarReader {
       const state = this.state;
       if (state.kind === 'content') {
         const n = Math.min(state.left, bytes.length - at);
+        const data = Math.min(n, state.data);
+        if (data > 0 && this.onContent) this.onContent(bytes.subarray(at, at + data));
+        state.data -= data;
         state.left -= n;
         at += n;
         this.offset += n;
@@ -95,7 +111,10 @@ export class TarReader {
         this.offset - this.filled,
       );
     if (state.kind !== 'header' || this.memberStart !== undefined)
-      throw new FormatError('the tar stream ends inside a member', this.offset);
+      throw new FormatError(
+        `the tar stream ends inside ${state.kind === 'content' ? `the content of member "${this.current}"` : 'a member'}`,
+        this.offset,
+      );
   }
 
   private header(at: number): void {
@@ -156,13 +175,15 @@ export class TarReader {
       link: type === 'symlink' || type === 'hardlink' ? (value('linkpath') ?? text(b, 157, 100)) : null,
       headerOffset: this.memberStart,
       dataOffset: at + TAR_BLOCK,
+      typeFlag: flag,
     };
     this.pending = new Map();
     this.memberStart = undefined;
+    this.current = path;
     this.onMember(record);
     // Links and folders may still declare a size (some writers do); their bytes follow regardless.
     const stored = flag === '1' || flag === '2' || flag === '5' ? 0 : realSize;
-    if (stored > 0) this.state = { kind: 'content', left: stored + tarPadding(stored) };
+    if (stored > 0) this.state = { kind: 'content', left: stored + tarPadding(stored), data: stored };
   }
 
   private finishExtended(flag: string, data: Uint8Array): void {

@@ -114,9 +114,38 @@ export interface OrderedWrite {
   sequential?: boolean;
 }
 
-export type WorkerTask = CompressTask | DecompressTask | HashTask;
+/**
+ * Decode one frame (read from `source`, declaring `contentSize`) and write the members' pieces it
+ * holds into their files: an extraction's frames are written by the workers that decode them.
+ */
+export interface ExtractTask extends TaskBase {
+  kind: 'extract';
+  source: TaskSource;
+  contentSize: number;
+  writes: FileWrite[];
+}
+
+/**
+ * Bytes `skip`..`skip + take` of the frame's content go at `position` of the file at `path` (its
+ * folder exists; the path is one extraction's rules let through, never followed if a link).
+ * `whole`: they are all of it, so it is created anew and closed with its mode and mtime; else it
+ * is opened (created by whichever of its frames comes first) and the job sets them once all are in.
+ */
+export interface FileWrite {
+  path: string;
+  skip: number;
+  take: number;
+  position: number;
+  whole?: { mode: number; mtime: number; owner?: { uid: number; gid: number } };
+}
+
+export type WorkerTask = CompressTask | DecompressTask | HashTask | ExtractTask;
 /** A task before the pool numbers it. */
-export type NewTask = Omit<CompressTask, 'id'> | Omit<DecompressTask, 'id'> | Omit<HashTask, 'id'>;
+export type NewTask =
+  | Omit<CompressTask, 'id'>
+  | Omit<DecompressTask, 'id'>
+  | Omit<HashTask, 'id'>
+  | Omit<ExtractTask, 'id'>;
 
 export type TaskOutcome =
   /** `pieces`: a tar frame's reports, for its hashed and its problem pieces only. */
@@ -124,6 +153,8 @@ export type TaskOutcome =
   | { kind: 'hashed'; report: PieceReport }
   /** `size`: the bytes the frame decoded to. */
   | { kind: 'decoded'; size: number; digest: string | undefined; elapsedMs: number }
+  /** An extraction's frame: decoded, and its pieces written (`bytes` of them). */
+  | { kind: 'extracted'; bytes: number; elapsedMs: number }
   | { kind: 'aborted' }
   /** The source file ended before `input` was full (a frame cut short, or a file that shrank). */
   | { kind: 'short'; read: number }
@@ -131,7 +162,7 @@ export type TaskOutcome =
    * `code`: a system error's code (ENOSPC, EIO...) when reading the source or writing the target
    * failed (`stage` says which) rather than zstd.
    */
-  | { kind: 'failed'; message: string; code?: string; stage?: 'read' | 'write' };
+  | { kind: 'failed'; message: string; code?: string; stage?: 'read' | 'write'; path?: string };
 
 export interface TaskReply {
   id: number;

@@ -26,32 +26,54 @@ export interface WalkOptions {
 
 /** Reads every header of the tar inside the archive `info` describes (zstd, gzip or plain). */
 export async function walkTarMembers(info: ArchiveInfo, options: WalkOptions): Promise<ArchiveMembers> {
-  const file = info.file;
   const records: TarRecord[] = [];
   const reader = new TarReader((r) => records.push(r));
+  await readTar(info, options, reader, (bytes) => reader.push(bytes));
+  return { info, members: indexOf(records, info), via: 'walk' };
+}
+
+/**
+ * Passes the tar inside the archive `info` describes (zstd, gzip or plain) to `take`, in order,
+ * then ends `reader` (which `take` feeds): the stream may not stop inside a member. `take` may
+ * return a promise, which holds the stream until it settles; its bytes are valid until then.
+ * A FormatError becomes a ChunkpressError that names the file.
+ */
+export async function readTar(
+  info: ArchiveInfo,
+  options: WalkOptions,
+  reader: TarReader,
+  take: (bytes: Buffer) => void | Promise<void>,
+): Promise<void> {
+  const file = info.file;
+  const named = (err: unknown): unknown =>
+    err instanceof FormatError
+      ? new ChunkpressError(`"${file}" is not a tar archive: ${err.message}`, 'EFORMAT', file)
+      : err;
   const fail = (err: unknown): never => {
-    if (err instanceof FormatError)
-      throw new ChunkpressError(`"${file}" is not a tar archive: ${err.message}`, 'EFORMAT', file);
-    throw err;
+    throw named(err);
   };
   if (info.layout === 'empty')
     throw new ChunkpressError(`"${file}" is empty: it holds no tar archive`, 'EFORMAT', file);
   // An uncompressed tar, or neither zstd nor gzip (then the reader says it is no tar either).
   const plain = info.layout === 'tar' || (info.dataFrames === 0 && info.problem !== undefined);
   if (plain) {
-    await readPlain(file, reader, options).catch(fail);
+    await readPlain(file, reader, options, take).catch(fail);
   } else {
     const sink = new Writable({
       highWaterMark: 1 << 20,
       write(chunk: Buffer, _encoding, done) {
+        const failed = (err: unknown): void => done(named(err) as Error);
         try {
-          reader.push(chunk);
-          done();
+          const pending = take(chunk);
+          if (pending) pending.then(() => done(), failed);
+          else done();
         } catch (err) {
-          done(err as Error);
+          failed(err);
         }
       },
     });
+    // A failed write reaches the decode through its callback; the event would go unheard.
+    sink.on('error', () => undefined);
     // Decoded bytes against the content's size (the headers give it for gzip and most zstd), not
     // against the compressed file's: that would say 100% a fifth of the way into a .tar.gz.
     const total = info.contentSize ?? info.fileSize;
@@ -68,18 +90,22 @@ export async function walkTarMembers(info: ArchiveInfo, options: WalkOptions): P
   } catch (err) {
     fail(err);
   }
-  return { info, members: indexOf(records, info), via: 'walk' };
 }
 
 /** A file that is neither zstd nor gzip: read as a tar, as it is. */
-async function readPlain(file: string, reader: TarReader, options: WalkOptions): Promise<void> {
+async function readPlain(
+  file: string,
+  reader: TarReader,
+  options: WalkOptions,
+  take: (bytes: Buffer) => void | Promise<void>,
+): Promise<void> {
   const size = fs.statSync(file).size;
   const stream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
   let read = 0;
   try {
     for await (const piece of stream as AsyncIterable<Buffer>) {
       if (options.signal?.aborted) throw cancelled();
-      reader.push(piece);
+      await take(piece);
       read += piece.length;
       options.onProgress?.(read, size);
       if (reader.ended) break;
@@ -108,7 +134,8 @@ function indexOf(records: readonly TarRecord[], info: ArchiveInfo): MemberIndex 
   const members: ManifestMember[] = [];
   for (const r of records) {
     if (r.type === 'other') continue;
-    members.push({ ...r, type: r.type, frame: frameOf(r.headerOffset), sha256: null });
+    const { typeFlag: _flag, ...member } = r;
+    members.push({ ...member, type: r.type, frame: frameOf(r.headerOffset), sha256: null });
   }
   const contentSize = records.reduce((end, r) => Math.max(end, r.dataOffset + r.size), 0);
   return MemberIndex.of(members, { contentSize, frames: Math.max(1, starts.length) });

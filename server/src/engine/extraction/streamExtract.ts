@@ -1,0 +1,103 @@
+/**
+ * Extraction of a tar with no index of its own (any .tar.zst, .tar.gz or .tar from elsewhere): one
+ * pass, as tar makes it, with each member's content written as it passes. Before a file's first
+ * byte, its declared size is weighed against the space left, so a header that claims a terabyte
+ * is refused rather than believed.
+ */
+import * as fs from 'node:fs';
+import { ChunkpressError, describeFsError } from '../errors';
+import { formatSize } from '../sizes';
+import { TarReader, type TarRecord } from '../format/tarReader';
+import type { ArchiveInfo } from '../inspection/inspect';
+import type { WorkerPool } from '../pool/pool';
+import { writeAllSync } from '../io/fileWrites';
+import { readTar } from '../tar/foreignIndex';
+import { finishFile, type Extraction, type FileAction } from './extraction';
+import type { ExtractMeter } from './extractMeter';
+import { diskBytes } from './targetTree';
+
+const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+
+type TarEvent = { kind: 'member'; record: TarRecord } | { kind: 'content'; bytes: Uint8Array };
+
+export async function extractStream(
+  x: Extraction,
+  info: ArchiveInfo,
+  run: { pool: WorkerPool; signal?: AbortSignal; meter: ExtractMeter; freeBytes: number },
+): Promise<void> {
+  const { meter } = run;
+  const events: TarEvent[] = [];
+  const reader = new TarReader(
+    (record) => events.push({ kind: 'member', record }),
+    (bytes) => events.push({ kind: 'content', bytes }),
+  );
+  let open: { fd: number; left: number; file: FileAction } | undefined;
+  let claimed = 0;
+  meter.files = { done: 0, total: 0, current: undefined };
+  const close = (): void => {
+    const { fd, file } = open!;
+    open = undefined;
+    try {
+      fs.closeSync(fd);
+    } catch (err) {
+      throw describeFsError(err, file.rel, 'write');
+    }
+    finishFile(file);
+    meter.files!.done++;
+  };
+  const take = async (bytes: Buffer): Promise<void> => {
+    reader.push(bytes);
+    for (const event of events.splice(0)) {
+      if (event.kind === 'content') {
+        if (!open) continue; // a member not extracted: its content is passed over
+        try {
+          writeAllSync(open.fd, event.bytes, open.file.size - open.left);
+        } catch (err) {
+          throw describeFsError(err, x.tree.abs(open.file.rel), 'write');
+        }
+        open.left -= event.bytes.length;
+        meter.bytesOut += event.bytes.length;
+        if (open.left === 0) close();
+        continue;
+      }
+      const r = event.record;
+      if (r.type === 'file' && diskBytes(r.size) + claimed > run.freeBytes && x.wants(r.path))
+        throw new ChunkpressError(
+          `Extracting "${info.file}" needs more than the ${formatSize(run.freeBytes)} free where "${x.tree.root}" is: "${r.path}" declares ${formatSize(r.size)}${claimed > 0 ? ` after ${formatSize(claimed)} before it` : ''}; nothing was extracted`,
+          'ENOSPC',
+          x.tree.root,
+        );
+      const file = await x.admit(r);
+      if (!file) continue;
+      claimed += diskBytes(file.size);
+      meter.files!.total++;
+      meter.files!.current = file.rel;
+      let fd: number;
+      try {
+        fd = fs.openSync(file.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+      } catch (err) {
+        throw describeFsError(err, x.tree.abs(file.rel), 'create');
+      }
+      open = { fd, left: file.size, file };
+      if (file.size === 0) close();
+    }
+  };
+  try {
+    await readTar(
+      info,
+      {
+        pool: run.pool,
+        signal: run.signal,
+        onProgress: (read) => {
+          meter.bytesIn = read;
+          meter.report();
+        },
+      },
+      reader,
+      take,
+    );
+  } finally {
+    if (open) fs.closeSync(open.fd);
+  }
+  await x.finishLinks();
+}
