@@ -7,6 +7,8 @@ import type { ArchiveNode } from './archives/archiveNodes';
 import { compressTargets, type CompressContext, type CompressOutcome } from './compressJobs';
 import { targetsFor } from './compressSelection';
 import { decompressFiles, extractRange, verifyArchives, type DecodeContext, type DecodeOutcome } from './decodeJobs';
+import { extractArchive, hereFolder, type ExtractOutcome } from './extractJobs';
+import type { JobContext } from './jobRun';
 import type { JobTracker } from './jobTracker';
 import { parseLength, parseOffset } from './rangeInput';
 import { requestWithProgress } from './serverProgress';
@@ -229,4 +231,89 @@ export function showJobsCommand(tracker: JobTracker) {
     });
     pick?.cancel();
   };
+}
+
+/** Tar archives chosen in the Explorer (multi-select), a row of the panel, or the palette's picker. */
+async function tarArchives(clicked: vscode.Uri | ArchiveNode | undefined, selected: unknown, title: string) {
+  const uris = selection(clicked, selected);
+  return uris.length > 0 ? uris : pickArchives(title, true);
+}
+
+/**
+ * "Extract Here": each archive beside itself, into a folder of its own name unless all its
+ * members already lie under one top-level folder (extractJobs.ts).
+ */
+export function extractHereCommand(ctx: JobContext) {
+  return async (clicked?: vscode.Uri | ArchiveNode, selected?: unknown): Promise<ExtractOutcome[]> => {
+    const outcomes: ExtractOutcome[] = [];
+    for (const archive of await tarArchives(clicked, selected, 'Extract Here')) {
+      let folder: vscode.Uri | undefined;
+      try {
+        folder = await hereFolder(ctx.client, archive);
+      } catch (err) {
+        void vscode.window.showErrorMessage(`Chunkpress: ${(err as Error).message}`);
+        outcomes.push({ kind: 'failed', message: (err as Error).message });
+        continue;
+      }
+      if (folder) outcomes.push(await extractArchive(ctx, { archive, folder }));
+    }
+    return outcomes;
+  };
+}
+
+/** "Extract to...": asks for the folder (the archive's own by default), then extracts into it. */
+export function extractToCommand(ctx: JobContext) {
+  return async (clicked?: vscode.Uri | ArchiveNode, selected?: unknown): Promise<ExtractOutcome[]> => {
+    const archives = await tarArchives(clicked, selected, 'Extract');
+    if (archives.length === 0) return [];
+    const folder = await pickFolder(
+      archives[0],
+      archives.length === 1 ? path.basename(archives[0].fsPath) : `${archives.length} archives`,
+    );
+    if (!folder) return [];
+    const outcomes: ExtractOutcome[] = [];
+    for (const archive of archives) outcomes.push(await extractArchive(ctx, { archive, folder }));
+    return outcomes;
+  };
+}
+
+/**
+ * "Extract..." on members and folders of the Members tree: asks for a folder, and places each one
+ * there under its own name (a folder with what it holds), as dragging it out of an archive would.
+ */
+export function extractMembersCommand(ctx: JobContext) {
+  return async (clicked?: ArchiveNode, selected?: readonly ArchiveNode[]): Promise<ExtractOutcome | undefined> => {
+    const nodes = (selected && selected.length > 0 ? selected : clicked ? [clicked] : []).filter(
+      (n): n is Extract<ArchiveNode, { kind: 'member' }> => n.kind === 'member',
+    );
+    if (nodes.length === 0) return undefined;
+    const { entry } = nodes[0];
+    const picked = nodes.filter((n) => n.entry.path === entry.path).map((n) => n.row.path);
+    const base = commonParent(picked);
+    const folder = await pickFolder(
+      entry.uri,
+      picked.length === 1 ? path.posix.basename(picked[0]) : `${picked.length} members`,
+    );
+    if (!folder) return undefined;
+    return extractArchive(ctx, { archive: entry.uri, folder, members: picked, base });
+  };
+}
+
+async function pickFolder(near: vscode.Uri, what: string): Promise<vscode.Uri | undefined> {
+  const picked = await vscode.window.showOpenDialog({
+    title: `Extract ${what} to`,
+    openLabel: 'Extract Here',
+    canSelectFiles: false,
+    canSelectFolders: true,
+    defaultUri: vscode.Uri.file(path.dirname(near.fsPath)),
+  });
+  return picked?.[0];
+}
+
+/** The folder that holds every one of `paths` ('' for the top). */
+export function commonParent(paths: readonly string[]): string {
+  const parents = paths.map((p) => p.split('/').slice(0, -1));
+  const shared: string[] = [];
+  for (let i = 0; parents.every((p) => i < p.length && p[i] === parents[0][i]); i++) shared.push(parents[0][i]);
+  return shared.join('/');
 }

@@ -24,12 +24,16 @@ import {
   compressCommand,
   compressWithOptionsCommand,
   decompressCommand,
+  extractHereCommand,
+  extractMembersCommand,
   extractRangeCommand,
+  extractToCommand,
   showJobsCommand,
   verifyCommand,
 } from './commands';
 import { compressFiles, compressTargets, treeTarget, type CompressContext, type CompressOutcome } from './compressJobs';
 import type { DecodeContext } from './decodeJobs';
+import { extractArchive, registerOverwriteQuestions, type ExtractOutcome, type ExtractTarget } from './extractJobs';
 import { JobTracker } from './jobTracker';
 import { createServerClient } from './serverClient';
 import { readSettings, type Settings } from './settings';
@@ -40,6 +44,8 @@ export interface ChunkpressApi {
   compressFiles(uris: vscode.Uri[], overrides?: Partial<Settings>): Promise<CompressOutcome[]>;
   /** A folder into `folder.tar.zst` beside it, as the Explorer's command does. */
   compressFolder(folder: vscode.Uri, overrides?: Partial<Settings>): Promise<CompressOutcome>;
+  /** Extracts as the Extract commands do, into `target.folder`. */
+  extract(target: ExtractTarget, overrides?: Partial<Settings>): Promise<ExtractOutcome>;
   statusBarText(): string;
   serverInfo(): Promise<ServerInfo>;
   cancelAll(): void;
@@ -120,6 +126,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chunkp
     vscode.commands.registerCommand('chunkpress.extractRange', extractRangeCommand(decodeCtx)),
     vscode.commands.registerCommand('chunkpress.openChunk', openChunkCommand(decodeCtx)),
     vscode.commands.registerCommand('chunkpress.openMember', openMemberCommand(decodeCtx)),
+    vscode.commands.registerCommand('chunkpress.extractHere', extractHereCommand(jobContext)),
+    vscode.commands.registerCommand('chunkpress.extractTo', extractToCommand(jobContext)),
+    vscode.commands.registerCommand('chunkpress.extractMembers', extractMembersCommand(jobContext)),
+    registerOverwriteQuestions(client),
     vscode.workspace.registerFileSystemProvider(CHUNK_SCHEME, new ChunkFileSystem(client), {
       isCaseSensitive: true,
       isReadonly: new vscode.MarkdownString(
@@ -136,6 +146,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chunkp
   return {
     compressFiles: (uris, overrides) => compressFiles(ctx, uris, overrides),
     compressFolder: async (folder, overrides) => (await compressTargets(ctx, [treeTarget(folder)], overrides))[0],
+    extract: (target, overrides) => extractArchive(jobContext, target, overrides),
     statusBarText: () => statusBar.text,
     serverInfo: () => client!.sendRequest(serverInfoRequest),
     cancelAll: () => tracker.cancelAll(),

@@ -2,6 +2,8 @@ import type { CancellationToken } from 'vscode-languageserver';
 import { compress, type CompressResult as EngineResult } from './engine/compression/compress';
 import { compressTree, type TreeCompressResult } from './engine/compression/compressTree';
 import { decode } from './engine/decoding/decompress';
+import { extractArchive } from './engine/extraction/extractArchive';
+import type { AskOverwrite } from './engine/extraction/targetTree';
 import type { WorkerPool } from './engine/pool/pool';
 import type { ProgressSnapshot } from './engine/progress';
 import { progressMessage } from './progressText';
@@ -11,6 +13,8 @@ import type {
   CompressResult,
   DecodeParams,
   DecodeResult,
+  ExtractParams,
+  ExtractResult,
   FrameCheck,
   JobProgress,
 } from './protocol';
@@ -196,6 +200,38 @@ export class JobRegistry {
       reporter.log(
         `${params.kind} ${params.input}: ${result.framesDecoded}/${result.frames} frames, ${result.mode} on ${result.threads} thread(s)${result.note ? `; ${result.note}` : ''}; ${result.failures.length} failure(s)`,
       );
+      return result;
+    });
+  }
+
+  /** Members into a folder; `ask` puts each existing path to the user while the policy is `ask`. */
+  extract(
+    params: ExtractParams,
+    progressToken: string | number | undefined,
+    cancel: CancellationToken,
+    reporter: JobReporter<never>,
+    ask: AskOverwrite,
+  ): Promise<ExtractResult> {
+    return this.track(progressToken, cancel, async (signal) => {
+      const batcher = new ProgressBatcher(reporter);
+      reporter.begin(`Extracting ${params.archive}`, 'preparing');
+      const result = await extractArchive({
+        archive: params.archive,
+        target: params.target,
+        members: params.members,
+        base: params.base,
+        overwrite: params.overwrite,
+        ask,
+        threads: params.threads,
+        pool: this.pool,
+        signal,
+        onProgress: (snapshot) =>
+          batcher.progress(snapshot, snapshot.stage === 'finalizing' || snapshot.stage === 'done'),
+      });
+      reporter.log(
+        `extract ${params.archive} -> ${result.target}: ${result.files} files, ${result.folders} folders, ${result.links} links, ${result.kept} kept, ${result.refused.length} refused; ${result.mode} on ${result.threads} thread(s)`,
+      );
+      for (const r of result.refused) reporter.log(`  ${r.member}: not extracted: ${r.reason}`);
       return result;
     });
   }

@@ -15,6 +15,8 @@ import type { DecodeResult as EngineDecodeResult, FrameOutcome } from './engine/
 import type { FrameDetail } from './engine/inspection/frameDetail';
 import type { ArchiveInfo, FrameRow } from './engine/inspection/inspect';
 import type { ChunkRecord, Stage } from './engine/progress';
+import type { ExtractResult as EngineExtractResult } from './engine/extraction/extractArchive';
+import type { OverwriteAnswer } from './engine/extraction/targetTree';
 import type { Manifest, ManifestMember } from './engine/format/manifest';
 
 /** Where a job is, as the engine's ProgressSnapshot (plain numbers, JSON-safe). */
@@ -276,4 +278,49 @@ export interface MembersResult {
  */
 export const membersRequest = new ProtocolRequestType<MembersParams, MembersResult, never, JobErrorData, void>(
   'chunkpress/members',
+);
+
+// ---- Extraction: members into a folder ----
+
+export interface ExtractParams extends WorkDoneProgressParams, PartialResultParams {
+  /** File system path of the tar archive. */
+  archive: string;
+  /** The folder to extract into (made when missing). */
+  target: string;
+  /** Only these members (a folder stands for everything under it); all when omitted. */
+  members?: string[];
+  /** A folder of the archive whose content goes at the top of the target. */
+  base?: string;
+  /** Where a member's path exists: ask the client (`chunkpress/askOverwrite`), replace, or keep it. */
+  overwrite: 'ask' | 'replace' | 'skip';
+  threads?: number;
+}
+
+export type ExtractResult = EngineExtractResult;
+
+/** Partial result of `chunkpress/extract`: where the job is. */
+export interface ExtractPartial {
+  progress: JobProgress;
+}
+
+/** Extracts a tar archive's members into a folder: ours in parallel, any other in one pass. */
+export const extractRequest = new ProtocolRequestType<ExtractParams, ExtractResult, ExtractPartial, JobErrorData, void>(
+  'chunkpress/extract',
+);
+
+export const extractPartialType = new ProgressType<ExtractPartial>();
+
+export interface OverwriteQuestion {
+  /** The archive being extracted, and the existing path its member would replace. */
+  archive: string;
+  path: string;
+  existing: 'file' | 'symlink' | 'other';
+}
+
+/**
+ * Server to client, during an extraction whose policy is `ask`: a member's path exists. The answer
+ * is one of Replace, Skip, Replace All, Skip All, or cancel (the job stops and removes what it made).
+ */
+export const askOverwriteRequest = new RequestType<OverwriteQuestion, { answer: OverwriteAnswer }, void>(
+  'chunkpress/askOverwrite',
 );

@@ -29,8 +29,11 @@ import { JobRegistry } from './jobs';
 import { MemberTrees } from './memberTrees';
 import type { Manifest } from './engine/format/manifest';
 import {
+  askOverwriteRequest,
   compressPartialType,
   compressRequest,
+  extractPartialType,
+  extractRequest,
   decodePartialType,
   decodeRequest,
   MAX_READ_BYTES,
@@ -96,6 +99,29 @@ connection.onRequest(decodeRequest, async (params, token) => {
       ...workDoneReporter(workDone),
       partial: (frames, progress) => resultProgress?.report({ frames, progress }),
     });
+  } catch (err) {
+    throw toResponseError(err);
+  } finally {
+    workDone.done();
+  }
+});
+
+connection.onRequest(extractRequest, async (params, token) => {
+  const progressToken = params.workDoneToken;
+  const workDone = connection.languages.attachWorkDoneProgress(params);
+  const resultProgress = connection.languages.attachPartialResultProgress(extractPartialType, params);
+  try {
+    return await jobs.extract(
+      params,
+      progressToken,
+      token,
+      {
+        ...workDoneReporter(workDone),
+        partial: (_, progress) => resultProgress?.report({ progress }),
+      },
+      async (conflict) =>
+        (await connection.sendRequest(askOverwriteRequest, { archive: params.archive, ...conflict })).answer,
+    );
   } catch (err) {
     throw toResponseError(err);
   } finally {

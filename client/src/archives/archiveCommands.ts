@@ -21,9 +21,21 @@ export interface ArchivesUi {
 
 /** Shows the archive in the panel, expanded (the panel opens if it was hidden). */
 export async function revealArchive(ui: ArchivesUi, uri: vscode.Uri, origin: 'workspace' | 'opened'): Promise<void> {
+  const fresh = ui.store.get(uri.fsPath) === undefined;
+  const redrawn = fresh ? ui.tree.rootsRedrawn(2000) : undefined;
   const entry = ui.store.add(uri, origin);
   await vscode.commands.executeCommand(`${ARCHIVES_VIEW}.focus`);
-  await ui.view.reveal(ui.tree.rootFor(entry), { select: true, focus: true, expand: true });
+  await redrawn;
+  const reveal = (): Thenable<void> =>
+    ui.view.reveal(ui.tree.rootFor(entry), { select: true, focus: true, expand: true });
+  try {
+    await reveal();
+  } catch {
+    // A redraw set off meanwhile (a file changed, a job ended) raced the reveal's own listing of
+    // the roots ("Element with id … is already registered"); once it is drawn, the reveal is not.
+    await ui.tree.rootsRedrawn(2000);
+    await reveal();
+  }
 }
 
 /** "Inspect Archive": from the Explorer (one or many), or a file picker for archives anywhere. */

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FrameRow } from '../../../server/src/engine/inspection/inspect';
 import type { ArchiveSummary, MemberRow } from '../../../server/src/protocol';
-import { memberDescription, memberTooltip } from './memberRows';
+import { memberDescription, memberTooltip, TAR_NAME } from './memberRows';
 import type { ArchiveNode } from './archiveNodes';
 import {
   archiveDescription,
@@ -136,6 +136,7 @@ export function treeItem(node: ArchiveNode): vscode.TreeItem {
           ? 'The tar inside has no index of its own: expanding reads its headers once'
           : `${node.count} members, from the archive's index`;
       item.iconPath = new vscode.ThemeIcon('file-submodule');
+      item.contextValue = 'members';
       return item;
     }
     case 'member':
@@ -209,7 +210,8 @@ function archiveItem(entry: ArchiveEntry): vscode.TreeItem {
             ? new vscode.ThemeColor('problemsWarningIcon.foreground')
             : undefined,
         );
-    item.contextValue = entry.origin === 'opened' ? 'archive.opened' : 'archive';
+    // `.tar`: a tar inside, which the extraction commands take.
+    item.contextValue = `${entry.origin === 'opened' ? 'archive.opened' : 'archive'}${TAR_NAME.test(entry.path) || (s?.memberCount ?? null) !== null ? '.tar' : ''}`;
   }
   item.tooltip = archiveTooltip(entry.path, s);
   return item;

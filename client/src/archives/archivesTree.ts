@@ -24,6 +24,7 @@ export class ArchivesTree implements vscode.TreeDataProvider<ArchiveNode>, vscod
   readonly onDidChangeTreeData = this.changed.event;
   private readonly roots = new Map<string, ArchiveNode & { kind: 'archive' }>();
   private readonly subscription: vscode.Disposable;
+  private readonly rootsListed = new vscode.EventEmitter<void>();
 
   constructor(private readonly store: ArchiveStore) {
     // Always a whole-tree refresh: VS Code cancels fetches still in flight only for that one. A
@@ -43,6 +44,23 @@ export class ArchivesTree implements vscode.TreeDataProvider<ArchiveNode>, vscod
     return node;
   }
 
+  /**
+   * Resolves once VS Code has listed the roots again (or after `ms`, when it does not: a hidden
+   * view is not drawn). A reveal that races the redraw a new archive set off would register the
+   * same ids twice ("Element with id … is already registered").
+   */
+  rootsRedrawn(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const listening = this.rootsListed.event(done);
+      function done(): void {
+        clearTimeout(timer);
+        listening.dispose();
+        resolve();
+      }
+    });
+  }
+
   /** Only archives are revealed, and they are roots. */
   getParent(): ArchiveNode | undefined {
     return undefined;
@@ -51,7 +69,9 @@ export class ArchivesTree implements vscode.TreeDataProvider<ArchiveNode>, vscod
   async getChildren(node?: ArchiveNode): Promise<ArchiveNode[]> {
     if (!node) {
       await this.store.whenScanned();
-      return this.store.all().map((entry) => this.rootFor(entry));
+      const roots = this.store.all().map((entry) => this.rootFor(entry));
+      setTimeout(() => this.rootsListed.fire(), 0); // once VS Code has taken them in
+      return roots;
     }
     switch (node.kind) {
       case 'archive':
@@ -217,5 +237,6 @@ export class ArchivesTree implements vscode.TreeDataProvider<ArchiveNode>, vscod
   dispose(): void {
     this.subscription.dispose();
     this.changed.dispose();
+    this.rootsListed.dispose();
   }
 }
