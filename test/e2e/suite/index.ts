@@ -9,7 +9,8 @@ import Mocha from 'mocha';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', timeout: 120_000, color: false });
-  for (const file of ['extension', 'archives', 'decode', 'extract']) mocha.addFile(path.join(__dirname, `${file}.test.js`));
+  for (const file of ['extension', 'archives', 'decode', 'extract'])
+    mocha.addFile(path.join(__dirname, `${file}.test.js`));
   return new Promise((resolve, reject) => {
     const passed: string[] = [];
     const failed: Array<{ title: string; error: string }> = [];
