@@ -7,6 +7,7 @@ import type { ArchiveNode } from './archives/archiveNodes';
 import { compressTargets, type CompressContext, type CompressOutcome } from './compressJobs';
 import { targetsFor } from './compressSelection';
 import { decompressFiles, extractRange, verifyArchives, type DecodeContext, type DecodeOutcome } from './decodeJobs';
+import { ARCHIVE_SCHEME, parseArchiveUri } from './archiveFolders/archiveFileSystem';
 import { extractArchive, hereFolder, type ExtractOutcome } from './extractJobs';
 import type { JobContext } from './jobRun';
 import type { JobTracker } from './jobTracker';
@@ -282,21 +283,36 @@ export function extractToCommand(ctx: JobContext) {
  * there under its own name (a folder with what it holds), as dragging it out of an archive would.
  */
 export function extractMembersCommand(ctx: JobContext) {
-  return async (clicked?: ArchiveNode, selected?: readonly ArchiveNode[]): Promise<ExtractOutcome | undefined> => {
-    const nodes = (selected && selected.length > 0 ? selected : clicked ? [clicked] : []).filter(
-      (n): n is Extract<ArchiveNode, { kind: 'member' }> => n.kind === 'member',
-    );
-    if (nodes.length === 0) return undefined;
-    const { entry } = nodes[0];
-    const picked = nodes.filter((n) => n.entry.path === entry.path).map((n) => n.row.path);
-    const base = commonParent(picked);
-    const folder = await pickFolder(
-      entry.uri,
-      picked.length === 1 ? path.posix.basename(picked[0]) : `${picked.length} members`,
-    );
+  return async (
+    clicked?: ArchiveNode | vscode.Uri,
+    selected?: ReadonlyArray<ArchiveNode | vscode.Uri>,
+  ): Promise<ExtractOutcome | undefined> => {
+    const chosen = (selected && selected.length > 0 ? selected : clicked ? [clicked] : [])
+      .map((n) => memberOf(n))
+      .filter((m) => m !== undefined);
+    if (chosen.length === 0) return undefined;
+    const { archive } = chosen[0];
+    const picked = chosen.filter((m) => m.archive.fsPath === archive.fsPath).map((m) => m.path);
+    const all = picked.includes('');
+    const base = all ? '' : commonParent(picked);
+    const what = all
+      ? path.basename(archive.fsPath)
+      : picked.length === 1
+        ? path.posix.basename(picked[0])
+        : `${picked.length} members`;
+    const folder = await pickFolder(archive, what);
     if (!folder) return undefined;
-    return extractArchive(ctx, { archive: entry.uri, folder, members: picked, base });
+    return extractArchive(ctx, { archive, folder, members: all ? undefined : picked, base: base || undefined });
   };
+}
+
+/** The archive and member path of a row of the Members tree, or of a file in a mounted archive. */
+function memberOf(node: ArchiveNode | vscode.Uri): { archive: vscode.Uri; path: string } | undefined {
+  if (node instanceof vscode.Uri) {
+    const parsed = node.scheme === ARCHIVE_SCHEME ? parseArchiveUri(node) : undefined;
+    return parsed && { archive: vscode.Uri.file(parsed.archive), path: parsed.member };
+  }
+  return node.kind === 'member' ? { archive: node.entry.uri, path: node.row.path } : undefined;
 }
 
 async function pickFolder(near: vscode.Uri, what: string): Promise<vscode.Uri | undefined> {

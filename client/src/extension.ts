@@ -20,6 +20,8 @@ import { findNode, renderPath, type RenderedRow } from './archives/treeQuery';
 import { ArchiveStore } from './archives/archiveStore';
 import { CHUNK_SCHEME, ChunkFileSystem } from './archives/chunkDocument';
 import { REPORT_SCHEME, ReportProvider } from './archives/reportDocument';
+import { ARCHIVE_SCHEME, ArchiveFileSystem } from './archiveFolders/archiveFileSystem';
+import { closeArchiveFolderCommand, openAsFolderCommand } from './archiveFolders/folderCommands';
 import {
   compressCommand,
   compressWithOptionsCommand,
@@ -130,6 +132,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chunkp
     vscode.commands.registerCommand('chunkpress.extractTo', extractToCommand(jobContext)),
     vscode.commands.registerCommand('chunkpress.extractMembers', extractMembersCommand(jobContext)),
     registerOverwriteQuestions(client),
+    vscode.commands.registerCommand('chunkpress.openAsFolder', openAsFolderCommand(client, jobContext.settings)),
+    vscode.commands.registerCommand('chunkpress.closeArchiveFolder', closeArchiveFolderCommand()),
+    vscode.workspace.registerFileSystemProvider(ARCHIVE_SCHEME, new ArchiveFileSystem(client), {
+      isCaseSensitive: true,
+      isReadonly: new vscode.MarkdownString(
+        'A member of an archive, read by Chunkpress: read-only. Use **Extract...** for a copy to edit.',
+      ),
+    }),
     vscode.workspace.registerFileSystemProvider(CHUNK_SCHEME, new ChunkFileSystem(client), {
       isCaseSensitive: true,
       isReadonly: new vscode.MarkdownString(

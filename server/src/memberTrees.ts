@@ -67,8 +67,57 @@ export class MemberTree {
         member,
         children: this.folders.get(p)?.children.length ?? 0,
         content: member && this.contentOf(member),
+        ...(member?.type === 'symlink' && { linkTo: this.lookup(p)?.type ?? null }),
       };
     });
+  }
+
+  /**
+   * What `path` is, links followed inside the archive (a symlink's target relative to its folder,
+   * a hard link's member): undefined when it is not there, or leads outside or round in circles.
+   */
+  lookup(path: string): MemberStat | undefined {
+    const resolved = this.resolve(path, 0);
+    if (resolved === undefined) return undefined;
+    const symlink = this.members.get(path.replace(/^\/+|\/+$/g, ''))?.type === 'symlink';
+    if (this.folders.has(resolved)) {
+      const m = this.members.get(resolved);
+      return { path: resolved, type: 'directory', symlink, size: 0, mtimeMs: m ? m.mtime * 1000 : 0, content: null };
+    }
+    const m = this.members.get(resolved);
+    const content = m && this.contentOf(m);
+    if (!m || !content) return undefined;
+    return {
+      path: resolved,
+      type: 'file',
+      symlink,
+      size: content.length,
+      mtimeMs: m.mtime * 1000 + m.mtimeNs / 1e6,
+      content,
+    };
+  }
+
+  /** `path` with every symlink along it replaced by where it leads (at most 16 of them). */
+  private resolve(path: string, hops: number): string | undefined {
+    const parts = path.split('/').filter((p) => p !== '' && p !== '.');
+    let at: string[] = [];
+    for (const part of parts) {
+      if (part === '..') {
+        if (at.length === 0) return undefined;
+        at.pop();
+        continue;
+      }
+      const next = [...at, part].join('/');
+      const m = this.members.get(next);
+      if (m?.type === 'symlink' && m.link !== null) {
+        if (hops >= 16 || m.link.startsWith('/')) return undefined;
+        const target = this.resolve([...at, m.link].join('/'), hops + 1);
+        if (target === undefined) return undefined;
+        at = target === '' ? [] : target.split('/');
+      } else at.push(part);
+    }
+    const joined = at.join('/');
+    return joined === '' || this.folders.has(joined) || this.members.has(joined) ? joined : undefined;
   }
 
   /** A file's bytes in the tar; a hard link's are its target's (a few hops at most, no loops). */
@@ -77,6 +126,17 @@ export class MemberTree {
     for (let hops = 0; m?.type === 'hardlink' && hops < 8; hops++) m = this.members.get(m.link ?? '');
     return m?.type === 'file' ? { offset: m.dataOffset, length: m.size } : null;
   }
+}
+
+/** A member as a file system sees it: a file or a folder, maybe reached through a symlink. */
+export interface MemberStat {
+  /** Where it resolved to. */
+  path: string;
+  type: 'file' | 'directory';
+  symlink: boolean;
+  size: number;
+  mtimeMs: number;
+  content: { offset: number; length: number } | null;
 }
 
 const parentOf = (p: string): string => {

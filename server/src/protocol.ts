@@ -262,6 +262,8 @@ export interface MemberRow {
   children: number;
   /** Where its content lies in the tar stream (a hard link's: its target's); null without content. */
   content: { offset: number; length: number } | null;
+  /** A symlink's: what it leads to inside the archive, or null (outside, or nowhere). */
+  linkTo?: 'file' | 'directory' | null;
 }
 
 export interface MembersResult {
@@ -323,4 +325,36 @@ export interface OverwriteQuestion {
  */
 export const askOverwriteRequest = new RequestType<OverwriteQuestion, { answer: OverwriteAnswer }, void>(
   'chunkpress/askOverwrite',
+);
+
+// ---- Archives as folders: a file system over the member index ----
+
+export interface MemberPathParams {
+  /** File system path of the archive. */
+  archive: string;
+  /** The member's path inside it ('' for the top). */
+  path: string;
+}
+
+/** What a path of a mounted archive is: from the index alone, links followed inside the archive. */
+export interface MemberStatResult {
+  /** Where it resolved to, symlinks followed ('' for the top). */
+  path: string;
+  type: 'file' | 'directory';
+  symlink: boolean;
+  size: number;
+  mtimeMs: number;
+}
+
+/** Fails with code ENOENT when the archive has no such member. */
+export const memberStatRequest = new RequestType<MemberPathParams, MemberStatResult, JobErrorData>(
+  'chunkpress/memberStat',
+);
+
+/**
+ * A member's content, base64, decoding only its frames (kept in a small cache shared by every read);
+ * EISDIR for a folder, EFBIG over MAX_READ_BYTES.
+ */
+export const readMemberRequest = new RequestType<MemberPathParams, { base64: string }, JobErrorData>(
+  'chunkpress/readMember',
 );

@@ -26,6 +26,7 @@ import { MAX_THREADS } from './engine/pool/threadPlan';
 import { inspectReport } from './engine/inspection/inspectReport';
 import { InspectionCache } from './inspections';
 import { JobRegistry } from './jobs';
+import { MemberReads } from './memberReads';
 import { MemberTrees } from './memberTrees';
 import type { Manifest } from './engine/format/manifest';
 import {
@@ -42,7 +43,9 @@ import {
   framesRequest,
   inspectRequest,
   measureFrameRequest,
+  memberStatRequest,
   membersRequest,
+  readMemberRequest,
   reportRequest,
   serverInfoRequest,
   type JobErrorData,
@@ -55,6 +58,7 @@ const pool = new WorkerPool(Math.min(defaultSystem.cores, MAX_THREADS));
 const jobs = new JobRegistry(pool);
 const inspections = new InspectionCache();
 const memberTrees = new MemberTrees(pool);
+const memberReads = new MemberReads(memberTrees, inspections, pool);
 /** Inspections and measurements in flight, by their workDoneToken, for window/workDoneProgress/cancel. */
 const tasks = new Map<string | number, AbortController>();
 const REPORT_INTERVAL_MS = 100;
@@ -217,6 +221,30 @@ connection.onRequest(membersRequest, (params, token) =>
     return { rows, total: tree.total, via: tree.via };
   }),
 );
+
+connection.onRequest(memberStatRequest, async ({ archive, path: member }, token) => {
+  try {
+    const { path: resolved, type, symlink, size, mtimeMs } = await memberReads.stat(archive, member, abortOn(token));
+    return { path: resolved, type, symlink, size, mtimeMs };
+  } catch (err) {
+    throw toResponseError(err);
+  }
+});
+
+connection.onRequest(readMemberRequest, async ({ archive, path: member }, token) => {
+  try {
+    return { base64: (await memberReads.read(archive, member, abortOn(token))).toString('base64') };
+  } catch (err) {
+    throw toResponseError(err);
+  }
+});
+
+/** An AbortSignal that a request's cancellation sets off. */
+function abortOn(token: CancellationToken): AbortSignal {
+  const controller = new AbortController();
+  token.onCancellationRequested(() => controller.abort());
+  return controller.signal;
+}
 
 connection.onRequest(framesRequest, async ({ path: file, kind, start, count }) => {
   try {

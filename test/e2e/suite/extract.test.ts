@@ -119,4 +119,70 @@ suite('Extraction', () => {
       window.showWarningMessage = warning;
     }
   });
+
+  test('an archive as a file system: folders from the index, files decoded on read, read-only', async () => {
+    const archive = path.join(dir, 'away', 'kit.tar.zst');
+    const root = vscode.Uri.from({ scheme: 'chunkpress-archive', path: vscode.Uri.file(archive).path });
+    const at = (member: string): vscode.Uri => vscode.Uri.joinPath(root, member);
+    const { FileType } = vscode;
+    assert.deepEqual(await vscode.workspace.fs.readDirectory(root), [['kit', FileType.Directory]]);
+    assert.deepEqual(await vscode.workspace.fs.readDirectory(at('kit')), [
+      ['empty', FileType.Directory],
+      ['src', FileType.Directory],
+      ['alias', FileType.File | FileType.SymbolicLink],
+      ['data.bin', FileType.File],
+      ['run.sh', FileType.File],
+    ]);
+    const stat = await vscode.workspace.fs.stat(at('kit/src/deep/main.ts'));
+    assert.equal(stat.type, FileType.File);
+    assert.equal(stat.size, 26);
+    assert.equal(stat.permissions, vscode.FilePermission.Readonly);
+    assert.equal(stat.mtime, fs.statSync(path.join(dir, 'kit', 'src', 'deep', 'main.ts')).mtimeMs);
+    const data = fs.readFileSync(path.join(dir, 'kit', 'data.bin'));
+    assert.ok(Buffer.from(await vscode.workspace.fs.readFile(at('kit/data.bin'))).equals(data));
+    // A symlink is followed inside the archive.
+    assert.ok(Buffer.from(await vscode.workspace.fs.readFile(at('kit/alias'))).equals(data));
+    const document = await vscode.workspace.openTextDocument(at('kit/src/deep/main.ts'));
+    assert.equal(document.getText(), 'export const answer = 42;\n');
+    assert.equal(document.languageId, 'typescript');
+    await assert.rejects(
+      Promise.resolve(vscode.workspace.fs.stat(at('kit/missing.txt'))),
+      (err: vscode.FileSystemError) => {
+        assert.equal(err.code, 'FileNotFound');
+        return true;
+      },
+    );
+    await assert.rejects(
+      Promise.resolve(vscode.workspace.fs.writeFile(at('kit/run.sh'), Buffer.from('x'))),
+      (err: vscode.FileSystemError) => {
+        assert.equal(err.code, 'NoPermissions');
+        return true;
+      },
+    );
+    // A tar.gz from elsewhere: read once for its index, then the same.
+    const loose = vscode.Uri.from({
+      scheme: 'chunkpress-archive',
+      path: vscode.Uri.file(path.join(dir, 'loose.tgz')).path,
+    });
+    assert.deepEqual(
+      (await vscode.workspace.fs.readDirectory(loose)).map(([name]) => name),
+      ['src', 'run.sh'],
+    );
+    assert.equal(
+      Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(loose, 'src/deep/main.ts'))).toString(),
+      'export const answer = 42;\n',
+    );
+
+    // A .zst of one file opens as that file, read-only, under its own name.
+    const single = path.join(dir, 'notes.md');
+    fs.writeFileSync(single, '# notes\n');
+    assert.equal((await api.compressFiles([vscode.Uri.file(single)], { overwrite: 'always' }))[0].kind, 'done');
+    const opened = (await vscode.commands.executeCommand(
+      'chunkpress.openAsFolder',
+      vscode.Uri.file(`${single}.zst`),
+    )) as vscode.Uri;
+    assert.equal(path.posix.basename(opened.path), 'notes.md');
+    assert.equal((await vscode.workspace.openTextDocument(opened)).getText(), '# notes\n');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
 });
