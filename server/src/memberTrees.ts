@@ -82,7 +82,14 @@ export class MemberTree {
     const symlink = this.members.get(path.replace(/^\/+|\/+$/g, ''))?.type === 'symlink';
     if (this.folders.has(resolved)) {
       const m = this.members.get(resolved);
-      return { path: resolved, type: 'directory', symlink, size: 0, mtimeMs: m ? m.mtime * 1000 : 0, content: null };
+      return {
+        path: resolved,
+        type: 'directory',
+        symlink,
+        size: 0,
+        mtimeMs: m ? m.mtime * 1000 + m.mtimeNs / 1e6 : 0,
+        content: null,
+      };
     }
     const m = this.members.get(resolved);
     const content = m && this.contentOf(m);

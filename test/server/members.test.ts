@@ -13,7 +13,9 @@ import {
   compressPartialType,
   compressRequest,
   inspectRequest,
+  memberStatRequest,
   membersRequest,
+  readMemberRequest,
   readRangeRequest,
   type CompressPartial,
 } from '../../server/src/protocol';
@@ -114,4 +116,60 @@ test('a foreign .tar.gz: one walk with progress, then the same rows and reads', 
   assert.equal(post.member?.sha256, null);
   const { base64 } = await connection.sendRequest(readRangeRequest, { path: foreign, ...post.content! });
   assert.equal(Buffer.from(base64, 'base64').toString(), '# a post\n');
+});
+
+test('member stat and reads for the archive file system: links followed inside, frames cached, errors by code', async () => {
+  const kit = path.join(dir, 'kit');
+  fs.mkdirSync(path.join(kit, 'lib', 'deep'), { recursive: true });
+  const big = sampleData(300_000, 7); // spans frames of 64 KiB
+  fs.writeFileSync(path.join(kit, 'lib', 'deep', 'big.txt'), big);
+  fs.writeFileSync(path.join(kit, 'top.txt'), 'top\n');
+  fs.symlinkSync('lib/deep', path.join(kit, 'shortcut'));
+  fs.symlinkSync('../top.txt', path.join(kit, 'lib', 'up'));
+  fs.symlinkSync('../../outside', path.join(kit, 'escape'));
+  fs.symlinkSync('loop', path.join(kit, 'loop'));
+  const archive = `${kit}.tar.zst`;
+  await connection.sendRequest(compressRequest, {
+    input: kit,
+    output: archive,
+    overwrite: false,
+    chunkSize: 64 << 10,
+    tree: { roots: [{ path: kit, name: 'kit' }], name: 'kit', respectGitignore: false, exclude: [] },
+  });
+  const stat = (p: string) => connection.sendRequest(memberStatRequest, { archive, path: p });
+  const read = async (p: string) =>
+    Buffer.from((await connection.sendRequest(readMemberRequest, { archive, path: p })).base64, 'base64');
+  assert.deepEqual(await stat(''), { path: '', type: 'directory', symlink: false, size: 0, mtimeMs: 0 });
+  assert.deepEqual(await stat('kit/shortcut'), {
+    path: 'kit/lib/deep',
+    type: 'directory',
+    symlink: true,
+    size: 0,
+    mtimeMs: fs.statSync(path.join(kit, 'lib', 'deep')).mtimeMs,
+  });
+  assert.equal((await stat('kit/shortcut/big.txt')).path, 'kit/lib/deep/big.txt');
+  assert.ok((await read('kit/shortcut/big.txt')).equals(big));
+  assert.ok((await read('kit/lib/deep/big.txt')).equals(big)); // from the cache now
+  assert.equal((await read('kit/lib/up')).toString(), 'top\n');
+  const rows = await connection.sendRequest(membersRequest, { path: archive, folder: 'kit' });
+  assert.deepEqual(
+    rows.rows.filter((r) => r.member?.type === 'symlink').map((r) => [r.name, r.linkTo]),
+    [
+      ['escape', null],
+      ['loop', null],
+      ['shortcut', 'directory'],
+    ],
+  );
+  for (const [p, code] of [
+    ['kit/escape', 'ENOENT'],
+    ['kit/loop', 'ENOENT'],
+    ['kit/nothing', 'ENOENT'],
+  ])
+    await assert.rejects(stat(p), (err: { data?: { code?: string } }) => err.data?.code === code);
+  await assert.rejects(read('kit/lib'), (err: { data?: { code?: string } }) => err.data?.code === 'EISDIR');
+  // A foreign tar.gz reads the same way.
+  const foreign = path.join(dir, 'kit.tgz');
+  execFileSync('tar', ['-czf', foreign, '-C', dir, 'kit']);
+  const viaGzip = await connection.sendRequest(readMemberRequest, { archive: foreign, path: 'kit/shortcut/big.txt' });
+  assert.ok(Buffer.from(viaGzip.base64, 'base64').equals(big));
 });
