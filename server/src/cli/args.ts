@@ -9,6 +9,7 @@ export const USAGE = `Usage: chunkpress compress FILE... [options]
        chunkpress compress DIR... [-o OUT.tar.zst] [--each] [--exclude GLOB]... [--no-gitignore] [options]
        chunkpress list ARCHIVE [--json]
        chunkpress cat ARCHIVE MEMBER...
+       chunkpress grep PATTERN ARCHIVE [MEMBER...] [-i] [-F] [-l | -c] [-T N]
        chunkpress inspect FILE... [--frame N] [--json]
        chunkpress decompress FILE... [-o OUT] [-T N] [-f] [-v] [-q] [--json]
        chunkpress verify FILE... [-T N] [-v] [--json]
@@ -57,6 +58,14 @@ offsets, frames and SHA-256 digests.
 
 cat: writes members' content to stdout, decoding only the frames that hold them.
 
+grep: the lines of the archive's files (or of the MEMBERs named; a folder stands for what it
+holds) that match PATTERN, a JavaScript regular expression, as "path:line:text"; ours are decoded
+and searched in parallel. Exits 0 when a line matched, 1 when none did, 2 on an error.
+  -i, --ignore-case       case does not matter
+  -F, --fixed-strings     PATTERN is plain text
+  -l, --files-with-matches  only the paths of files that match
+  -c, --count             "path:count" for every file searched
+
 extract: writes a tar archive's members into DIR (default: the current folder), or only the
 MEMBERs named (a folder stands for everything under it). Ours are decoded in parallel, and the
 workers write the files; any other .tar.zst, .tar.gz or .tar is read in one pass. Nothing is ever
@@ -94,6 +103,8 @@ export interface Args {
   keep: boolean;
   sameOwner: boolean;
   preservePermissions: boolean;
+  /** grep: its pattern and flags. */
+  grep?: { pattern: string; ignoreCase: boolean; fixed: boolean; filesWithMatches: boolean; count: boolean };
 }
 
 const OUTPUT_OPTIONS = ['verbose', 'quiet', 'json', 'force', 'output'];
@@ -135,7 +146,49 @@ function number(text: string | undefined, what: string): number | undefined {
   return value;
 }
 
+/** `grep` has grep's own short options (-c counts, -i ignores case), so it is parsed on its own. */
+function parseGrep(argv: string[]): Args {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      'ignore-case': { type: 'boolean', short: 'i', default: false },
+      'fixed-strings': { type: 'boolean', short: 'F', default: false },
+      'files-with-matches': { type: 'boolean', short: 'l', default: false },
+      count: { type: 'boolean', short: 'c', default: false },
+      threads: { type: 'string', short: 'T' },
+    },
+  });
+  const [pattern, ...files] = positionals;
+  if (pattern === undefined || files.length === 0) throw new UsageError('grep needs a PATTERN and an ARCHIVE');
+  if (values.count && values['files-with-matches']) throw new UsageError('-l and -c do not go together');
+  return {
+    command: 'grep',
+    files,
+    threads: number(values.threads, 'threads'),
+    force: false,
+    verbose: false,
+    quiet: false,
+    json: false,
+    each: false,
+    exclude: [],
+    gitignore: true,
+    keep: false,
+    sameOwner: false,
+    preservePermissions: false,
+    grep: {
+      pattern,
+      ignoreCase: values['ignore-case'],
+      fixed: values['fixed-strings'],
+      filesWithMatches: values['files-with-matches'],
+      count: values.count,
+    },
+  };
+}
+
 export function parseCli(argv: string[]): Args | 'help' | 'version' {
+  if (argv[0] === 'grep' && !argv.includes('--help') && !argv.includes('-h')) return parseGrep(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: joinNegativeLevels(argv),
     allowPositionals: true,

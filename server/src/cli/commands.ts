@@ -5,6 +5,7 @@ import { compressAll, planCompress, type CompressPlan } from './compressCommand'
 import { decodeFiles } from './decodeCommands';
 import { inspectFiles } from './inspectCommand';
 import { extractMembers } from './extractCommand';
+import { grepArchive } from './grepCommand';
 import { catMembers, listArchive } from './memberCommands';
 import { UsageError } from './usageError';
 
@@ -27,6 +28,7 @@ export async function main(argv: string[]): Promise<number> {
     if (args.command === 'inspect') return await inspectFiles(args);
     if (args.command === 'list') return await listArchive(args);
     if (args.command === 'cat') return await catMembers(args);
+    if (args.command === 'grep') return await grepArchive(args);
     if (args.command === 'extract' && args.offset === undefined) return await extractMembers(args);
     if (args.command !== 'compress') return await decodeFiles(args);
     jobs = planCompress(args);

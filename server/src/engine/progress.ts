@@ -7,11 +7,18 @@ export type Stage =
   | 'decompressing'
   | 'verifying'
   | 'extracting'
+  | 'searching'
   | 'finalizing'
   | 'done';
 
 /** The stages where chunks are being worked on. */
-export const WORKING_STAGES: readonly Stage[] = ['compressing', 'decompressing', 'verifying', 'extracting'];
+export const WORKING_STAGES: readonly Stage[] = [
+  'compressing',
+  'decompressing',
+  'verifying',
+  'extracting',
+  'searching',
+];
 
 export interface ChunkRecord {
   index: number;

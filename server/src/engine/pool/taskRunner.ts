@@ -17,11 +17,13 @@ import { ChunkCompressor, decompressBounded, decompressInto, sliceFor } from '..
 import { writeAllSync, writeInOrderSync } from '../io/fileWrites';
 import { holding, WriteTurns } from './writeTurns';
 import { contentChecksum, xxh64 } from '../codec/hash';
+import { compileMatcher, searchPiece, type Matcher } from '../search/lineSearch';
 import type {
   CompressTask,
   DecompressTask,
   ExtractTask,
   FilePiece,
+  SearchTask,
   HashTask,
   PieceReport,
   TaskOutcome,
@@ -46,6 +48,7 @@ export function runTask(task: WorkerTask): TaskOutcome {
   try {
     if (task.kind === 'hash') return hashFile(task);
     if (task.kind === 'extract') return extract(task);
+    if (task.kind === 'search') return search(task);
     return task.kind === 'compress' ? compress(task) : decompress(task);
   } catch (err) {
     return failure(err);
@@ -65,6 +68,7 @@ function failure(err: unknown, stage?: 'read' | 'write', path?: string): TaskOut
 export function hostable(task: WorkerTask): boolean {
   if (task.kind === 'hash') return false;
   if (task.kind === 'extract') return task.contentSize <= HOST_DECODE_MAX && task.writes.length <= HOST_EXTRACT_FILES;
+  if (task.kind === 'search') return task.contentSize <= HOST_DECODE_MAX;
   return task.kind === 'compress'
     ? (task.source !== undefined || task.pieces !== undefined) && task.input.length <= sliceFor(task.level)
     : task.contentSize <= HOST_DECODE_MAX;
@@ -295,4 +299,34 @@ function extract(task: ExtractTask): TaskOutcome {
     bytes += w.take;
   }
   return { kind: 'extracted', bytes, elapsedMs: performance.now() - started };
+}
+
+/** The last search's pattern, compiled once for all its frames. */
+let matcher: { key: string; compiled: Matcher } | undefined;
+
+/** Decodes a search's frame and searches each of its pieces. */
+function search(task: SearchTask): TaskOutcome {
+  const started = performance.now();
+  let read: number | undefined;
+  try {
+    read = readFully(task.source, task.input, stopCheck(task.abortFlag));
+  } catch (err) {
+    return failure(err, 'read');
+  }
+  if (read === undefined) return { kind: 'aborted' };
+  if (read < task.input.length) return { kind: 'short', read };
+  const content = task.output.subarray(0, task.contentSize);
+  decompressInto(task.input, content);
+  const key = JSON.stringify(task.pattern);
+  if (matcher?.key !== key) matcher = { key, compiled: compileMatcher(task.pattern) };
+  const m = matcher.compiled;
+  const pieces = task.pieces.map((p) =>
+    searchPiece(m, content.subarray(p.skip, p.skip + p.take), p.first, p.last, task.pattern.maxPerMember),
+  );
+  // Views of the shared arena go back as copies: the slot is reused after the reply.
+  for (const p of pieces) {
+    if (p.head) p.head = p.head.slice();
+    if (p.tail) p.tail = p.tail.slice();
+  }
+  return { kind: 'searched', pieces, elapsedMs: performance.now() - started };
 }

@@ -1,3 +1,5 @@
+import type { PieceMatches, SearchPattern } from '../search/lineSearch';
+
 /**
  * Messages between the pool (main thread) and a worker. Buffers are views of a job's BufferArena,
  * memory both threads share: the worker reads and writes them in place, and the job does not touch
@@ -139,13 +141,24 @@ export interface FileWrite {
   whole?: { mode: number; mtime: number; owner?: { uid: number; gid: number } };
 }
 
-export type WorkerTask = CompressTask | DecompressTask | HashTask | ExtractTask;
+/** Decode one frame and search the members' pieces it holds, line by line (a search's frames). */
+export interface SearchTask extends TaskBase {
+  kind: 'search';
+  source: TaskSource;
+  contentSize: number;
+  pattern: SearchPattern;
+  /** Bytes `skip`..`skip + take` of the content are a piece of a member: its start (`first`), its end (`last`). */
+  pieces: Array<{ skip: number; take: number; first: boolean; last: boolean }>;
+}
+
+export type WorkerTask = CompressTask | DecompressTask | HashTask | ExtractTask | SearchTask;
 /** A task before the pool numbers it. */
 export type NewTask =
   | Omit<CompressTask, 'id'>
   | Omit<DecompressTask, 'id'>
   | Omit<HashTask, 'id'>
-  | Omit<ExtractTask, 'id'>;
+  | Omit<ExtractTask, 'id'>
+  | Omit<SearchTask, 'id'>;
 
 export type TaskOutcome =
   /** `pieces`: a tar frame's reports, for its hashed and its problem pieces only. */
@@ -153,6 +166,8 @@ export type TaskOutcome =
   | { kind: 'hashed'; report: PieceReport }
   /** `size`: the bytes the frame decoded to. */
   | { kind: 'decoded'; size: number; digest: string | undefined; elapsedMs: number }
+  /** A search's frame: each piece's matches, in the order of the task's pieces. */
+  | { kind: 'searched'; pieces: PieceMatches[]; elapsedMs: number }
   /** An extraction's frame: decoded, and its pieces written (`bytes` of them). */
   | { kind: 'extracted'; bytes: number; elapsedMs: number }
   | { kind: 'aborted' }
