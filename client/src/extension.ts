@@ -22,6 +22,7 @@ import { CHUNK_SCHEME, ChunkFileSystem } from './archives/chunkDocument';
 import { REPORT_SCHEME, ReportProvider } from './archives/reportDocument';
 import { ARCHIVE_SCHEME, ArchiveFileSystem } from './archiveFolders/archiveFileSystem';
 import { closeArchiveFolderCommand, openAsFolderCommand } from './archiveFolders/folderCommands';
+import { findInArchiveCommand } from './search/findInArchive';
 import {
   compressCommand,
   compressWithOptionsCommand,
@@ -134,6 +135,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chunkp
     registerOverwriteQuestions(client),
     vscode.commands.registerCommand('chunkpress.openAsFolder', openAsFolderCommand(client, jobContext.settings)),
     vscode.commands.registerCommand('chunkpress.closeArchiveFolder', closeArchiveFolderCommand()),
+    vscode.commands.registerCommand('chunkpress.findInArchive', findInArchiveCommand(jobContext)),
     vscode.workspace.registerFileSystemProvider(ARCHIVE_SCHEME, new ArchiveFileSystem(client), {
       isCaseSensitive: true,
       isReadonly: new vscode.MarkdownString(

@@ -3,6 +3,7 @@ import { compress, type CompressResult as EngineResult } from './engine/compress
 import { compressTree, type TreeCompressResult } from './engine/compression/compressTree';
 import { decode } from './engine/decoding/decompress';
 import { extractArchive } from './engine/extraction/extractArchive';
+import { searchArchive } from './engine/search/searchArchive';
 import type { AskOverwrite } from './engine/extraction/targetTree';
 import type { WorkerPool } from './engine/pool/pool';
 import type { ProgressSnapshot } from './engine/progress';
@@ -17,7 +18,11 @@ import type {
   ExtractResult,
   FrameCheck,
   JobProgress,
+  SearchMatch,
+  SearchParams,
+  SearchSummary,
 } from './protocol';
+import { MAX_SEARCH_MATCHES } from './protocol';
 
 /** How often progress and chunk batches go over the wire: enough for a smooth status bar, no flood. */
 const REPORT_INTERVAL_MS = 100;
@@ -233,6 +238,60 @@ export class JobRegistry {
       );
       for (const r of result.refused) reporter.log(`  ${r.member}: not extracted: ${r.reason}`);
       return result;
+    });
+  }
+
+  /** Searches an archive's files; matches go out with the progress, in batches. */
+  search(
+    params: SearchParams,
+    progressToken: string | number | undefined,
+    cancel: CancellationToken,
+    reporter: JobReporter<SearchMatch>,
+  ): Promise<SearchSummary> {
+    return this.track(progressToken, cancel, async (signal) => {
+      const batcher = new ProgressBatcher(reporter);
+      reporter.begin(`Searching ${params.archive}`, 'preparing');
+      // Enough matches stop the search: nobody reads past them, and the rest would cost the whole archive.
+      const enough = new AbortController();
+      const stop = AbortSignal.any([signal, enough.signal]);
+      let sent = 0;
+      let last: ProgressSnapshot | undefined;
+      const result = await searchArchive({
+        archive: params.archive,
+        pattern: {
+          pattern: params.pattern,
+          regex: params.regex,
+          ignoreCase: params.ignoreCase,
+          countOnly: false,
+          preview: 400,
+        },
+        members: params.members,
+        pool: this.pool,
+        signal: stop,
+        onMember: (path, found) => {
+          for (const m of found.matches) {
+            if (sent >= MAX_SEARCH_MATCHES) break;
+            batcher.add({ path, line: m.line, text: found.binary ? '(binary file)' : m.text });
+            sent++;
+          }
+          if (sent >= MAX_SEARCH_MATCHES) enough.abort();
+        },
+        onProgress: (snapshot) => {
+          last = snapshot;
+          batcher.progress(snapshot);
+        },
+      }).catch((err: unknown) => {
+        if (enough.signal.aborted && !signal.aborted) return undefined;
+        throw err;
+      });
+      if (last) batcher.progress(last, true);
+      return {
+        files: result?.files ?? 0,
+        matchedFiles: result?.matchedFiles ?? 0,
+        lines: result?.lines ?? sent,
+        truncated: result === undefined,
+        elapsedMs: result?.elapsedMs ?? last?.elapsedMs ?? 0,
+      };
     });
   }
 

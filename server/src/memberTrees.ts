@@ -72,6 +72,13 @@ export class MemberTree {
     });
   }
 
+  /** The paths of its files (hard links included), in archive order. */
+  files(): string[] {
+    const out: string[] = [];
+    for (const [p, m] of this.members) if (m.type === 'file' || m.type === 'hardlink') out.push(p);
+    return out;
+  }
+
   /**
    * What `path` is, links followed inside the archive (a symlink's target relative to its folder,
    * a hard link's member): undefined when it is not there, or leads outside or round in circles.

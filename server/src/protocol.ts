@@ -358,3 +358,51 @@ export const memberStatRequest = new RequestType<MemberPathParams, MemberStatRes
 export const readMemberRequest = new RequestType<MemberPathParams, { base64: string }, JobErrorData>(
   'chunkpress/readMember',
 );
+
+// ---- Find in Archive: member paths, and a content search ----
+
+/** Every file's path in a tar archive (for a quick pick over them), in archive order. */
+export const memberPathsRequest = new RequestType<{ archive: string }, { paths: string[] }, JobErrorData>(
+  'chunkpress/memberPaths',
+);
+
+export interface SearchParams extends WorkDoneProgressParams, PartialResultParams {
+  archive: string;
+  /** Text, or a JavaScript regular expression. */
+  pattern: string;
+  regex: boolean;
+  ignoreCase: boolean;
+  /** Only these members (folders stand for their content). */
+  members?: string[];
+}
+
+/** One matching line: its member, 1-based line number and (the start of) its text. */
+export interface SearchMatch {
+  path: string;
+  line: number;
+  text: string;
+}
+
+export interface SearchPartial {
+  matches: SearchMatch[];
+  progress: JobProgress;
+}
+
+export interface SearchSummary {
+  files: number;
+  matchedFiles: number;
+  lines: number;
+  /** The search stopped at MAX_SEARCH_MATCHES lines. */
+  truncated: boolean;
+  elapsedMs: number;
+}
+
+/** At most this many matching lines are sent; the search stops there. */
+export const MAX_SEARCH_MATCHES = 10_000;
+
+/** Searches a tar archive's files line by line; matches stream as partial results, in archive order. */
+export const searchRequest = new ProtocolRequestType<SearchParams, SearchSummary, SearchPartial, JobErrorData, void>(
+  'chunkpress/search',
+);
+
+export const searchPartialType = new ProgressType<SearchPartial>();

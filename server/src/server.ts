@@ -43,8 +43,11 @@ import {
   framesRequest,
   inspectRequest,
   measureFrameRequest,
+  memberPathsRequest,
   memberStatRequest,
   membersRequest,
+  searchPartialType,
+  searchRequest,
   readMemberRequest,
   reportRequest,
   serverInfoRequest,
@@ -221,6 +224,30 @@ connection.onRequest(membersRequest, (params, token) =>
     return { rows, total: tree.total, via: tree.via };
   }),
 );
+
+connection.onRequest(memberPathsRequest, async ({ archive }, token) => {
+  try {
+    return { paths: (await memberTrees.get(archive, { signal: abortOn(token) })).files() };
+  } catch (err) {
+    throw toResponseError(err);
+  }
+});
+
+connection.onRequest(searchRequest, async (params, token) => {
+  const progressToken = params.workDoneToken;
+  const workDone = connection.languages.attachWorkDoneProgress(params);
+  const resultProgress = connection.languages.attachPartialResultProgress(searchPartialType, params);
+  try {
+    return await jobs.search(params, progressToken, token, {
+      ...workDoneReporter(workDone),
+      partial: (matches, progress) => resultProgress?.report({ matches, progress }),
+    });
+  } catch (err) {
+    throw toResponseError(err);
+  } finally {
+    workDone.done();
+  }
+});
 
 connection.onRequest(memberStatRequest, async ({ archive, path: member }, token) => {
   try {

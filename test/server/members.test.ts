@@ -13,10 +13,14 @@ import {
   compressPartialType,
   compressRequest,
   inspectRequest,
+  memberPathsRequest,
   memberStatRequest,
   membersRequest,
   readMemberRequest,
   readRangeRequest,
+  searchPartialType,
+  searchRequest,
+  type SearchMatch,
   type CompressPartial,
 } from '../../server/src/protocol';
 import { repoRoot, sampleData, tempDir } from '../helpers';
@@ -172,4 +176,48 @@ test('member stat and reads for the archive file system: links followed inside, 
   execFileSync('tar', ['-czf', foreign, '-C', dir, 'kit']);
   const viaGzip = await connection.sendRequest(readMemberRequest, { archive: foreign, path: 'kit/shortcut/big.txt' });
   assert.ok(Buffer.from(viaGzip.base64, 'base64').equals(big));
+});
+
+test('Find in Archive over IPC: member paths, and a search whose matches stream in archive order', async () => {
+  const archive = `${tree}.tar.zst`;
+  const { paths } = await connection.sendRequest(memberPathsRequest, { archive });
+  assert.equal(paths.length, 41);
+  assert.equal(paths[0], 'site/index.html');
+  const matches: SearchMatch[] = [];
+  const sub = connection.onProgress(searchPartialType, 'search-pr', (p) => void matches.push(...p.matches));
+  const summary = await connection.sendRequest(searchRequest, {
+    archive,
+    pattern: '0X184D2A5E POOL',
+    regex: false,
+    ignoreCase: true,
+    members: ['site/pages'],
+    partialResultToken: 'search-pr',
+  });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  sub.dispose();
+  assert.equal(summary.files, 40);
+  assert.equal(summary.truncated, false);
+  assert.equal(matches.length, summary.lines);
+  // What grep finds in the same files, in the same order.
+  const expected = execFileSync('grep', [
+    '-n',
+    '-i',
+    '-F',
+    '0X184D2A5E POOL',
+    ...paths.slice(1).map((p) => path.join(dir, p)),
+  ])
+    .toString()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.slice(dir.length + 1))
+    // The helper sends the start of each line: a preview.
+    .map((l) => l.replace(/^([^:]+:\d+:)(.*)$/, (_, at: string, text: string) => at + text.slice(0, 400)));
+  assert.deepEqual(
+    matches.map((m) => `${m.path}:${m.line}:${m.text}`),
+    expected,
+  );
+  await assert.rejects(
+    connection.sendRequest(searchRequest, { archive, pattern: '(', regex: true, ignoreCase: false }),
+    /"\(" is not a regular expression/,
+  );
 });
