@@ -65,7 +65,12 @@ export async function hereFolder(client: LanguageClient, archive: vscode.Uri): P
     client,
     membersRequest,
     { path: archive.fsPath, folder: '' },
-    { title: `Reading the members of ${name}`, location: vscode.ProgressLocation.Notification, cancellable: true },
+    {
+      title: `Reading the members of ${name}`,
+      location: vscode.ProgressLocation.Notification,
+      cancellable: true,
+      delayMs: 500,
+    },
   );
   const beside = vscode.Uri.file(path.dirname(archive.fsPath));
   const single = top.rows.length === 1 && top.rows[0].children > 0;

@@ -60,8 +60,20 @@ after(async () => {
 async function explorerRow(page: Page, name: string) {
   const exact = new RegExp(`^${name.replace(/\./g, '\\.')}$`);
   const row = page.locator('.explorer-folders-view .monaco-list-row').filter({ hasText: exact });
-  await row.first().waitFor({ timeout: 30_000 });
+  await row
+    .first()
+    .waitFor({ timeout: 30_000 })
+    .catch(async (err: unknown) => {
+      await shot(page, `no-row-${name}`);
+      throw err;
+    });
   return row.first();
+}
+
+/** Shows the Explorer (its activity bar icon would hide the side bar if it is already shown). */
+async function showExplorer(page: Page): Promise<void> {
+  if (await page.locator('.explorer-folders-view').first().isVisible()) return;
+  await page.locator('.activitybar .action-item a[aria-label^="Explorer"]').first().click();
 }
 
 /**
@@ -384,4 +396,157 @@ test('right-click a folder, Compress with Chunks: the .tar.zst, its Members down
     });
   assert.ok(shown);
   await shot(page, '17-open-member');
+});
+
+test('Open as Folder: the archive in the Explorer, a nested file in an editor; Find in Archive opens a match at its line', async () => {
+  const { page } = session;
+  // An archive of a tree found nowhere else in the workspace, so that its rows are its own.
+  const source = tempDir('chunkpress-e2e-docs-');
+  fs.mkdirSync(path.join(source, 'docs', 'manual', 'chapter1'), { recursive: true });
+  fs.writeFileSync(
+    path.join(source, 'docs', 'manual', 'chapter1', 'intro.md'),
+    '# Intro\n\nChapter one begins here.\n',
+  );
+  fs.writeFileSync(path.join(source, 'docs', 'index.md'), '# Docs\n');
+  execFileSync(
+    process.execPath,
+    [path.join(repoRoot, 'dist', 'cli.js'), 'compress', '-q', 'docs', '-o', path.join(workspace, 'docs.tar.zst')],
+    {
+      cwd: source,
+    },
+  );
+  fs.rmSync(source, { recursive: true });
+  await showExplorer(page);
+  await contextMenu(page, 'docs.tar.zst', 'Open as Folder', '18-open-as-folder-menu');
+  // A second root, named after the archive, whose folders come from its index.
+  const root = page.locator('.explorer-folders-view .monaco-list-row[aria-level="1"]', { hasText: /^docs\.tar\.zst$/ });
+  await root.first().waitFor({ timeout: 60_000 });
+  const inside = async (name: string, level: number) => {
+    const row = page
+      .locator(`.explorer-folders-view .monaco-list-row[aria-level="${level}"]`)
+      .filter({ hasText: new RegExp(`^${name.replace(/\./g, '\\.')}$`) });
+    await row
+      .first()
+      .waitFor({ timeout: 30_000 })
+      .catch(async (err: unknown) => {
+        await shot(page, `19-no-${name}`);
+        throw err;
+      });
+    return row.first();
+  };
+  // Down to a row, opening folders on the way (a click toggles one, the arrow key opens it): the
+  // list redraws as the workspace changes, so each step is tried until its row shows.
+  const reach = async (names: string[]) => {
+    let parent = root.first();
+    for (let depth = 0; depth < names.length; depth++) {
+      const row = page
+        .locator(`.explorer-folders-view .monaco-list-row[aria-level="${depth + 2}"]`)
+        .filter({ hasText: new RegExp(`^${names[depth].replace(/\./g, '\\.')}$`) })
+        .first();
+      for (let attempt = 0; attempt < 20 && !(await row.isVisible()); attempt++) {
+        await page.waitForTimeout(500);
+        if (await row.isVisible()) break;
+        await parent.click({ timeout: 2_000 }).catch(() => undefined);
+        await page.keyboard.press('ArrowRight');
+      }
+      parent = row;
+    }
+    return inside(names[names.length - 1], names.length + 1);
+  };
+  await reach(['docs', 'manual']);
+  await (await reach(['docs', 'index.md'])).click();
+  const editorShows = (pattern: string, name: string) =>
+    page
+      .waitForFunction(
+        `[...document.querySelectorAll('.editor-instance .view-lines')].some((e) => /${pattern}/.test(e.textContent))`,
+        undefined,
+        { timeout: 30_000 },
+      )
+      .catch(async (err: unknown) => {
+        await shot(page, `${name}-failed`);
+        throw err;
+      });
+  await editorShows('Docs', '19-archive-folder');
+  await shot(page, '19-archive-folder');
+
+  // Find in Archive, by name: a nested member opens in an editor.
+  await contextMenu(page, 'docs.tar.zst', 'Find in Archive...');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: 30_000 });
+  await input.fill('intro');
+  const member = page.locator('.quick-input-list .monaco-list-row', { hasText: 'docs/manual/chapter1' }).first();
+  await member.waitFor();
+  await shot(page, '20-find-member');
+  await member.click();
+  await page
+    .locator('.tabs-container .tab', { hasText: 'intro.md' })
+    .first()
+    .waitFor({ timeout: 30_000 })
+    .catch(async (err: unknown) => {
+      await shot(page, '20-find-member-failed');
+      throw err;
+    });
+  await editorShows('Chapter.one.begins', '20-find-member');
+
+  // Find in Archive: what is typed searches the files; the match opens at its line.
+  await contextMenu(page, 'docs.tar.zst', 'Find in Archive...');
+  await input.waitFor({ timeout: 30_000 });
+  await input.fill('begins');
+  const searchRow = page
+    .locator('.quick-input-list .monaco-list-row', { hasText: 'Search the files for this text' })
+    .first();
+  await searchRow.waitFor();
+  await shot(page, '20-find-in-archive');
+  await searchRow.click();
+  const match = page.locator('.quick-input-list .monaco-list-row', { hasText: 'docs/manual/chapter1/intro.md:3' });
+  await match.first().waitFor({ timeout: 30_000 });
+  await page.locator('.quick-input-title', { hasText: /1 matching line in 1 of 2 files of docs\.tar\.zst/ }).waitFor();
+  await shot(page, '21-find-matches');
+  await page.keyboard.press('Enter');
+  await page
+    .locator('.statusbar-item', { hasText: /Ln 3, Col 1/ })
+    .first()
+    .waitFor({ timeout: 30_000 });
+
+  // Close Archive Folder on its root takes it out of the workspace again.
+  await showExplorer(page);
+  // (On its root: the file of the same name in the workspace's own folder has no such item.)
+  await root.first().click({ button: 'right' });
+  const item = page.locator('.context-view .monaco-menu .action-item', { hasText: /^Close Archive Folder$/ }).first();
+  await item.waitFor({ timeout: 10_000 });
+  await shot(page, '22-close-archive-folder');
+  await item.click();
+  await root.first().waitFor({ state: 'detached', timeout: 30_000 });
+});
+
+test('Extract Here: a tar.gz from elsewhere becomes the tree tar makes of it', async () => {
+  const { page } = session;
+  const source = tempDir('chunkpress-e2e-site-');
+  fs.mkdirSync(path.join(source, 'pages'));
+  fs.writeFileSync(path.join(source, 'pages', 'about.html'), '<h1>about</h1>\n');
+  fs.writeFileSync(path.join(source, 'style.css'), 'body { margin: 0 }\n');
+  fs.symlinkSync('pages/about.html', path.join(source, 'about'));
+  execFileSync('tar', ['-czf', path.join(workspace, 'site.tgz'), '-C', source, 'pages', 'style.css', 'about']);
+  await showExplorer(page);
+  await contextMenu(page, 'site.tgz', 'Extract Here', '22-extract-here-menu');
+  // Several entries at its top: they go into a folder named after the archive.
+  const toast = page.locator('.notifications-toasts .notification-toast', {
+    hasText: 'Extracted 2 files, 1 folder, 1 link',
+  });
+  await toast.first().waitFor({ timeout: 60_000 });
+  await explorerRow(page, 'site');
+  await shot(page, '23-extracted');
+  const byTar = tempDir('chunkpress-e2e-tar-');
+  execFileSync('tar', ['-xzf', path.join(workspace, 'site.tgz'), '-C', byTar]);
+  const list = (dir: string): string =>
+    execFileSync('find', ['.', '-printf', '%P %y %s %m %l %T@\\n'], { cwd: dir })
+      .toString()
+      .split('\n')
+      .filter((l) => l && !l.startsWith(' '))
+      .map((l) => l.replace(/ d \d+ /, ' d - '))
+      .sort()
+      .join('\n');
+  assert.equal(list(path.join(workspace, 'site')), list(byTar));
+  fs.rmSync(source, { recursive: true });
+  fs.rmSync(byTar, { recursive: true });
 });

@@ -69,6 +69,7 @@ export class ArchiveFileSystem implements vscode.FileSystemProvider {
           title: `Reading the members of ${path.basename(archive)}`,
           location: vscode.ProgressLocation.Notification,
           cancellable: true,
+          delayMs: 500,
         },
       );
       this.indexed.set(archive, done);

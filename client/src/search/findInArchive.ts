@@ -65,7 +65,12 @@ export function findInArchiveCommand(ctx: JobContext) {
         ctx.client,
         membersRequest,
         { path: scope.archive.fsPath, folder: '' },
-        { title: `Reading the members of ${name}`, location: vscode.ProgressLocation.Notification, cancellable: true },
+        {
+          title: `Reading the members of ${name}`,
+          location: vscode.ProgressLocation.Notification,
+          cancellable: true,
+          delayMs: 500,
+        },
       );
       paths = (await ctx.client.sendRequest(memberPathsRequest, { archive: scope.archive.fsPath })).paths;
     } catch (err) {
@@ -100,9 +105,10 @@ function pickMember(ctx: JobContext, scope: Scope, name: string, paths: string[]
     description: path.posix.dirname(p) === '.' ? '' : path.posix.dirname(p),
     path: p,
   }));
+  // Its label is what was typed, so that Quick Open's ranking keeps it first.
   const searchItem = (): PathItem => ({
-    label: `$(search) Search the files for ${regex ? `/${pick.value}/` : `"${pick.value}"`}`,
-    description: matchCase ? 'matching case' : 'any case',
+    label: `$(search) ${pick.value}`,
+    description: `Search the files for this ${regex ? 'regular expression' : 'text'}, ${matchCase ? 'matching case' : 'in any case'}`,
     alwaysShow: true,
     search: true,
   });
