@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { decode } from '../server/src/engine/decoding/decompress';
 import { WorkerPool } from '../server/src/engine/pool/pool';
 import { benchInspect } from './inspectBench';
+import { archiveContenders, archiveTargets, extractionRoot, timeMemberOpens } from './archiveBench';
 import { readContenders, treeContenders, treeReport } from './treeBench';
 
 const repo = path.resolve(__dirname, '..', '..');
@@ -297,6 +298,14 @@ async function main(): Promise<void> {
         ...(await roundRobin(quick ? 3 : 5, readContenders(tree, work, cli))),
       }
     : undefined;
+  // Reading the tree's archives back: extraction, search, members opened as a mounted folder does.
+  const extractInto = treeRuns ? extractionRoot(work) : undefined;
+  const archiveRuns = extractInto
+    ? await roundRobin(quick ? 2 : 3, archiveContenders(work, extractInto, cli, THREADS)).finally(() =>
+        fs.rmSync(extractInto, { recursive: true, force: true }),
+      )
+    : undefined;
+  const memberOpens = treeRuns ? await timeMemberOpens(path.join(work, 'tree-cp.tar.zst')) : undefined;
   const copies = quick ? 3 : 10;
   const copiesOf = `for i in $(seq ${copies}); do cat ${q(corpus)}; done`;
   const streamed = await timed(
@@ -384,6 +393,14 @@ async function main(): Promise<void> {
           '',
         ]
       : []),
+    ...(archiveRuns && memberOpens
+      ? [
+          `Reading the tree's archives back (extraction into ${extractInto?.startsWith('/dev/shm') ? 'a tmpfs' : 'the work folder'}), ${THREADS} threads:`,
+          '',
+          ...archiveTargets(archiveRuns, memberOpens).map((t) => `- ${t}`),
+          '',
+        ]
+      : []),
   ].join('\n');
   process.stdout.write(`\n${report}`);
   const results = path.join(repo, 'bench', 'results');
@@ -391,7 +408,11 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(results, 'latest.md'), report);
   fs.writeFileSync(
     path.join(results, 'latest.json'),
-    JSON.stringify({ corpus, size, runs, decodeRuns, streamed, pzstdStreamed, copies, inspect, treeRuns }, null, 2),
+    JSON.stringify(
+      { corpus, size, runs, decodeRuns, streamed, pzstdStreamed, copies, inspect, treeRuns, archiveRuns, memberOpens },
+      null,
+      2,
+    ),
   );
   fs.rmSync(work, { recursive: true, force: true });
 }

@@ -10,6 +10,8 @@ export interface TreeContender {
   name: string;
   shell: string;
   output: string;
+  /** Where the contender writes its own time, when the process's wall time is not it. */
+  secondsFile?: string;
 }
 
 export interface TreeRun {

@@ -55,9 +55,9 @@ export function registerOverwriteQuestions(client: LanguageClient): vscode.Dispo
 }
 
 /**
- * Where Extract Here puts an archive's members: beside the archive when they all lie under one
- * top-level folder (as `tar -xf` would), else in a new folder named after the archive, so that
- * nothing spills over what is beside it.
+ * Where Extract Here puts an archive's members: beside the archive when there is one thing at its
+ * top (a folder holding the rest, as `tar -cf x.tar x` makes it, or one file), else in a new folder
+ * named after the archive, so that nothing spills over what is beside it.
  */
 export async function hereFolder(client: LanguageClient, archive: vscode.Uri): Promise<vscode.Uri | undefined> {
   const name = path.basename(archive.fsPath);

@@ -157,6 +157,8 @@ function parseGrep(argv: string[]): Args {
       'fixed-strings': { type: 'boolean', short: 'F', default: false },
       'files-with-matches': { type: 'boolean', short: 'l', default: false },
       count: { type: 'boolean', short: 'c', default: false },
+      // Lines are always numbered; grep users type -n out of habit.
+      'line-number': { type: 'boolean', short: 'n', default: false },
       threads: { type: 'string', short: 'T' },
     },
   });

@@ -46,6 +46,8 @@ export interface MemberFacts {
 /** A file to write: where (`path`, maybe a hidden name until the end), and what it gets once written. */
 export interface FileAction {
   path: string;
+  /** Where it ends up, for messages. */
+  final: string;
   rel: string;
   size: number;
   mode: number;
@@ -161,7 +163,7 @@ export class Extraction {
     }
     this.written.set(rel, place.path);
     this.files++;
-    return { path: place.path, rel, size: m.size, mode: verdict.mode, mtime, owner };
+    return { path: place.path, final: place.final, rel, size: m.size, mode: verdict.mode, mtime, owner };
   }
 
   /**
@@ -230,6 +232,6 @@ export function finishFile(file: FileAction): void {
     fs.chmodSync(file.path, file.mode);
     fs.utimesSync(file.path, file.mtime, file.mtime);
   } catch (err) {
-    throw describeFsError(err, file.rel, 'write');
+    throw describeFsError(err, file.final, 'write');
   }
 }

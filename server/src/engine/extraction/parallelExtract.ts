@@ -136,6 +136,8 @@ async function runFrames(
   const abortFlag = new SharedArrayBuffer(4);
   const group: TaskGroup = { lanes: threads };
   const piecesLeft = new Map<number, number>();
+  // A write names the file where it ends up, not the hidden name a replacement is written under.
+  const finals = new Map(planned.filter((p) => p.file.path !== p.file.final).map((p) => [p.file.path, p.file.final]));
   for (const w of work) for (const i of w.pieces) piecesLeft.set(i, (piecesLeft.get(i) ?? 0) + 1);
   const archive = await openArchive(file);
   const inFlight = new Set<Promise<void>>();
@@ -172,7 +174,7 @@ async function runFrames(
       );
     else if (outcome.kind === 'failed' && outcome.stage === 'read') failure = describeFsError(outcome, file, 'read');
     else if (outcome.kind === 'failed' && outcome.stage === 'write')
-      failure = describeFsError(outcome, outcome.path ?? file, 'write');
+      failure = describeFsError(outcome, finals.get(outcome.path ?? '') ?? outcome.path ?? file, 'write');
     else if (outcome.kind === 'failed')
       failure = new ChunkpressError(
         `"${file}": ${where(w.frame)} does not decode: ${outcome.message}`,

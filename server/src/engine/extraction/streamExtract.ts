@@ -40,7 +40,7 @@ export async function extractStream(
     try {
       fs.closeSync(fd);
     } catch (err) {
-      throw describeFsError(err, file.rel, 'write');
+      throw describeFsError(err, file.final, 'write');
     }
     finishFile(file);
     meter.files!.done++;
@@ -53,7 +53,7 @@ export async function extractStream(
         try {
           writeAllSync(open.fd, event.bytes, open.file.size - open.left);
         } catch (err) {
-          throw describeFsError(err, x.tree.abs(open.file.rel), 'write');
+          throw describeFsError(err, open.file.final, 'write');
         }
         open.left -= event.bytes.length;
         meter.bytesOut += event.bytes.length;
@@ -76,7 +76,7 @@ export async function extractStream(
       try {
         fd = fs.openSync(file.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
       } catch (err) {
-        throw describeFsError(err, x.tree.abs(file.rel), 'create');
+        throw describeFsError(err, file.final, 'create');
       }
       open = { fd, left: file.size, file };
       if (file.size === 0) close();
