@@ -5,6 +5,7 @@
  * search (`chunkpress grep -c -F` against `tar --zstd -xOf | grep -c -F`), and opening members
  * the way a mounted archive does (in the helper's own code, one cold frame each).
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InspectionCache } from '../server/src/inspections';
@@ -102,6 +103,22 @@ export async function timeMemberOpens(archive: string, count = 40): Promise<{ me
   } finally {
     await pool.close();
   }
+}
+
+/** Throws unless the two trees hold the same bytes, types, modes, mtimes (to the second) and link targets. */
+export function sameTree(a: string, b: string): void {
+  execFileSync('diff', ['-r', '--no-dereference', a, b], { stdio: 'ignore' });
+  const list = (dir: string): string =>
+    execFileSync(
+      'bash',
+      ['-c', `cd ${JSON.stringify(dir)} && find . -printf '%P %y %m %s %Ts %l\\n' | LC_ALL=C sort`],
+      {
+        maxBuffer: 1 << 30,
+      },
+    )
+      .toString()
+      .replace(/ d \d+ /g, ' d - '); // a folder's size is the file system's
+  if (list(a) !== list(b)) throw new Error(`${a} and ${b} differ in types, modes, mtimes or links`);
 }
 
 export function archiveTargets(runs: Record<string, TreeRun>, opens: { medianMs: number; worstMs: number }): string[] {
