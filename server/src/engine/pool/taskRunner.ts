@@ -17,7 +17,7 @@ import { ChunkCompressor, decompressBounded, decompressInto, sliceFor } from '..
 import { writeAllSync, writeInOrderSync } from '../io/fileWrites';
 import { holding, WriteTurns } from './writeTurns';
 import { contentChecksum, xxh64 } from '../codec/hash';
-import { compileMatcher, searchPiece, type Matcher } from '../search/lineSearch';
+import { compileMatcher, searchPiece, type Matcher, type PieceMatches } from '../search/lineSearch';
 import type {
   CompressTask,
   DecompressTask,
@@ -315,18 +315,32 @@ function search(task: SearchTask): TaskOutcome {
   }
   if (read === undefined) return { kind: 'aborted' };
   if (read < task.input.length) return { kind: 'short', read };
-  const content = task.output.subarray(0, task.contentSize);
+  const content = Buffer.from(task.output.buffer, task.output.byteOffset, task.contentSize);
   decompressInto(task.input, content);
   const key = JSON.stringify(task.pattern);
   if (matcher?.key !== key) matcher = { key, compiled: compileMatcher(task.pattern) };
   const m = matcher.compiled;
-  const pieces = task.pieces.map((p) =>
-    searchPiece(m, content.subarray(p.skip, p.skip + p.take), p.first, p.last, task.pattern.maxPerMember),
-  );
-  // Views of the shared arena go back as copies: the slot is reused after the reply.
-  for (const p of pieces) {
-    if (p.head) p.head = p.head.slice();
-    if (p.tail) p.tail = p.tail.slice();
+  const pieces: Array<[number, PieceMatches]> = [];
+  // A fixed string is looked for in the whole frame first: a member it does not occur in (most of
+  // them) is passed over without a call of its own.
+  const needle = m.needle;
+  let hit = needle ? content.indexOf(needle) : 0;
+  for (let i = 0; i * 3 < task.pieces.length; i++) {
+    const skip = task.pieces[i * 3];
+    const take = task.pieces[i * 3 + 1];
+    const first = (task.pieces[i * 3 + 2] & 1) !== 0;
+    const last = (task.pieces[i * 3 + 2] & 2) !== 0;
+    if (needle && first && last) {
+      if (hit >= 0 && hit < skip) hit = content.indexOf(needle, skip);
+      if (hit < 0 || hit + needle.length > skip + take) continue;
+    }
+    const found = searchPiece(m, content.subarray(skip, skip + take), first, last, task.pattern.maxPerMember);
+    if (found.count === 0 && first && last) continue; // a whole member without a match: nothing to send
+    // Views of the shared arena go back as copies (a Buffer's slice() would be a view): the slot is
+    // reused after the reply.
+    if (found.head) found.head = new Uint8Array(found.head);
+    if (found.tail) found.tail = new Uint8Array(found.tail);
+    pieces.push([i, found]);
   }
   return { kind: 'searched', pieces, elapsedMs: performance.now() - started };
 }

@@ -147,8 +147,12 @@ export interface SearchTask extends TaskBase {
   source: TaskSource;
   contentSize: number;
   pattern: SearchPattern;
-  /** Bytes `skip`..`skip + take` of the content are a piece of a member: its start (`first`), its end (`last`). */
-  pieces: Array<{ skip: number; take: number; first: boolean; last: boolean }>;
+  /**
+   * The pieces, three numbers each (a typed array: tens of thousands of objects would cost more to
+   * send than to search): bytes `skip`..`skip + take` of the content are a piece of a member, and
+   * `flags` says whether it starts the member (1) and ends it (2).
+   */
+  pieces: Uint32Array;
 }
 
 export type WorkerTask = CompressTask | DecompressTask | HashTask | ExtractTask | SearchTask;
@@ -166,8 +170,11 @@ export type TaskOutcome =
   | { kind: 'hashed'; report: PieceReport }
   /** `size`: the bytes the frame decoded to. */
   | { kind: 'decoded'; size: number; digest: string | undefined; elapsedMs: number }
-  /** A search's frame: each piece's matches, in the order of the task's pieces. */
-  | { kind: 'searched'; pieces: PieceMatches[]; elapsedMs: number }
+  /**
+   * A search's frame: the matches of its pieces by their index in the task, only for those with
+   * something to say (a match, or part of a member split across frames): most have nothing.
+   */
+  | { kind: 'searched'; pieces: Array<[number, PieceMatches]>; elapsedMs: number }
   /** An extraction's frame: decoded, and its pieces written (`bytes` of them). */
   | { kind: 'extracted'; bytes: number; elapsedMs: number }
   | { kind: 'aborted' }

@@ -38,7 +38,10 @@ export interface PieceMatches {
   head?: Uint8Array;
   /** Its partial last line, when it does not end the member. */
   tail?: Uint8Array;
-  /** A NUL in the member's first 8 KiB (seen by its first piece): grep's "Binary file … matches". */
+  /**
+   * A NUL in the member's first 8 KiB (seen by its first piece, when lines are wanted): grep's
+   * "Binary file … matches".
+   */
   binary?: boolean;
 }
 
@@ -80,7 +83,8 @@ export function searchPiece(
 ): PieceMatches {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   const result: PieceMatches = { matches: [], count: 0, newlines: 0 };
-  if (first) result.binary = buf.subarray(0, 8192).includes(0);
+  // Only output needs it; -c and -l count a binary file's lines as any other's.
+  if (first && !m.options.countOnly) result.binary = buf.subarray(0, 8192).includes(0);
   // The complete lines: from the start (or after the first newline) to the end (or the last newline).
   let from = 0;
   if (!first) {

@@ -14,7 +14,7 @@ import { TASKS_PER_WORKER, type TaskGroup, type WorkerPool } from '../pool/pool'
 import type { SearchTask, TaskReply } from '../pool/workerMessages';
 import { ProgressMeter, type ProgressSnapshot } from '../progress';
 import { readTar } from '../tar/foreignIndex';
-import { compileMatcher, searchPiece, type SearchPattern } from './lineSearch';
+import { compileMatcher, searchPiece, type PieceMatches, type SearchPattern } from './lineSearch';
 import { MemberAssembler, type MemberMatches } from './memberSearch';
 
 export interface SearchJob {
@@ -90,9 +90,11 @@ export async function searchArchive(job: SearchJob): Promise<SearchResult> {
     const work = planPieces(members, offsets, sizes, frames);
     threads = Math.max(1, Math.min(job.pool.size, job.threads ?? job.pool.size, work.length));
     const assemblers = new Map<number, MemberAssembler>();
+    const nothing: PieceMatches = { matches: [], count: 0, newlines: 0, binary: false };
     await runFrames(job, info, work, threads, meter, (w, results) => {
+      const sent = new Map(results);
       w.pieces.forEach((p, k) => {
-        const r = results[k];
+        const r = sent.get(k) ?? nothing;
         if (p.first && p.last) {
           report(paths[p.member], {
             count: r.count,
@@ -192,7 +194,9 @@ async function runFrames(
         source: { fd: archive.fd, position: w.frame.offset },
         contentSize: w.frame.contentSize!,
         pattern,
-        pieces: w.pieces.map(({ skip, take: length, first, last }) => ({ skip, take: length, first, last })),
+        pieces: Uint32Array.from(
+          w.pieces.flatMap(({ skip, take: length, first, last }) => [skip, length, (first ? 1 : 0) | (last ? 2 : 0)]),
+        ),
         abortFlag,
       };
       inFlight.push({ w, slot, reply: job.pool.run(task, group) });
