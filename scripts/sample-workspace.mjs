@@ -61,6 +61,8 @@ const made = [
   ['measurements.csv.gz', 'gzip', ['-6', '-c', csv]],
   ['measurements.bgzf.csv.gz', 'bgzip', ['-c', csv]],
 ];
+// And the sources as GNU tar packs them, to open as a folder, search and extract.
+made.push(['chunkpress-src.tar.gz', 'tar', ['-czf', '-', '-C', dir, 'chunkpress-src']]);
 for (const [name, tool, args] of made) {
   const file = path.join(others, name);
   if (fs.existsSync(file)) continue;
@@ -85,6 +87,10 @@ fs.writeFileSync(
   one to its frames, their header fields and blocks; **Open Report** shows the whole listing.
 - On \`server.log.zst\`: **Verify Archive**, **Open Chunk** on a chunk, **Extract Range...** for a
   few bytes from the middle, and **Decompress** in the Explorer's menu.
+- Right-click \`other-tools/chunkpress-src.tar.gz\` (GNU tar made it): **Open as Folder** adds it to the
+  workspace, its files opening in ordinary editors; **Find in Archive...** finds a file by name or a
+  line by its text; **Extract Here** unpacks it safely, in parallel for Chunkpress's own archives
+  (compress the \`chunkpress-src\` folder to make one).
 - The archives are ordinary zstd: \`zstd -d server.log.zst\` or \`zstd -lv server.log.zst\` in a terminal.
 - The same engine in the terminal: \`npx chunkpress compress measurements.csv -v\`,
   \`npx chunkpress inspect other-tools/*\`.

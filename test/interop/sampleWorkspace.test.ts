@@ -10,7 +10,7 @@ import { repoRoot, tempDir } from '../helpers';
 const dir = tempDir('chunkpress-sample-');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-test('the sample workspace: a log, a CSV, sources, and zstd -T2, pzstd, gzip and BGZF archives of the CSV', async () => {
+test('the sample workspace: a log, a CSV, sources, zstd -T2, pzstd, gzip and BGZF archives of the CSV, a tar.gz of the sources', async () => {
   execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'sample-workspace.mjs'), dir, '--small']);
   const csv = fs.readFileSync(path.join(dir, 'measurements.csv'));
   assert.ok(fs.statSync(path.join(dir, 'server.log')).size >= 2 << 20);
@@ -29,6 +29,9 @@ test('the sample workspace: a log, a CSV, sources, and zstd -T2, pzstd, gzip and
     const tool = name.endsWith('.gz') ? 'gzip' : 'zstd';
     assert.ok(execFileSync(tool, ['-dc', file], { maxBuffer: 1 << 30 }).equals(csv), name);
   }
+  // The sources as GNU tar packs them.
+  const listed = execFileSync('tar', ['-tzf', path.join(dir, 'other-tools', 'chunkpress-src.tar.gz')]).toString();
+  assert.ok(listed.includes('chunkpress-src/engine/format/seekTable.ts'));
   const settings = JSON.parse(fs.readFileSync(path.join(dir, '.vscode', 'settings.json'), 'utf8'));
   assert.equal(settings['git.openRepositoryInParentFolders'], 'never');
   assert.match(fs.readFileSync(path.join(dir, 'README.md'), 'utf8'), /^# Try Chunkpress\n/);
