@@ -36,7 +36,7 @@ import {
 } from './commands';
 import { compressFiles, compressTargets, treeTarget, type CompressContext, type CompressOutcome } from './compressJobs';
 import type { DecodeContext } from './decodeJobs';
-import { extractArchive, registerOverwriteQuestions, type ExtractOutcome, type ExtractTarget } from './extractJobs';
+import { registerOverwriteQuestions } from './extractJobs';
 import { JobTracker } from './jobTracker';
 import { createServerClient } from './serverClient';
 import { readSettings, type Settings } from './settings';
@@ -47,8 +47,6 @@ export interface ChunkpressApi {
   compressFiles(uris: vscode.Uri[], overrides?: Partial<Settings>): Promise<CompressOutcome[]>;
   /** A folder into `folder.tar.zst` beside it, as the Explorer's command does. */
   compressFolder(folder: vscode.Uri, overrides?: Partial<Settings>): Promise<CompressOutcome>;
-  /** Extracts as the Extract commands do, into `target.folder`. */
-  extract(target: ExtractTarget, overrides?: Partial<Settings>): Promise<ExtractOutcome>;
   statusBarText(): string;
   serverInfo(): Promise<ServerInfo>;
   cancelAll(): void;
@@ -158,7 +156,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chunkp
   return {
     compressFiles: (uris, overrides) => compressFiles(ctx, uris, overrides),
     compressFolder: async (folder, overrides) => (await compressTargets(ctx, [treeTarget(folder)], overrides))[0],
-    extract: (target, overrides) => extractArchive(jobContext, target, overrides),
     statusBarText: () => statusBar.text,
     serverInfo: () => client!.sendRequest(serverInfoRequest),
     cancelAll: () => tracker.cancelAll(),
