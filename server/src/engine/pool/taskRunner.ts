@@ -217,20 +217,30 @@ function readFully(source: TaskSource, into: Uint8Array, stopped: () => boolean)
 }
 
 /**
+ * Fills a decode task's `input` with its frame from `source`: undefined once it is full, else the
+ * outcome that stops the task (cancelled, the file cut short, or a read error).
+ */
+function readInput(input: Uint8Array, source: TaskSource, abortFlag: SharedArrayBuffer): TaskOutcome | undefined {
+  let read: number | undefined;
+  try {
+    read = readFully(source, input, stopCheck(abortFlag));
+  } catch (err) {
+    return failure(err, 'read');
+  }
+  if (read === undefined) return { kind: 'aborted' };
+  if (read < input.length) return { kind: 'short', read };
+  return undefined;
+}
+
+/**
  * Decodes the whole frame in one call (no copy out of a streaming window); then writes its part to
  * the target file, or hashes it for a manifest check.
  */
 function decompress(task: DecompressTask): TaskOutcome {
   const started = performance.now();
   if (task.source) {
-    let read: number | undefined;
-    try {
-      read = readFully(task.source, task.input, stopCheck(task.abortFlag));
-    } catch (err) {
-      return failure(err, 'read');
-    }
-    if (read === undefined) return { kind: 'aborted' };
-    if (read < task.input.length) return { kind: 'short', read };
+    const stop = readInput(task.input, task.source, task.abortFlag);
+    if (stop) return stop;
   }
   const space = task.output.subarray(0, task.contentSize);
   const size = task.sizeKnown
@@ -267,14 +277,8 @@ function decompress(task: DecompressTask): TaskOutcome {
  */
 function extract(task: ExtractTask): TaskOutcome {
   const started = performance.now();
-  let read: number | undefined;
-  try {
-    read = readFully(task.source, task.input, stopCheck(task.abortFlag));
-  } catch (err) {
-    return failure(err, 'read');
-  }
-  if (read === undefined) return { kind: 'aborted' };
-  if (read < task.input.length) return { kind: 'short', read };
+  const stop = readInput(task.input, task.source, task.abortFlag);
+  if (stop) return stop;
   const content = task.output.subarray(0, task.contentSize);
   decompressInto(task.input, content);
   const stopped = stopCheck(task.abortFlag);
@@ -307,14 +311,8 @@ let matcher: { key: string; compiled: Matcher } | undefined;
 /** Decodes a search's frame and searches each of its pieces. */
 function search(task: SearchTask): TaskOutcome {
   const started = performance.now();
-  let read: number | undefined;
-  try {
-    read = readFully(task.source, task.input, stopCheck(task.abortFlag));
-  } catch (err) {
-    return failure(err, 'read');
-  }
-  if (read === undefined) return { kind: 'aborted' };
-  if (read < task.input.length) return { kind: 'short', read };
+  const stop = readInput(task.input, task.source, task.abortFlag);
+  if (stop) return stop;
   const content = Buffer.from(task.output.buffer, task.output.byteOffset, task.contentSize);
   decompressInto(task.input, content);
   const key = JSON.stringify(task.pattern);
