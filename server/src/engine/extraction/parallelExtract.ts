@@ -128,10 +128,9 @@ async function runFrames(
 ): Promise<void> {
   const { pool, threads, signal, meter } = run;
   const window = TASKS_PER_WORKER * threads;
-  const arena = new BufferArena(
+  const arena = BufferArena.forFrames(
     Math.min(window, work.length),
-    Math.max(...work.map((w) => w.frame.compressedSize)),
-    Math.max(...work.map((w) => w.frame.contentSize!)),
+    work.map((w) => w.frame),
   );
   const abortFlag = new SharedArrayBuffer(4);
   const group: TaskGroup = { lanes: threads };

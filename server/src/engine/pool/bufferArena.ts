@@ -40,6 +40,23 @@ export class BufferArena {
     this.free = Array.from({ length: slots }, (_, i) => slots - 1 - i);
   }
 
+  /**
+   * An arena of `slots` slots for frames whose sizes are known: each input region holds the largest
+   * of them compressed, each output region the largest content.
+   */
+  static forFrames(
+    slots: number,
+    frames: ReadonlyArray<{ compressedSize: number; contentSize?: number }>,
+  ): BufferArena {
+    let input = 0;
+    let output = 0;
+    for (const f of frames) {
+      input = Math.max(input, f.compressedSize);
+      output = Math.max(output, f.contentSize ?? 0);
+    }
+    return new BufferArena(slots, input, output);
+  }
+
   /** A free slot's index, or undefined when all are out. */
   take(): number | undefined {
     return this.free.pop();

@@ -172,10 +172,9 @@ async function runFrames(
   if (work.length === 0) return;
   const file = info.file;
   const window = TASKS_PER_WORKER * threads;
-  const arena = new BufferArena(
+  const arena = BufferArena.forFrames(
     Math.min(window, work.length),
-    Math.max(...work.map((w) => w.frame.compressedSize)),
-    Math.max(...work.map((w) => w.frame.contentSize!)),
+    work.map((w) => w.frame),
   );
   const abortFlag = new SharedArrayBuffer(4);
   const group: TaskGroup = { lanes: threads };
