@@ -6,7 +6,8 @@
  */
 import * as fs from 'node:fs';
 import { describeFsError } from '../errors';
-import type { MemberType } from '../format/memberIndex';
+import type { ManifestMember } from '../format/memberIndex';
+import type { TarRecord } from '../format/tarReader';
 import { PathRules, pathComponents } from './pathSafety';
 import type { AskOverwrite, OverwritePolicy, TargetTree } from './targetTree';
 
@@ -29,19 +30,13 @@ export interface ExtractOptions {
   base?: string;
 }
 
-/** A member as both ways of reading read it. */
-export interface MemberFacts {
-  path: string;
-  type: MemberType | 'other';
-  typeFlag?: string;
-  mode: number;
-  size: number;
-  mtime: number;
-  mtimeNs: number;
-  uid: number;
-  gid: number;
-  link: string | null;
-}
+/** A member as both ways of reading read it: from the index, or from its tar headers (with their type flag). */
+export type MemberFacts = Pick<
+  ManifestMember,
+  'path' | 'mode' | 'size' | 'mtime' | 'mtimeNs' | 'uid' | 'gid' | 'link'
+> &
+  Pick<TarRecord, 'type'> &
+  Partial<Pick<TarRecord, 'typeFlag'>>;
 
 /** A file to write: where (`path`, maybe a hidden name until the end), and what it gets once written. */
 export interface FileAction {
