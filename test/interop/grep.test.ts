@@ -95,6 +95,13 @@ test('-l, -c, members, binary files, and the exit status', () => {
     run(['-F', 'frame', ours, 'proj/blob.bin']).stdout.toString(),
     'Binary file proj/blob.bin matches\n',
   );
+  // A tar made of "./proj" stores "./proj/...": the same member names select it.
+  const dotted = path.join(dir, 'dotted.tar');
+  execFileSync('tar', ['-cf', dotted, '-C', dir, './proj']);
+  assert.deepEqual(
+    run(['-F', 'return 7;', dotted, 'proj/src/deep']).stdout.toString(),
+    './proj/src/deep/f7.c:2:  return 7; /* zstd frame */\n',
+  );
   assert.equal(run(['-F', 'frame', ours]).status, 0);
   const none = run(['no such text anywhere', ours]);
   assert.equal(none.status, 1);

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import { describeFsError } from '../errors';
 import type { ManifestMember } from '../format/memberIndex';
 import type { TarRecord } from '../format/tarReader';
+import { memberSelection } from '../tar/memberSelection';
 import { PathRules, pathComponents } from './pathSafety';
 import type { AskOverwrite, OverwritePolicy, TargetTree } from './targetTree';
 
@@ -71,7 +72,7 @@ export class Extraction {
   readonly warnings: string[] = [];
   private readonly rules: PathRules;
   private readonly sameOwner: boolean;
-  private readonly wanted: string[] | undefined;
+  private readonly wanted: ((path: string) => boolean) | undefined;
   private readonly base: string | undefined;
   /** Files written so far by their (target-relative) path: where a hard link to one links. */
   private readonly written = new Map<string, string>();
@@ -93,7 +94,7 @@ export class Extraction {
       keepSetuid: options.keepSetuid === true,
     });
     this.sameOwner = options.sameOwner === true && process.getuid?.() === 0;
-    this.wanted = options.members?.map((m) => plainPath(m) ?? m);
+    this.wanted = options.members && memberSelection(options.members);
     const base = options.base === undefined ? undefined : plainPath(options.base);
     this.base = base === '' ? undefined : base;
   }
@@ -103,7 +104,7 @@ export class Extraction {
     if (this.wanted === undefined && this.base === undefined) return path;
     const plain = plainPath(path);
     if (plain === undefined) return undefined;
-    if (this.wanted && !this.wanted.some((w) => w === '' || plain === w || plain.startsWith(`${w}/`))) return undefined;
+    if (this.wanted && !this.wanted(plain)) return undefined;
     if (this.base === undefined) return plain;
     if (plain === this.base) return '';
     return plain.startsWith(`${this.base}/`) ? plain.slice(this.base.length + 1) : undefined;

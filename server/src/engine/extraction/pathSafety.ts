@@ -8,6 +8,7 @@
  * written, so nothing is ever written through one the archive made; what remains is to refuse
  * paths that would need to, and link targets that lead out.
  */
+import { memberParts } from '../tar/memberSelection';
 
 export interface SafetyOptions {
   /** The target's file system folds case (macOS, Windows): names equal but for case collide. */
@@ -37,7 +38,7 @@ export function pathComponents(path: string): string[] | string {
   if (path.includes('\0')) return 'its name holds a NUL byte';
   if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.startsWith('\\\\'))
     return `its path "${path}" is absolute`;
-  const parts = path.split('/').filter((p) => p !== '' && p !== '.');
+  const parts = memberParts(path);
   // Any "..": GNU tar refuses them too. One that stays inside is never needed by an honest
   // archive, and judging whether it does would depend on the symlinks along the way.
   if (parts.includes('..')) return `its path "${path}" holds ".."`;

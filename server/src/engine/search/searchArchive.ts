@@ -14,6 +14,7 @@ import { TASKS_PER_WORKER, type TaskGroup, type WorkerPool } from '../pool/pool'
 import type { SearchTask, TaskReply } from '../pool/workerMessages';
 import { ProgressMeter, type ProgressSnapshot } from '../progress';
 import { readTar } from '../tar/foreignIndex';
+import { memberSelection } from '../tar/memberSelection';
 import { compileMatcher, searchPiece, type PieceMatches, type SearchPattern } from './lineSearch';
 import { MemberAssembler, type MemberMatches } from './memberSearch';
 
@@ -67,9 +68,8 @@ export async function searchArchive(job: SearchJob): Promise<SearchResult> {
     throw new ChunkpressError(`"${job.archive}" holds one file, not a tar archive`, 'EINVAL', job.archive);
   const meter = new ProgressMeter(undefined, undefined);
   meter.stage = 'searching';
-  const wanted = job.members?.map((m) => m.replace(/^(\.\/)+/, '').replace(/\/+$/, ''));
-  const wants = (path: string): boolean =>
-    !wanted || wanted.some((w) => w === '' || path === w || path.startsWith(`${w}/`));
+  const selected = job.members && memberSelection(job.members);
+  const wants = (path: string): boolean => !selected || selected(path);
   const tally = { files: 0, matchedFiles: 0, lines: 0 };
   const report = (path: string, found: MemberMatches): void => {
     tally.files++;
