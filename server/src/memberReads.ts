@@ -4,13 +4,13 @@
  * seekable, pzstd), straight from the file for a plain tar, and as a range decode otherwise (a
  * .tar.gz, a single-frame .tar.zst: decoded from the start up to the member).
  */
-import * as fsp from 'node:fs/promises';
-import { ChunkpressError, describeFsError } from './engine/errors';
+import { ChunkpressError } from './engine/errors';
 import { readRange } from './engine/decoding/decompress';
 import { FrameCache, MAX_CACHED_FRAME } from './engine/decoding/frameCache';
 import type { WorkerPool } from './engine/pool/pool';
 import { formatSize } from './engine/sizes';
-import type { InspectionCache } from './inspections';
+import { withArchive } from './engine/io/archiveFile';
+import { versionOf, type InspectionCache } from './inspections';
 import type { MemberStat, MemberTrees } from './memberTrees';
 import { MAX_READ_BYTES } from './protocol';
 
@@ -40,28 +40,11 @@ export class MemberReads {
         file,
       );
     const { info } = await this.inspections.get(file, { signal });
-    if (info.layout === 'tar') return readPlain(file, range);
+    if (info.layout === 'tar') return Buffer.from(await withArchive(file, (a) => a.readAt(range.offset, range.length)));
     const data = info.frames.filter((f) => f.role === 'data');
     const placed = data.length > 0 && data.every((f) => f.contentOffset !== undefined && f.contentSize !== undefined);
     const small = data.every((f) => (f.contentSize ?? Infinity) <= MAX_CACHED_FRAME);
-    if (placed && small && !info.problem) {
-      const stat = await fsp.stat(file);
-      return this.frames.read(file, `${stat.size}:${stat.mtimeMs}:${stat.ino}`, data, range);
-    }
+    if (placed && small && !info.problem) return this.frames.read(file, (await versionOf(file)).key, data, range);
     return readRange(file, range, this.pool, MAX_READ_BYTES, signal);
-  }
-}
-
-async function readPlain(file: string, range: { offset: number; length: number }): Promise<Buffer> {
-  const out = Buffer.allocUnsafe(range.length);
-  let handle: fsp.FileHandle | undefined;
-  try {
-    handle = await fsp.open(file, 'r');
-    const { bytesRead } = await handle.read(out, 0, range.length, range.offset);
-    return out.subarray(0, bytesRead);
-  } catch (err) {
-    throw describeFsError(err, file, 'read');
-  } finally {
-    await handle?.close();
   }
 }

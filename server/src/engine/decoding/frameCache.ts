@@ -5,9 +5,9 @@
  * bound in bytes. Frames are decoded here, in the caller's thread: one of at most MAX_CACHED_FRAME
  * takes a few milliseconds, less than a round trip to a worker would save.
  */
-import * as fsp from 'node:fs/promises';
 import { decompressInto } from '../codec/codec';
-import { ChunkpressError, describeFsError } from '../errors';
+import { ChunkpressError } from '../errors';
+import { withArchive } from '../io/archiveFile';
 import type { FrameRow } from '../inspection/inspect';
 
 /** Larger frames are not kept (the caller decodes them as a job): a few such reads would fill the cache. */
@@ -80,17 +80,9 @@ export class FrameCache {
 
 async function decodeFrame(file: string, f: FrameRow): Promise<Buffer> {
   const input = Buffer.allocUnsafe(f.compressedSize);
-  let handle: fsp.FileHandle | undefined;
-  try {
-    handle = await fsp.open(file, 'r');
-    const { bytesRead } = await handle.read(input, 0, input.length, f.offset);
-    if (bytesRead < input.length)
-      throw new ChunkpressError(`"${file}": frame ${f.index} is cut short by the end of the file`, 'EFORMAT', file);
-  } catch (err) {
-    throw describeFsError(err, file, 'read');
-  } finally {
-    await handle?.close();
-  }
+  const read = await withArchive(file, (archive) => archive.readInto(f.offset, input));
+  if (read < input.length)
+    throw new ChunkpressError(`"${file}": frame ${f.index} is cut short by the end of the file`, 'EFORMAT', file);
   const out = Buffer.allocUnsafe(f.contentSize!);
   try {
     decompressInto(input, out);
