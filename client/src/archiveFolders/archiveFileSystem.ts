@@ -16,6 +16,7 @@ import {
 } from '../../../server/src/protocol';
 import { requestWithProgress } from '../serverProgress';
 import { TAR_NAME } from '../archives/memberRows';
+import { ReadOnlyFileSystem } from '../archives/readOnlyFileSystem';
 
 export const ARCHIVE_SCHEME = 'chunkpress-archive';
 
@@ -46,16 +47,13 @@ export function parseArchiveUri(uri: vscode.Uri): { archive: string; member: str
   };
 }
 
-const readOnly = (uri: vscode.Uri): vscode.FileSystemError =>
-  vscode.FileSystemError.NoPermissions(`${uri.path} is inside an archive, which Chunkpress opens read-only`);
-
-export class ArchiveFileSystem implements vscode.FileSystemProvider {
-  private readonly changed = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
-  readonly onDidChangeFile = this.changed.event;
+export class ArchiveFileSystem extends ReadOnlyFileSystem {
   /** Each archive's first listing, with progress (a foreign archive's headers are read then). */
   private readonly indexed = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly client: LanguageClient) {}
+  constructor(private readonly client: LanguageClient) {
+    super((uri) => `${uri.path} is inside an archive, which Chunkpress opens read-only`);
+  }
 
   /** Reads the archive's index once, with progress, before anything is asked of it. */
   private ready(archive: string): Promise<unknown> {
@@ -122,31 +120,6 @@ export class ArchiveFileSystem implements vscode.FileSystemProvider {
       .sendRequest(readMemberRequest, { archive, path: member })
       .catch((err: unknown) => fail(err, uri));
     return Buffer.from(base64, 'base64');
-  }
-
-  watch(): vscode.Disposable {
-    // An archive does not change under its members; a new version of it is a new mount.
-    return new vscode.Disposable(() => undefined);
-  }
-
-  createDirectory(uri: vscode.Uri): never {
-    throw readOnly(uri);
-  }
-
-  writeFile(uri: vscode.Uri): never {
-    throw readOnly(uri);
-  }
-
-  delete(uri: vscode.Uri): never {
-    throw readOnly(uri);
-  }
-
-  rename(uri: vscode.Uri): never {
-    throw readOnly(uri);
-  }
-
-  dispose(): void {
-    this.changed.dispose();
   }
 }
 

@@ -9,6 +9,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { decodedName } from '../../../server/src/engine/io/outputNames';
 import { readRangeRequest } from '../../../server/src/protocol';
 import { errorText } from './archiveStore';
+import { ReadOnlyFileSystem } from './readOnlyFileSystem';
 
 export const CHUNK_SCHEME = 'chunkpress-chunk';
 
@@ -54,18 +55,9 @@ function parse(uri: vscode.Uri): ChunkAddress {
   return { archive, offset, length };
 }
 
-const readOnly = (uri: vscode.Uri): vscode.FileSystemError =>
-  vscode.FileSystemError.NoPermissions(`${uri.path} is read-only: a chunk of an archive, decoded for viewing`);
-
-export class ChunkFileSystem implements vscode.FileSystemProvider {
-  private readonly changed = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
-  readonly onDidChangeFile = this.changed.event;
-
-  constructor(private readonly client: LanguageClient) {}
-
-  /** Chunks do not change while the archive stays; a rewritten archive gets new rows and new URIs. */
-  watch(): vscode.Disposable {
-    return new vscode.Disposable(() => undefined);
+export class ChunkFileSystem extends ReadOnlyFileSystem {
+  constructor(private readonly client: LanguageClient) {
+    super((uri) => `${uri.path} is read-only: a chunk of an archive, decoded for viewing`);
   }
 
   async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
@@ -92,25 +84,5 @@ export class ChunkFileSystem implements vscode.FileSystemProvider {
 
   readDirectory(uri: vscode.Uri): never {
     throw vscode.FileSystemError.FileNotADirectory(uri);
-  }
-
-  createDirectory(uri: vscode.Uri): never {
-    throw readOnly(uri);
-  }
-
-  writeFile(uri: vscode.Uri): never {
-    throw readOnly(uri);
-  }
-
-  delete(uri: vscode.Uri): never {
-    throw readOnly(uri);
-  }
-
-  rename(uri: vscode.Uri): never {
-    throw readOnly(uri);
-  }
-
-  dispose(): void {
-    this.changed.dispose();
   }
 }
