@@ -210,6 +210,7 @@ test('cancel leaves exactly what was there before, replaced files included', asy
     fs.writeFileSync(path.join(target, 'proj', 'big.dat'), 'mine\n');
     fs.writeFileSync(path.join(target, 'unrelated'), "not the archive's\n");
     const before = snapshot(target);
+    const folderTime = fs.statSync(path.join(target, 'proj')).mtimeMs;
     const controller = new AbortController();
     let files = 0;
     await assert.rejects(
@@ -225,6 +226,9 @@ test('cancel leaves exactly what was there before, replaced files included', asy
     );
     assert.ok(files >= 3, archive);
     assert.deepEqual(snapshot(target), before, archive);
+    // To the microsecond (Node sets times from a double of seconds), not only the second.
+    const drift = fs.statSync(path.join(target, 'proj')).mtimeMs - folderTime;
+    assert.ok(Math.abs(drift) < 0.001, `${archive}: the existing folder's mtime moved by ${drift} ms`);
     fs.rmSync(target, { recursive: true });
   }
 });

@@ -136,6 +136,7 @@ export class TargetTree {
         return `"${sub}" is a symlink in the target folder, and nothing is written through one`;
       if (!found.isDirectory()) return `"${sub}" exists in the target folder and is not a folder`;
       this.folders.add(sub);
+      this.remember(abs, found);
     }
     return undefined;
   }
