@@ -1,11 +1,18 @@
 /** The CLI's command line: its usage text and the parsed arguments, light enough to load first. */
 import { parseArgs } from 'node:util';
-import { DEFAULT_CHUNK_SIZE, DEFAULT_LEVEL, DEFAULT_MEMORY_FACTOR } from '../engine/compression/compressOptions';
+import {
+  DEFAULT_CHUNK_SIZE,
+  DEFAULT_LEVEL,
+  DEFAULT_MEMORY_FACTOR,
+  type ArchiveFormat,
+  type GzipLayout,
+} from '../engine/compression/compressOptions';
+import { DEFAULT_GZIP_LEVEL } from '../engine/codec/deflate';
 import { formatSize, parseSize } from '../engine/sizes';
 import { MAX_THREADS } from '../engine/pool/threadPlan';
 import { UsageError } from './usageError';
 
-export const USAGE = `Usage: chunkpress compress FILE... [options]
+export const USAGE = `Usage: chunkpress compress FILE... [--format gzip [--gzip-layout bgzf [--gzi]]] [options]
        chunkpress compress DIR... [-o OUT.tar.zst] [--each] [--exclude GLOB]... [--no-gitignore] [options]
        chunkpress list ARCHIVE [--json]
        chunkpress cat ARCHIVE MEMBER...
@@ -24,9 +31,18 @@ inputs, -o names it), each input stored under its own name; --each makes one arc
 instead. .gitignore files are honoured unless --no-gitignore; symlinks are stored as links.
 A file that cannot be read or changes while it is packed is named, and the exit status is 1.
 
+--format gzip writes FILE.gz and DIR.tar.gz instead (also chosen by an -o ending in .gz or .tgz),
+compressed on all cores too: as one gzip member that every gzip reader takes (pigz's method), or
+with --gzip-layout bgzf as the independent blocks of bgzip and samtools, which Chunkpress and
+htslib read at random; --gzi also writes bgzip's .gzi index beside it.
+
 Options:
   -o, --output PATH       output file (with several files: an existing folder); "-" = stdout
-  -l, --level N           zstd level, ${-131072}..22, negative = faster (default ${DEFAULT_LEVEL})
+      --format F          zstd (default) or gzip
+      --gzip-layout L     single (default: one member) or bgzf (blocks of 64 KiB)
+      --gzi               with bgzf: also write ARCHIVE.gzi, the index bgzip -b reads
+  -l, --level N           zstd level, ${-131072}..22, negative = faster (default ${DEFAULT_LEVEL});
+                          gzip level, 1..9 (default ${DEFAULT_GZIP_LEVEL})
   -c, --chunk-size SIZE   uncompressed bytes per frame, K/M/G = KiB/MiB/GiB (default ${formatSize(DEFAULT_CHUNK_SIZE)})
   -T, --threads N         at most N workers (default: automatic, up to ${MAX_THREADS})
       --memory-factor F   share of available memory the workers may use (default ${DEFAULT_MEMORY_FACTOR})
@@ -85,6 +101,10 @@ export interface Args {
   command: string;
   files: string[];
   output?: string;
+  /** compress: the format asked with --format, else the one -o's name implies, else zstd. */
+  format: ArchiveFormat;
+  gzipLayout?: GzipLayout;
+  gzi: boolean;
   level?: number;
   chunkSize?: number;
   threads?: number;
@@ -110,7 +130,19 @@ export interface Args {
 const OUTPUT_OPTIONS = ['verbose', 'quiet', 'json', 'force', 'output'];
 /** Which options each command takes. */
 const OPTIONS_OF: Record<string, string[] | undefined> = {
-  compress: [...OUTPUT_OPTIONS, 'level', 'chunk-size', 'threads', 'memory-factor', 'each', 'exclude', 'no-gitignore'],
+  compress: [
+    ...OUTPUT_OPTIONS,
+    'format',
+    'gzip-layout',
+    'gzi',
+    'level',
+    'chunk-size',
+    'threads',
+    'memory-factor',
+    'each',
+    'exclude',
+    'no-gitignore',
+  ],
   list: ['json'],
   cat: ['threads'],
   inspect: ['json', 'frame'],
@@ -168,6 +200,8 @@ function parseGrep(argv: string[]): Args {
   return {
     command: 'grep',
     files,
+    format: 'zstd',
+    gzi: false,
     threads: number(values.threads, 'threads'),
     force: false,
     verbose: false,
@@ -197,6 +231,9 @@ export function parseCli(argv: string[]): Args | 'help' | 'version' {
     strict: true,
     options: {
       output: { type: 'string', short: 'o' },
+      format: { type: 'string' },
+      'gzip-layout': { type: 'string' },
+      gzi: { type: 'boolean', default: false },
       level: { type: 'string', short: 'l' },
       'chunk-size': { type: 'string', short: 'c' },
       threads: { type: 'string', short: 'T' },
@@ -258,10 +295,23 @@ export function parseCli(argv: string[]): Args | 'help' | 'version' {
       throw new UsageError((err as Error).message);
     }
   };
+  if (values.format !== undefined && values.format !== 'zstd' && values.format !== 'gzip')
+    throw new UsageError(`--format takes zstd or gzip, not "${values.format}"`);
+  const layout = values['gzip-layout'];
+  if (layout !== undefined && layout !== 'single' && layout !== 'bgzf')
+    throw new UsageError(`--gzip-layout takes single or bgzf, not "${layout}"`);
+  const format: ArchiveFormat =
+    values.format ?? (layout !== undefined || values.gzi || /\.(gz|tgz)$/i.test(values.output ?? '') ? 'gzip' : 'zstd');
+  if (format === 'zstd' && (layout !== undefined || values.gzi))
+    throw new UsageError(`--${values.gzi ? 'gzi' : 'gzip-layout'} is for --format gzip`);
+  if (values.gzi && layout === 'single') throw new UsageError('--gzi indexes the bgzf layout, not a single member');
   return {
     command,
     files,
     output: values.output,
+    format,
+    gzipLayout: layout ?? (values.gzi ? 'bgzf' : undefined),
+    gzi: values.gzi,
     level: number(values.level, 'level'),
     chunkSize: size(values['chunk-size']),
     offset: size(values.offset),

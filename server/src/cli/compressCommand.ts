@@ -17,8 +17,11 @@ export type PlannedJob =
   | { kind: 'tree'; roots: TarRoot[]; name: string; output: CompressOutput };
 export type CompressPlan = PlannedJob[];
 
+/** What an archive of one file is named after it: `.zst`, or `.gz` for gzip. */
+const suffixOf = (args: Args): string => (args.format === 'gzip' ? '.gz' : '.zst');
+
 /** `dir/` and `dir` are the same tree, and its archive goes beside it. */
-const treeTarget = (input: string): string => `${input.replace(/\/+$/, '') || input}.tar.zst`;
+const treeTarget = (input: string, args: Args): string => `${input.replace(/\/+$/, '') || input}.tar${suffixOf(args)}`;
 
 /** Where each input goes; a combination that cannot work is a usage error. */
 export function planCompress(args: Args): CompressPlan {
@@ -36,14 +39,20 @@ export function planCompress(args: Args): CompressPlan {
     return args.files.map((file, i): PlannedJob => {
       if (file === '-') throw new UsageError('--each takes folders and files, not stdin');
       if (!isDir[i])
-        return { kind: 'file', input: { kind: 'file', path: file }, output: fileOutput(args, beside(`${file}.zst`)) };
+        return {
+          kind: 'file',
+          input: { kind: 'file', path: file },
+          output: fileOutput(args, beside(`${file}${suffixOf(args)}`)),
+        };
       const root = { path: file, name: rootName(file) };
-      return { kind: 'tree', roots: [root], name: root.name, output: fileOutput(args, beside(treeTarget(file))) };
+      return { kind: 'tree', roots: [root], name: root.name, output: fileOutput(args, beside(treeTarget(file, args))) };
     });
   }
   if (args.files.includes('-')) throw new UsageError('stdin cannot go into a tar archive with folders');
   if (args.files.length > 1 && args.output === undefined)
-    throw new UsageError('several inputs go into one archive: name it with -o OUT.tar.zst (or use --each)');
+    throw new UsageError(
+      `several inputs go into one archive: name it with -o OUT.tar${suffixOf(args)} (or use --each)`,
+    );
   const roots = args.files.map((file) => ({ path: file, name: rootName(file) }));
   const seen = new Map<string, string>();
   for (const r of roots) {
@@ -51,8 +60,9 @@ export function planCompress(args: Args): CompressPlan {
     if (other !== undefined) throw new UsageError(`"${other}" and "${r.path}" would both be stored as "${r.name}"`);
     seen.set(r.name, r.path);
   }
-  const target = args.output ?? treeTarget(args.files[0]);
-  const name = roots.length === 1 ? roots[0].name : path.basename(target).replace(/\.(tar\.zst|tzst|zst)$/i, '');
+  const target = args.output ?? treeTarget(args.files[0], args);
+  const name =
+    roots.length === 1 ? roots[0].name : path.basename(target).replace(/\.(tar\.zst|tzst|zst|tar\.gz|tgz|gz)$/i, '');
   return [{ kind: 'tree', roots, name, output: toStdout ? stdout : fileOutput(args, target) }];
 }
 
@@ -70,8 +80,8 @@ function planFiles(args: Args): CompressPlan {
     if (toStdout) return { kind: 'file', input, output: { kind: 'stream', stream: process.stdout, label: 'stdout' } };
     const target =
       outputDir !== undefined
-        ? path.join(outputDir, `${path.basename(file)}.zst`)
-        : (args.output ?? (file === '-' ? 'stdin.zst' : `${file}.zst`));
+        ? path.join(outputDir, `${path.basename(file)}${suffixOf(args)}`)
+        : (args.output ?? (file === '-' ? `stdin${suffixOf(args)}` : `${file}${suffixOf(args)}`));
     return { kind: 'file', input, output: fileOutput(args, target) };
   });
 }
@@ -125,6 +135,9 @@ export function compressAll(args: Args, jobs: CompressPlan): Promise<number> {
       const name = nameOf(i);
       let lastDraw = 0;
       const options = {
+        format: args.format,
+        gzipLayout: args.gzipLayout,
+        gzi: args.gzi,
         level: args.level,
         chunkSize: args.chunkSize,
         threads: args.threads,

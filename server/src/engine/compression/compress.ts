@@ -3,6 +3,8 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { ArchiveWriter } from './archiveWriter';
+import { bgzf, gzipMember, seekableZstd, type BgzfContainer, type Container } from './containers';
+import { fileSink, type Sink } from '../io/outputSink';
 import { runPipeline, type FrameFeed, type FrameWork, type PipelineJob } from './framePipeline';
 import { streamSource, type ChunkSource, type StreamSource } from '../io/chunkSource';
 import { resolveOptions, type CompressOptions } from './compressOptions';
@@ -126,6 +128,7 @@ export async function compress(job: CompressJob): Promise<CompressResult> {
 
   const input = await openInput(job.input);
   let writer: ArchiveWriter | undefined;
+  let gzi: GziSidecar | undefined;
   try {
     const inputSize = input.source.size;
     if (job.output.kind === 'file') {
@@ -137,7 +140,10 @@ export async function compress(job: CompressJob): Promise<CompressResult> {
         );
       }
     }
-    writer = await openWriter(job.output, system, inputSize, warnings, input.stat);
+    const fields = { mtime: input.stat ? Math.floor(input.stat.mtimeMs / 1000) : 0, name: input.stat && input.name };
+    const output = await openOutput(job.output, options, system, inputSize, warnings, input.stat, fields);
+    writer = output.writer;
+    gzi = output.gzi;
 
     const plan = planThreads({
       cores: system.cores,
@@ -157,6 +163,7 @@ export async function compress(job: CompressJob): Promise<CompressResult> {
       pool: job.pool,
       writer,
       level: options.level,
+      gzip: options.format === 'gzip' ? options.gzipLayout : undefined,
       plan,
       meter,
       listener: job.listener,
@@ -184,6 +191,7 @@ export async function compress(job: CompressJob): Promise<CompressResult> {
     if (signal?.aborted) throw cancelled();
     const { size: outputSize, warnings: publishWarnings } = await writer.finish(manifest);
     warnings.push(...publishWarnings);
+    await gzi?.finish(writer);
     meter.stage = 'done';
     meter.bytesOut = outputSize;
     const snapshot = meter.snapshot();
@@ -203,32 +211,68 @@ export async function compress(job: CompressJob): Promise<CompressResult> {
     };
   } catch (err) {
     await writer?.abort().catch(() => undefined);
+    await gzi?.abort().catch(() => undefined);
     throw err;
   } finally {
     await input.close().catch(() => undefined);
   }
 }
 
-/** Frames of one file (read by the workers) or stream (read here, in order), chunk by chunk. */
 /**
  * The archive's writer, to a temporary file beside the target (which must not exist unless
- * `overwrite`) or to a stream; warns when the disk may be too small for `inputSize` bytes.
+ * `overwrite`) or to a stream, with the container of the options' format; warns when the disk may
+ * be too small for `inputSize` bytes. A BGZF archive asked with its `.gzi` gets that too, refused
+ * up front as the archive is if it exists.
  */
-export async function openWriter(
+export async function openOutput(
   output: CompressOutput,
+  options: CompressOptions,
   system: SystemInfo,
   inputSize: number | undefined,
   warnings: string[],
   like?: fs.Stats,
-): Promise<ArchiveWriter> {
-  if (output.kind === 'stream') return ArchiveWriter.toStream(output.stream, output.label);
+  fields: { mtime: number; name?: string } = { mtime: 0 },
+): Promise<{ writer: ArchiveWriter; gzi: GziSidecar | undefined }> {
+  const container = containerFor(options, fields);
+  if (output.kind === 'stream') {
+    if (options.gzi) throw new ChunkpressError('A .gzi index is written beside a file, not for a stream', 'EINVAL');
+    return { writer: ArchiveWriter.toStream(output.stream, output.label, container), gzi: undefined };
+  }
   const free = await system.freeSpace(path.dirname(path.resolve(output.path)));
   if (free !== undefined && inputSize !== undefined && free < compressBound(inputSize)) {
     warnings.push(
       `Only ${formatSize(free)} free beside "${output.path}"; a ${formatSize(inputSize)} input that does not compress well may not fit`,
     );
   }
-  return ArchiveWriter.toFile(output.path, output.overwrite, like);
+  const gzi = options.gzi ? await fileSink(`${output.path}.gzi`, { overwrite: output.overwrite }) : undefined;
+  try {
+    const writer = await ArchiveWriter.toFile(output.path, output.overwrite, like, container);
+    return { writer, gzi: gzi && gziSidecar(gzi) };
+  } catch (err) {
+    await gzi?.discard();
+    throw err;
+  }
+}
+
+function containerFor(options: CompressOptions, fields: { mtime: number; name?: string }): Container {
+  if (options.format === 'zstd') return seekableZstd();
+  return options.gzipLayout === 'bgzf' ? bgzf() : gzipMember({ ...fields, level: options.level });
+}
+
+/** The `.gzi` beside a BGZF archive, published once the archive is. */
+export interface GziSidecar {
+  finish(writer: ArchiveWriter): Promise<void>;
+  abort(): Promise<void>;
+}
+
+function gziSidecar(sink: Sink): GziSidecar {
+  return {
+    async finish(writer) {
+      await sink.write((writer.container as BgzfContainer).gzi());
+      await sink.commit();
+    },
+    abort: () => sink.discard(),
+  };
 }
 
 function chunkFeed(source: ChunkSource, chunkSize: number): FrameFeed {

@@ -7,7 +7,7 @@
  * in order, and touches no content.
  */
 import * as path from 'node:path';
-import { openWriter, type CompressOutput, type CompressResult } from './compress';
+import { openOutput, type CompressOutput, type CompressResult, type GziSidecar } from './compress';
 import { resolveOptions, type CompressOptions } from './compressOptions';
 import { runPipeline, type FrameFeed } from './framePipeline';
 import { cancelled, ChunkpressError } from '../errors';
@@ -76,9 +76,11 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
   listener?.onStage?.(meter.snapshot());
 
   let writer: ArchiveWriter | undefined;
+  let gzi: GziSidecar | undefined;
   try {
-    // Opened first: a target that exists is refused before the walk, not after it.
-    writer = await openWriter(job.output, system, undefined, warnings);
+    // Opened first: a target that exists is refused before the walk, not after it. A tar.gz has no
+    // name or time of its own in its header, as tar -czf makes it.
+    ({ writer, gzi } = await openOutput(job.output, { ...options, chunkSize }, system, undefined, warnings));
     const tally: WalkTally = { warnings: [], files: 0, folders: 0, bytes: 0 };
     const tree = new TreeSource(
       walkTree(
@@ -127,7 +129,18 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
     packing.stage = 'compressing';
     listener?.onStage?.(packing.snapshot());
     await runPipeline(
-      { pool: job.pool, writer, level: options.level, plan, meter: packing, listener, signal, abortFlag, group },
+      {
+        pool: job.pool,
+        writer,
+        level: options.level,
+        gzip: options.format === 'gzip' ? options.gzipLayout : undefined,
+        plan,
+        meter: packing,
+        listener,
+        signal,
+        abortFlag,
+        group,
+      },
       {
         ...feed,
         written(index, outcome) {
@@ -173,6 +186,7 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
     warnings.push(...problems);
     const { size: outputSize, warnings: publishWarnings } = await writer.finish(manifest);
     warnings.push(...publishWarnings);
+    await gzi?.finish(writer);
     packing.stage = 'done';
     packing.bytesOut = outputSize;
     const snapshot = packing.snapshot();
@@ -196,6 +210,7 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
     };
   } catch (err) {
     await writer?.abort().catch(() => undefined);
+    await gzi?.abort().catch(() => undefined);
     throw err;
   }
 }

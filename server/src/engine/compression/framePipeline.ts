@@ -12,7 +12,9 @@ import { contentChecksum } from '../codec/hash';
 import { TASKS_PER_WORKER, type TaskGroup, type WorkerPool } from '../pool/pool';
 import type { ProgressMeter, ChunkRecord, ProgressListener } from '../progress';
 import { compressBound, type ThreadPlan } from '../pool/threadPlan';
-import type { CompressTask, TaskOutcome, TaskReply } from '../pool/workerMessages';
+import type { CompressTask, GzipCoding, TaskOutcome, TaskReply } from '../pool/workerMessages';
+import { TailChain } from '../pool/tailChain';
+import type { GzipLayout } from './compressOptions';
 
 /** One frame to make: how many bytes it holds, and where its worker gets them. */
 export interface FrameWork {
@@ -41,6 +43,8 @@ export interface PipelineJob {
   pool: WorkerPool;
   writer: ArchiveWriter;
   level: number;
+  /** Deflate for a gzip member or BGZF blocks instead of zstd frames. */
+  gzip?: GzipLayout;
   plan: ThreadPlan;
   meter: ProgressMeter;
   listener: ProgressListener | undefined;
@@ -67,6 +71,10 @@ export async function runPipeline(job: PipelineJob, feed: FrameFeed): Promise<vo
   // Each of the job's workers holds the chunk it compresses and the next one (see TASKS_PER_WORKER).
   const running = new Semaphore(TASKS_PER_WORKER * plan.threads);
   const queue = new AsyncQueue<InFlight>();
+  // One entry more than the chunks in flight (tailChain.ts).
+  const chain = job.gzip === 'single' ? new TailChain(plan.window + 1) : undefined;
+  const gzipFor = (seq: number): GzipCoding | undefined =>
+    chain ? { layout: 'single', chain: chain.memory, entries: chain.entries, seq } : job.gzip && { layout: 'bgzf' };
   let failure: unknown;
   // A stream's read waits for its writer, and a cancel must not: a stalled pipe would hold the job.
   let stopReading: (err: unknown) => void = () => undefined;
@@ -105,6 +113,7 @@ export async function runPipeline(job: PipelineJob, feed: FrameFeed): Promise<vo
           input: arena.input(slot).subarray(0, work.size),
           output: arena.output(slot),
           abortFlag: job.abortFlag,
+          gzip: gzipFor(index),
           ...work.read,
         },
         group,
@@ -136,6 +145,7 @@ export async function runPipeline(job: PipelineJob, feed: FrameFeed): Promise<vo
             frame,
             { compressedSize: outcome.compressedSize, decompressedSize: item.work.size, checksum },
             outcome.digest,
+            { crc32: outcome.crc32, blocks: outcome.blocks },
           );
         } catch (err) {
           fail(err);

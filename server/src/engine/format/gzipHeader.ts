@@ -120,3 +120,45 @@ export function parseGzipHeader(bytes: Uint8Array, offset: number, member?: numb
     bgzfBlockSize,
   };
 }
+
+/** gzip's OS byte for Unix, which gzip and pigz write on Linux. */
+export const OS_UNIX = 3;
+
+export interface GzipHeaderFields {
+  /** The source's mtime in seconds; 0 for a stream (no time is recorded). */
+  mtime: number;
+  /** The source file's name (FNAME), as `gzip file` stores it; none for streams. */
+  name?: string;
+  /** The deflate level: XFL says 2 for the slowest (9), 4 for the fastest (1), as gzip sets it. */
+  level: number;
+}
+
+/** The 10-byte header (plus FNAME) that starts a member, as gzip writes it. */
+export function writeGzipHeader(fields: GzipHeaderFields): Uint8Array {
+  const name = fields.name === undefined ? undefined : Buffer.from(fields.name, 'utf8');
+  const header = Buffer.alloc(10 + (name ? name.length + 1 : 0));
+  header[0] = 0x1f;
+  header[1] = 0x8b;
+  header[2] = 8;
+  header[3] = name ? FNAME : 0;
+  header.writeUInt32LE(Math.max(0, Math.min(0xffffffff, Math.floor(fields.mtime))), 4);
+  header[8] = fields.level >= 9 ? 2 : fields.level <= 1 ? 4 : 0;
+  header[9] = OS_UNIX;
+  name?.copy(header, 10);
+  return header;
+}
+
+/** CRC32 and ISIZE (the length modulo 2^32), which end a member. */
+export function writeGzipTrailer(crc32: number, length: number): Uint8Array {
+  const trailer = Buffer.alloc(GZIP_TRAILER_SIZE);
+  trailer.writeUInt32LE(crc32 >>> 0, 0);
+  trailer.writeUInt32LE(length % 2 ** 32, 4);
+  return trailer;
+}
+
+/**
+ * A final deflate block with no content (fixed Huffman codes, end-of-block only). Every chunk of a
+ * parallel member ends with a sync flush, whether or not more follows (a stream's end is known
+ * only after its last chunk), so the member is closed with this.
+ */
+export const FINAL_EMPTY_BLOCK = Uint8Array.of(0x03, 0x00);

@@ -13,7 +13,10 @@ import {
   openSync,
   readSync,
 } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { ChunkCompressor, decompressBounded, decompressInto, sliceFor } from '../codec/codec';
+import { bgzfChunk, deflateChunk } from '../codec/deflate';
+import { TailChain } from './tailChain';
 import { writeAllSync, writeInOrderSync } from '../io/fileWrites';
 import { holding, WriteTurns } from './writeTurns';
 import { contentChecksum, xxh64 } from '../codec/hash';
@@ -23,6 +26,7 @@ import type {
   DecompressTask,
   ExtractTask,
   FilePiece,
+  GzipCoding,
   SearchTask,
   HashTask,
   PieceReport,
@@ -41,6 +45,8 @@ let hashBuffer: Buffer | undefined;
 const HOST_DECODE_MAX = 32 << 20;
 /** An extraction frame's files on the host lane: each costs a few system calls (tens of µs). */
 const HOST_EXTRACT_FILES = 256;
+/** deflate takes 25-100 ms per MiB (levels 1 to 9). */
+const HOST_DEFLATE_MAX = 1 << 20;
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fsConstants;
 
 /** Runs `task` to its outcome; an exception becomes a `failed` outcome with its errno code. */
@@ -70,7 +76,8 @@ export function hostable(task: WorkerTask): boolean {
   if (task.kind === 'extract') return task.contentSize <= HOST_DECODE_MAX && task.writes.length <= HOST_EXTRACT_FILES;
   if (task.kind === 'search') return task.contentSize <= HOST_DECODE_MAX;
   return task.kind === 'compress'
-    ? (task.source !== undefined || task.pieces !== undefined) && task.input.length <= sliceFor(task.level)
+    ? (task.source !== undefined || task.pieces !== undefined) &&
+        task.input.length <= (task.gzip ? HOST_DEFLATE_MAX : sliceFor(task.level))
     : task.contentSize <= HOST_DECODE_MAX;
 }
 
@@ -104,11 +111,46 @@ function compress(task: CompressTask): TaskOutcome {
     }
   }
   const digest = xxh64(task.input);
+  if (task.gzip) return deflate(task, task.gzip, digest, started, pieces, stopped);
   compressor ??= new ChunkCompressor();
   const size = compressor.compressFrame(task.input, task.output, task.level, contentChecksum(digest), stopped);
   return size === undefined
     ? { kind: 'aborted' }
     : { kind: 'done', compressedSize: size, digest, elapsedMs: performance.now() - started, pieces };
+}
+
+function deflate(
+  task: CompressTask,
+  coding: GzipCoding,
+  digest: string,
+  started: number,
+  pieces: PieceReport[] | undefined,
+  stopped: () => boolean,
+): TaskOutcome {
+  const done = (compressedSize: number, blocks?: number[]): TaskOutcome => ({
+    kind: 'done',
+    compressedSize,
+    digest,
+    elapsedMs: performance.now() - started,
+    pieces,
+    crc32: crc32(task.input),
+    blocks,
+  });
+  if (coding.layout === 'bgzf') {
+    const blocks = bgzfChunk(task.input, task.output, task.level, stopped);
+    return blocks
+      ? done(
+          blocks.reduce((a, b) => a + b, 0),
+          blocks,
+        )
+      : { kind: 'aborted' };
+  }
+  const chain = new TailChain(coding.entries, coding.chain);
+  const before = chain.before(coding.seq, stopped);
+  if (!before) return { kind: 'aborted' };
+  chain.publish(coding.seq, before, task.input);
+  const size = deflateChunk(task.input, task.output, task.level, before, stopped);
+  return size === undefined ? { kind: 'aborted' } : done(size);
 }
 
 /**

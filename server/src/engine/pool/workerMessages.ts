@@ -23,7 +23,18 @@ export interface CompressTask extends TaskBase {
   source?: TaskSource;
   /** A tar frame: the files' bytes that fill `input` around the headers already in place. */
   pieces?: FilePiece[];
+  /** Deflate instead of zstd. */
+  gzip?: GzipCoding;
 }
+
+/**
+ * `single`: chunk `seq` of one gzip member, primed with the stream's bytes before it, which the
+ * job's tail chain (`chain`, of `entries` entries; pool/tailChain.ts) hands from worker to worker.
+ * `bgzf`: independent BGZF blocks.
+ */
+export type GzipCoding =
+  | { layout: 'single'; chain: SharedArrayBuffer; entries: number; seq: number }
+  | { layout: 'bgzf' };
 
 /**
  * Bytes `offset`..`offset + length` of the file at `path` (member `member` of a tar) go at `at`
@@ -166,7 +177,16 @@ export type NewTask =
 
 export type TaskOutcome =
   /** `pieces`: a tar frame's reports, for its hashed and its problem pieces only. */
-  | { kind: 'done'; compressedSize: number; digest: string; elapsedMs: number; pieces?: PieceReport[] }
+  /** gzip: `crc32` of the content; BGZF: `blocks`, the sizes of the blocks the frame is made of. */
+  | {
+      kind: 'done';
+      compressedSize: number;
+      digest: string;
+      elapsedMs: number;
+      pieces?: PieceReport[];
+      crc32?: number;
+      blocks?: number[];
+    }
   | { kind: 'hashed'; report: PieceReport }
   /** `size`: the bytes the frame decoded to. */
   | { kind: 'decoded'; size: number; digest: string | undefined; elapsedMs: number }

@@ -1,0 +1,73 @@
+/**
+ * The gzip codecs a worker runs, on Node's own zlib (Chromium's, with its SIMD paths: on the kernel
+ * tar at level 6 it deflates 40 MiB in 0.94 s where Debian's pigz -p 1 takes 1.32 s).
+ */
+import * as zlib from 'node:zlib';
+import { BGZF_BLOCK_INPUT, BGZF_HEADER_SIZE, writeBgzfHeader, writeBgzfTrailer } from '../format/bgzfBlock';
+
+/** What deflate looks back at, and so how much of the stream before a chunk primes it. */
+export const DEFLATE_WINDOW = 32 << 10;
+/** pigz's block: each is deflated on its own, primed with the 32 KiB before it. */
+export const GZIP_BLOCK = 128 << 10;
+export const MIN_GZIP_LEVEL = 1;
+export const MAX_GZIP_LEVEL = 9;
+export const DEFAULT_GZIP_LEVEL = 6;
+
+/**
+ * Deflates `input` as part of one gzip member: 128 KiB blocks, each primed with the 32 KiB before
+ * it (the first with `dictionary`, the stream's bytes before this chunk) and ended with a sync
+ * flush, so that chunks deflated apart join into one stream. Returns the bytes written to
+ * `output`, or undefined once `stopped()` says so. The same input, dictionary and level always
+ * give the same bytes.
+ */
+export function deflateChunk(
+  input: Uint8Array,
+  output: Uint8Array,
+  level: number,
+  dictionary: Uint8Array,
+  stopped: () => boolean,
+): number | undefined {
+  let out = 0;
+  for (let at = 0; at < input.length; at += GZIP_BLOCK) {
+    if (stopped()) return undefined;
+    const block = input.subarray(at, Math.min(input.length, at + GZIP_BLOCK));
+    const primer = at === 0 ? dictionary : input.subarray(Math.max(0, at - DEFLATE_WINDOW), at);
+    const deflated = zlib.deflateRawSync(block, {
+      level,
+      finishFlush: zlib.constants.Z_SYNC_FLUSH,
+      ...(primer.length > 0 ? { dictionary: primer } : {}),
+    });
+    if (out + deflated.length > output.length) throw new RangeError('deflate output exceeded its bound');
+    output.set(deflated, out);
+    out += deflated.length;
+  }
+  return out;
+}
+
+/**
+ * Cuts `input` into BGZF blocks of 0xff00 bytes (the last one shorter), each an independent gzip
+ * member, written one after the other into `output`. Returns the blocks' sizes, or undefined once
+ * `stopped()` says so.
+ */
+export function bgzfChunk(
+  input: Uint8Array,
+  output: Uint8Array,
+  level: number,
+  stopped: () => boolean,
+): number[] | undefined {
+  const sizes: number[] = [];
+  let out = 0;
+  for (let at = 0; at < input.length; at += BGZF_BLOCK_INPUT) {
+    if (stopped()) return undefined;
+    const block = input.subarray(at, Math.min(input.length, at + BGZF_BLOCK_INPUT));
+    const deflated = zlib.deflateRawSync(block, { level });
+    if (out + BGZF_HEADER_SIZE + deflated.length + 8 > output.length)
+      throw new RangeError('BGZF output exceeded its bound');
+    const size = writeBgzfHeader(output, out, deflated.length);
+    output.set(deflated, out + BGZF_HEADER_SIZE);
+    writeBgzfTrailer(output, out + size - 8, zlib.crc32(block), block.length);
+    sizes.push(size);
+    out += size;
+  }
+  return sizes;
+}
