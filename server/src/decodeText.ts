@@ -7,7 +7,7 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
 /** "12 frames in parallel on 2 threads", "1 frame on 1 thread", "3 of 12 frames, streaming". */
 export function howDecoded(r: DecodeResult): string {
   const frames = r.framesDecoded === r.frames ? `${r.frames}` : `${r.framesDecoded} of ${r.frames}`;
-  const unit = `frame${r.frames === 1 ? '' : 's'}`;
+  const unit = `${r.mode === 'gzip' ? 'member' : 'frame'}${r.frames === 1 ? '' : 's'}`;
   if (r.mode === 'parallel')
     return r.threads === 1 ? `${frames} ${unit} on 1 thread` : `${frames} ${unit} in parallel on ${r.threads} threads`;
   return `${frames} ${unit}, ${r.note ?? r.mode}`;

@@ -15,6 +15,7 @@ import { compress, type CompressJob } from '../../server/src/engine/compression/
 import { compressTree } from '../../server/src/engine/compression/compressTree';
 import type { CompressOptions } from '../../server/src/engine/compression/compressOptions';
 import type { ChunkpressError } from '../../server/src/engine/errors';
+import { decode, readRange } from '../../server/src/engine/decoding/decompress';
 import { parseGzipHeader } from '../../server/src/engine/format/gzipHeader';
 import { BGZF_BLOCK_INPUT, BGZF_EOF } from '../../server/src/engine/format/bgzfBlock';
 import type { SystemInfo } from '../../server/src/engine/io/system';
@@ -341,4 +342,46 @@ test('options: gzip levels are 1..9, a .gzi needs bgzf, an existing .gzi is not 
   await assert.rejects(job({ gzipLayout: 'bgzf', gzi: true }, output), { code: 'EEXIST' });
   assert.equal(fs.readFileSync(`${output}.gzi`, 'utf8'), 'mine');
   assert.equal(fs.existsSync(output), false);
+});
+
+test('BGZF decodes in parallel, ranges decode only their runs, and a damaged block is named by its offset', async () => {
+  const data = sampleData(10 << 20, 51);
+  const file = await gz('runs.txt', data, { gzipLayout: 'bgzf' });
+  const output = path.join(dir, 'runs.out');
+  const whole = await decode({ input: file, output: { kind: 'file', path: output, overwrite: true }, pool });
+  assert.equal(whole.mode, 'parallel');
+  assert.equal(whole.frames, 3, 'runs of about 4 MiB');
+  assert.ok(fs.readFileSync(output).equals(data));
+  const frames: number[] = [];
+  const range = await readRange(file, { offset: 5_000_000, length: 70_000 }, pool, 1 << 20);
+  assert.ok(range.equals(data.subarray(5_000_000, 5_070_000)));
+  const ranged = await decode({
+    input: file,
+    output: { kind: 'none' },
+    range: { offset: 5_000_000, length: 70_000 },
+    pool,
+    onFrame: (f) => frames.push(f.index),
+  });
+  assert.equal(ranged.framesDecoded, 1);
+  assert.deepEqual(frames, [1]);
+
+  // One flipped byte in a block's deflate data: verify names that block's offset, and goes on.
+  const bytes = fs.readFileSync(file);
+  let at = 0;
+  for (let i = 0; i < 70; i++) at += bytes.readUInt16LE(at + 16) + 1; // the 71st block, in the second run
+  const damaged = Buffer.from(bytes);
+  damaged[at + 18 + 100] ^= 0xff;
+  const bad = path.join(dir, 'damaged.bgz');
+  fs.writeFileSync(bad, damaged);
+  const checked = await decode({ input: bad, output: { kind: 'none' }, pool, verify: true });
+  assert.equal(checked.failures.length, 1);
+  assert.match(
+    checked.failures[0].message!,
+    new RegExp(`the BGZF block at byte ${at} (does not inflate|does not match its CRC-32)`),
+  );
+  assert.equal(checked.failures[0].index, 1);
+  await assert.rejects(
+    decode({ input: bad, output: { kind: 'file', path: output, overwrite: true }, pool }),
+    (err: ChunkpressError) => err.code === 'EFORMAT' && err.message.includes(`the BGZF block at byte ${at}`),
+  );
 });

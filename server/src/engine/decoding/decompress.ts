@@ -34,6 +34,7 @@ import {
 import { openOutput } from './decodeOutput';
 import { checkDamagedIndex, checkIndex } from './indexVerification';
 import { runGzip } from './gzipStream';
+import { bgzfRuns } from './bgzfRuns';
 import { runParallel } from './parallelFrames';
 import { runStreaming } from './streamingFrames';
 
@@ -72,8 +73,11 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
     info = asFound(info, index.frames);
     if (index.problem) failures.push(damage(index.problem, index.frames.length));
   }
-  const gzip = info.layout === 'gzip' || info.layout === 'bgzf';
-  const data = info.frames.filter(isData);
+  // BGZF blocks are independent: decoded in parallel, in runs. One gzip member cannot be.
+  if (info.layout === 'bgzf') info = { ...info, frames: bgzfRuns(info.frames) };
+  const gzip = info.layout === 'gzip';
+  // A gzip file's frames are its members.
+  const data = info.frames.filter(gzip ? (f) => f.role === 'member' : isData);
   const known = data.every((f) => f.contentSize !== undefined && f.contentOffset !== undefined);
   const total = info.contentSize;
   const range = job.range && checkRange(job.input, job.range, total);
@@ -107,7 +111,10 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
       await copyRange(context);
     } else if (gzip) {
       mode = 'gzip';
-      note = 'gzip is decoded by one zlib stream';
+      note =
+        info.dataFrames === 1
+          ? 'one gzip member, which refers back across its blocks: decoded in order by one zlib stream (BGZF decodes in parallel)'
+          : 'gzip members do not say how long they are until each ends: decoded in order by one zlib stream';
       await runGzip(context);
     } else if (parallel) {
       mode = 'parallel';

@@ -89,6 +89,7 @@ export async function runParallel(ctx: RunContext, frames: FrameRow[], known: bo
           contentSize: sizeBound(frame)!,
           sizeKnown: frame.contentSize !== undefined,
           digest: job.verify === true,
+          bgzf: ctx.info.layout === 'bgzf',
           abortFlag,
           target:
             fd === undefined

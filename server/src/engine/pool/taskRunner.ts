@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { ChunkCompressor, decompressBounded, decompressInto, sliceFor } from '../codec/codec';
-import { bgzfChunk, deflateChunk } from '../codec/deflate';
+import { bgzfChunk, deflateChunk, inflateBgzfBlocks } from '../codec/deflate';
 import { TailChain } from './tailChain';
 import { writeAllSync, writeInOrderSync } from '../io/fileWrites';
 import { holding, WriteTurns } from './writeTurns';
@@ -285,9 +285,12 @@ function decompress(task: DecompressTask): TaskOutcome {
     if (stop) return stop;
   }
   const space = task.output.subarray(0, task.contentSize);
-  const size = task.sizeKnown
-    ? (decompressInto(task.input, space), task.contentSize)
-    : decompressBounded(task.input, space);
+  if (task.bgzf) inflateBgzfBlocks(task.input, space, task.source?.position ?? 0);
+  const size = task.bgzf
+    ? task.contentSize
+    : task.sizeKnown
+      ? (decompressInto(task.input, space), task.contentSize)
+      : decompressBounded(task.input, space);
   const content = space.subarray(0, size);
   const target = task.target;
   try {

@@ -91,6 +91,8 @@ export interface DecompressTask extends TaskBase {
   sizeKnown: boolean;
   /** Also hash the content (XXH64) for checking against a manifest. */
   digest: boolean;
+  /** The frame is a run of BGZF blocks (found at `source.position`), not a zstd frame. */
+  bgzf?: boolean;
   /** Write the content into the open file `fd` instead of returning it. */
   target?: PlacedWrite | OrderedWrite;
 }
