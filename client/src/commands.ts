@@ -13,6 +13,8 @@ import type { JobContext } from './jobRun';
 import type { JobTracker } from './jobTracker';
 import { parseLength, parseOffset } from './rangeInput';
 import { requestWithProgress } from './serverProgress';
+import type { Settings } from './settings';
+import type { ArchiveFormat } from '../../server/src/engine/compression/compressOptions';
 
 /** Explorer passes (clicked, selection); a row of the Archives panel passes itself; the palette nothing. */
 function selection(clicked: vscode.Uri | ArchiveNode | undefined, selected: unknown): vscode.Uri[] {
@@ -47,7 +49,7 @@ export function compressCommand(ctx: CompressContext) {
   return async (clicked?: vscode.Uri, selected?: vscode.Uri[]): Promise<CompressOutcome[]> => {
     let uris = selection(clicked, selected);
     if (uris.length === 0) uris = await pickFiles();
-    const targets = await targetsFor(uris);
+    const targets = await targetsFor(uris, ctx.settings().format);
     return targets ? compressTargets(ctx, targets) : [];
   };
 }
@@ -123,30 +125,27 @@ export function extractRangeCommand(ctx: DecodeContext) {
   };
 }
 
-const LEVELS: Array<{ label: string; level: number; description: string }> = [
-  { label: '-5', level: -5, description: 'fastest, larger output' },
-  { label: '1', level: 1, description: 'fast' },
-  { label: '3', level: 3, description: 'zstd default: balanced' },
-  { label: '9', level: 9, description: 'smaller, slower' },
-  { label: '19', level: 19, description: 'much smaller, much slower' },
-  { label: '22', level: 22, description: 'ultra: smallest, slowest, most memory' },
-];
-
-const CHUNKS = ['1M', '4M', '16M', '64M', '256M'];
-
-/** "Compress with Chunks...": level, chunk size and (for folders) exclusions chosen for this run only. */
+/** "Compress with Chunks...": format, level, chunk size and (for folders) exclusions, for this run only. */
 export function compressWithOptionsCommand(ctx: CompressContext) {
   return async (clicked?: vscode.Uri, selected?: vscode.Uri[]): Promise<CompressOutcome[]> => {
     let uris = selection(clicked, selected);
     if (uris.length === 0) uris = await pickFiles();
-    const targets = await targetsFor(uris);
-    if (!targets || targets.length === 0) return [];
+    if (uris.length === 0) return [];
     const current = ctx.settings();
-    const level = await pickLevel(current.level);
+    const format = await pickFormat(current);
+    if (!format) return [];
+    const targets = await targetsFor(uris, format.format);
+    if (!targets || targets.length === 0) return [];
+    const level = await pickLevel(format.format, format.format === 'gzip' ? current.gzipLevel : current.level);
     if (level === undefined) return [];
     const chunkSize = await pickChunkSize(current.chunkSize);
     if (chunkSize === undefined) return [];
-    if (!targets.some((t) => t.kind === 'tree')) return compressTargets(ctx, targets, { level, chunkSize });
+    const chosen: Partial<Settings> = {
+      ...format,
+      ...(format.format === 'gzip' ? { gzipLevel: level } : { level }),
+      chunkSize,
+    };
+    if (!targets.some((t) => t.kind === 'tree')) return compressTargets(ctx, targets, chosen);
     const exclude = await vscode.window.showInputBox({
       title: 'Leave out (optional)',
       prompt: `Patterns in .gitignore syntax, separated by commas, on top of ${current.respectGitignore ? 'the .gitignore files and ' : ''}chunkpress.exclude`,
@@ -158,29 +157,89 @@ export function compressWithOptionsCommand(ctx: CompressContext) {
       .split(',')
       .map((p) => p.trim())
       .filter((p) => p !== '');
-    return compressTargets(ctx, targets, { level, chunkSize, exclude: patterns });
+    return compressTargets(ctx, targets, { ...chosen, exclude: patterns });
   };
 }
 
-async function pickLevel(current: number): Promise<number | undefined> {
-  const items: Array<vscode.QuickPickItem & { level?: number }> = LEVELS.map((l) => ({
+type FormatChoice = Pick<Settings, 'format' | 'gzipLayout'>;
+
+/** The three kinds of archive, each said with what it is for; the current setting first. */
+async function pickFormat(current: Settings): Promise<FormatChoice | undefined> {
+  const items: Array<vscode.QuickPickItem & { choice: FormatChoice }> = [
+    {
+      label: 'zstd',
+      description: '.zst, .tar.zst',
+      detail: 'Smaller and faster. Seekable: Chunkpress opens, checks and extracts any part without the rest.',
+      choice: { format: 'zstd', gzipLayout: current.gzipLayout },
+    },
+    {
+      label: 'gzip',
+      description: '.gz, .tar.gz',
+      detail:
+        'Opens everywhere: every OS and archive manager, browsers, Python and Java. One stream, read from the start.',
+      choice: { format: 'gzip', gzipLayout: 'single' },
+    },
+    {
+      label: 'gzip, BGZF blocks',
+      description: '.gz, .tar.gz',
+      detail: 'Opens everywhere too, and bgzip, samtools and Chunkpress read it at random and decode it in parallel.',
+      choice: { format: 'gzip', gzipLayout: 'bgzf' },
+    },
+  ];
+  const isCurrent = (c: FormatChoice): boolean =>
+    c.format === current.format && (c.format === 'zstd' || c.gzipLayout === current.gzipLayout);
+  for (const item of items) if (isCurrent(item.choice)) item.description = `${item.description} (current setting)`;
+  const pick = await vscode.window.showQuickPick(
+    [...items.filter((i) => isCurrent(i.choice)), ...items.filter((i) => !isCurrent(i.choice))],
+    { title: 'Archive format', placeHolder: 'zstd for yourself, gzip for anyone' },
+  );
+  return pick?.choice;
+}
+
+const LEVELS: Record<ArchiveFormat, Array<{ label: string; level: number; description: string }>> = {
+  zstd: [
+    { label: '-5', level: -5, description: 'fastest, larger output' },
+    { label: '1', level: 1, description: 'fast' },
+    { label: '3', level: 3, description: 'zstd default: balanced' },
+    { label: '9', level: 9, description: 'smaller, slower' },
+    { label: '19', level: 19, description: 'much smaller, much slower' },
+    { label: '22', level: 22, description: 'ultra: smallest, slowest, most memory' },
+  ],
+  gzip: [
+    { label: '1', level: 1, description: 'fastest, larger output' },
+    { label: '4', level: 4, description: 'fast' },
+    { label: '6', level: 6, description: 'gzip default: balanced' },
+    { label: '9', level: 9, description: 'smallest, slowest' },
+  ],
+};
+
+const LEVEL_RANGE: Record<ArchiveFormat, { min: number; max: number }> = {
+  zstd: { min: -131072, max: 22 },
+  gzip: { min: 1, max: 9 },
+};
+
+const CHUNKS = ['1M', '4M', '16M', '64M', '256M'];
+
+async function pickLevel(format: ArchiveFormat, current: number): Promise<number | undefined> {
+  const { min, max } = LEVEL_RANGE[format];
+  const items: Array<vscode.QuickPickItem & { level?: number }> = LEVELS[format].map((l) => ({
     ...l,
     description: l.level === current ? `${l.description} (current setting)` : l.description,
   }));
-  items.push({ label: 'Other level...', description: `-131072 to 22` });
+  items.push({ label: 'Other level...', description: `${min} to ${max}` });
   const pick = await vscode.window.showQuickPick(items, {
-    title: 'Compression level',
+    title: `${format} level`,
     placeHolder: `Current setting: ${current}`,
   });
   if (!pick) return undefined;
   if (pick.level !== undefined) return pick.level;
   const text = await vscode.window.showInputBox({
-    title: 'Compression level',
+    title: `${format} level`,
     value: String(current),
     validateInput: (v) =>
-      /^-?\d+$/.test(v.trim()) && Number(v) !== 0 && Number(v) >= -131072 && Number(v) <= 22
+      /^-?\d+$/.test(v.trim()) && Number(v) !== 0 && Number(v) >= min && Number(v) <= max
         ? undefined
-        : 'A whole number from -131072 to 22, not 0',
+        : `A whole number from ${min} to ${max}${min < 0 ? ', not 0' : ''}`,
   });
   return text === undefined ? undefined : Number(text);
 }

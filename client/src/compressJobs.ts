@@ -16,7 +16,11 @@ import {
   type JobContext,
   type JobOutcome,
 } from './jobRun';
-import type { Settings } from './settings';
+import { levelOf, suffixOf, type Settings } from './settings';
+import type { ArchiveFormat } from '../../server/src/engine/compression/compressOptions';
+
+const formatName = (s: Settings): string =>
+  s.format === 'zstd' ? 'zstd' : s.gzipLayout === 'bgzf' ? 'gzip (bgzf)' : 'gzip';
 
 /** Told about each job's archive as it is written (the Archives panel shows it live). */
 export interface JobObserver {
@@ -31,17 +35,17 @@ export interface CompressContext extends JobContext {
 
 export type CompressOutcome = JobOutcome<CompressResult>;
 
-/** One archive to make: of a file (`input.zst`), or a tar of folders and files (`name.tar.zst`). */
+/** One archive to make: of a file (`input.zst`, `input.gz`), or a tar of folders and files (`name.tar.zst`). */
 export type CompressTarget =
   | { kind: 'file'; input: vscode.Uri }
   | { kind: 'tree'; roots: vscode.Uri[]; name: string; output: vscode.Uri };
 
 /** A folder's archive goes beside it, as `tar -cf folder.tar folder` would name it. */
-export const treeTarget = (folder: vscode.Uri): CompressTarget => ({
+export const treeTarget = (folder: vscode.Uri, format: ArchiveFormat): CompressTarget => ({
   kind: 'tree',
   roots: [folder],
   name: path.basename(folder.fsPath),
-  output: vscode.Uri.file(`${folder.fsPath}.tar.zst`),
+  output: vscode.Uri.file(`${folder.fsPath}.tar${suffixOf(format)}`),
 });
 
 /** Makes each archive, all at once (the server's pool shares the cores among them). */
@@ -73,7 +77,8 @@ async function compressOne(ctx: CompressContext, target: CompressTarget, setting
     const refused = refuseUnlessOnDisk(input, 'compresses');
     if (refused) return refused;
   }
-  const output = target.kind === 'file' ? vscode.Uri.file(`${target.input.fsPath}.zst`) : target.output;
+  const output =
+    target.kind === 'file' ? vscode.Uri.file(`${target.input.fsPath}${suffixOf(settings.format)}`) : target.output;
   return withConsent(output, settings.overwrite, (overwrite) => attempt(ctx, target, output, overwrite, settings));
 }
 
@@ -88,7 +93,7 @@ async function attempt(
   const what = target.kind === 'file' ? input.fsPath : target.roots.map((r) => r.fsPath).join(', ');
   ctx.observer?.started(output.fsPath);
   ctx.log.appendLine(
-    `[${new Date().toLocaleTimeString()}] compress ${what} -> ${output.fsPath} (level ${settings.level}, chunk ${settings.chunkSize} B)`,
+    `[${new Date().toLocaleTimeString()}] compress ${what} -> ${output.fsPath} (${formatName(settings)} level ${levelOf(settings)}, chunk ${settings.chunkSize} B)`,
   );
   let succeeded = false;
   try {
@@ -115,7 +120,11 @@ async function attempt(
                   }
                 : undefined,
             overwrite,
-            level: settings.level,
+            format: settings.format,
+            gzipLayout: settings.gzipLayout,
+            gzi: settings.format === 'gzip' && settings.gzipLayout === 'bgzf' && settings.gzi,
+            level: levelOf(settings),
+            // A setting made for zstd's frames; BGZF chunks take whole blocks (the helper rounds).
             chunkSize: settings.chunkSize,
             threads: settings.threads,
             memoryFactor: settings.memoryFactor,

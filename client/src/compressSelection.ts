@@ -1,11 +1,13 @@
 /**
- * What "Compress with Chunks" makes of what is selected: a file becomes `file.zst`, a folder
- * `folder.tar.zst` beside it; several items become one archive (named after their parent folder,
+ * What "Compress with Chunks" makes of what is selected: a file becomes `file.zst` (`file.gz`), a
+ * folder `folder.tar.zst` (`folder.tar.gz`) beside it; several items become one archive (named after their parent folder,
  * the name editable) or one archive per item, as the person picks.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { treeTarget, type CompressTarget } from './compressJobs';
+import { suffixOf } from './settings';
+import type { ArchiveFormat } from '../../server/src/engine/compression/compressOptions';
 
 async function isFolder(uri: vscode.Uri): Promise<boolean> {
   try {
@@ -15,28 +17,36 @@ async function isFolder(uri: vscode.Uri): Promise<boolean> {
   }
 }
 
-/** One archive per item: folders as tars, files as .zst. */
-async function eachItem(uris: readonly vscode.Uri[]): Promise<CompressTarget[]> {
+/** One archive per item: folders as tars, files on their own. */
+async function eachItem(uris: readonly vscode.Uri[], format: ArchiveFormat): Promise<CompressTarget[]> {
   return Promise.all(
     uris.map(
-      async (uri): Promise<CompressTarget> => ((await isFolder(uri)) ? treeTarget(uri) : { kind: 'file', input: uri }),
+      async (uri): Promise<CompressTarget> =>
+        (await isFolder(uri)) ? treeTarget(uri, format) : { kind: 'file', input: uri },
     ),
   );
 }
 
-/** The targets for `uris`, or undefined when the person backed out of a question. */
-export async function targetsFor(uris: readonly vscode.Uri[]): Promise<CompressTarget[] | undefined> {
-  if (uris.length <= 1) return eachItem(uris);
+/** The targets for `uris` in `format`, or undefined when the person backed out of a question. */
+export async function targetsFor(
+  uris: readonly vscode.Uri[],
+  format: ArchiveFormat,
+): Promise<CompressTarget[] | undefined> {
+  if (uris.length <= 1) return eachItem(uris, format);
+  const suffix = suffixOf(format);
   const parent = path.dirname(uris[0].fsPath);
   const suggested = path.basename(parent) || 'archive';
-  const one = { label: 'One archive', description: `${suggested}.tar.zst, each item under its own name` };
-  const each = { label: 'One archive per item', description: 'a .tar.zst for each folder, a .zst for each file' };
+  const one = { label: 'One archive', description: `${suggested}.tar${suffix}, each item under its own name` };
+  const each = {
+    label: 'One archive per item',
+    description: `a .tar${suffix} for each folder, a ${suffix} for each file`,
+  };
   const pick = await vscode.window.showQuickPick([one, each], {
     title: `Compress ${uris.length} items with Chunks`,
     placeHolder: 'One archive for the selection, or one per item?',
   });
   if (!pick) return undefined;
-  if (pick === each) return eachItem(uris);
+  if (pick === each) return eachItem(uris, format);
   const names = uris.map((u) => path.basename(u.fsPath));
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice !== undefined) {
@@ -48,18 +58,19 @@ export async function targetsFor(uris: readonly vscode.Uri[]): Promise<CompressT
   const name = await vscode.window.showInputBox({
     title: 'Name of the archive',
     prompt: `Made in ${parent}`,
-    value: `${suggested}.tar.zst`,
+    value: `${suggested}.tar${suffix}`,
     valueSelection: [0, suggested.length],
     validateInput: (v) =>
       v.trim() === '' || v.includes('/') || v.includes('\\') ? 'A file name, without folders' : undefined,
   });
   if (name === undefined) return undefined;
-  const file = /\.(tar\.zst|tzst)$/i.test(name.trim()) ? name.trim() : `${name.trim()}.tar.zst`;
+  const ending = format === 'gzip' ? /\.(tar\.gz|tgz)$/i : /\.(tar\.zst|tzst)$/i;
+  const file = ending.test(name.trim()) ? name.trim() : `${name.trim()}.tar${suffix}`;
   return [
     {
       kind: 'tree',
       roots: [...uris],
-      name: file.replace(/\.(tar\.zst|tzst)$/i, ''),
+      name: file.replace(ending, ''),
       output: vscode.Uri.file(path.join(parent, file)),
     },
   ];

@@ -45,7 +45,7 @@ import { StatusBar } from './statusBar';
 /** What the extension exports, for its own tests and for other extensions. */
 export interface ChunkpressApi {
   compressFiles(uris: vscode.Uri[], overrides?: Partial<Settings>): Promise<CompressOutcome[]>;
-  /** A folder into `folder.tar.zst` beside it, as the Explorer's command does. */
+  /** A folder into `folder.tar.zst` (`.tar.gz`) beside it, as the Explorer's command does. */
   compressFolder(folder: vscode.Uri, overrides?: Partial<Settings>): Promise<CompressOutcome>;
   statusBarText(): string;
   serverInfo(): Promise<ServerInfo>;
@@ -155,7 +155,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chunkp
   );
   return {
     compressFiles: (uris, overrides) => compressFiles(ctx, uris, overrides),
-    compressFolder: async (folder, overrides) => (await compressTargets(ctx, [treeTarget(folder)], overrides))[0],
+    compressFolder: async (folder, overrides) =>
+      (await compressTargets(ctx, [treeTarget(folder, { ...ctx.settings(), ...overrides }.format)], overrides))[0],
     statusBarText: () => statusBar.text,
     serverInfo: () => client!.sendRequest(serverInfoRequest),
     cancelAll: () => tracker.cancelAll(),

@@ -1,12 +1,19 @@
 import * as vscode from 'vscode';
 import { parseSize } from '../../server/src/engine/sizes';
 import { MAX_READ_BYTES } from '../../server/src/protocol';
+import type { ArchiveFormat, GzipLayout } from '../../server/src/engine/compression/compressOptions';
 
 export type OverwritePolicy = 'ask' | 'always' | 'never';
 export type ProgressLocation = 'statusBar' | 'notification' | 'both';
 
 export interface Settings {
+  format: ArchiveFormat;
+  gzipLayout: GzipLayout;
+  /** BGZF: also write the `.gzi` index that bgzip -b uses. */
+  gzi: boolean;
+  /** zstd's level. */
   level: number;
+  gzipLevel: number;
   chunkSize: number;
   /** Undefined = automatic. */
   threads: number | undefined;
@@ -41,7 +48,11 @@ export function readSettings(log: (message: string) => void): Settings {
     log(`chunkpress.openChunkLimit: ${(err as Error).message}; using 16M`);
   }
   return {
+    format: config.get<ArchiveFormat>('format', 'zstd') === 'gzip' ? 'gzip' : 'zstd',
+    gzipLayout: config.get<GzipLayout>('gzipLayout', 'single') === 'bgzf' ? 'bgzf' : 'single',
+    gzi: config.get<boolean>('gzi', false),
     level: config.get<number>('level', 3),
+    gzipLevel: config.get<number>('gzipLevel', 6),
     chunkSize,
     threads: threads > 0 ? threads : undefined,
     memoryFactor: config.get<number>('memoryFactor', 0.75),
@@ -52,3 +63,9 @@ export function readSettings(log: (message: string) => void): Settings {
     exclude: config.get<string[]>('exclude', []).filter((p) => typeof p === 'string' && p.trim() !== ''),
   };
 }
+
+/** The level that applies to the format chosen. */
+export const levelOf = (s: Settings): number => (s.format === 'gzip' ? s.gzipLevel : s.level);
+
+/** What an archive of one file is named after it: `.zst`, or `.gz`. */
+export const suffixOf = (format: ArchiveFormat): string => (format === 'gzip' ? '.gz' : '.zst');

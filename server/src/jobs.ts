@@ -1,6 +1,7 @@
 import type { CancellationToken } from 'vscode-languageserver';
 import { compress, type CompressResult as EngineResult } from './engine/compression/compress';
 import { compressTree, type TreeCompressResult } from './engine/compression/compressTree';
+import type { CompressOptions } from './engine/compression/compressOptions';
 import { decode } from './engine/decoding/decompress';
 import { extractArchive } from './engine/extraction/extractArchive';
 import { searchArchive } from './engine/search/searchArchive';
@@ -113,6 +114,9 @@ export class JobRegistry {
       const batcher = new ProgressBatcher(reporter);
       reporter.begin(`Compressing ${params.input}`, 'preparing');
       const options = {
+        format: params.format,
+        gzipLayout: params.gzipLayout,
+        gzi: params.gzi,
         level: params.level,
         chunkSize: params.chunkSize,
         threads: params.threads,
@@ -148,7 +152,7 @@ export class JobRegistry {
             listener,
           });
       reporter.log(
-        `${params.input}: ${result.plan.reason}; level ${result.options.level}, chunk ${result.options.chunkSize} bytes`,
+        `${params.input}: ${result.plan.reason}; ${formatLabel(result.options)} level ${result.options.level}, chunk ${result.options.chunkSize} bytes`,
       );
       return {
         input: params.input,
@@ -158,6 +162,8 @@ export class JobRegistry {
         chunks: result.chunks,
         elapsedMs: result.elapsedMs,
         bytesPerSecond: result.bytesPerSecond,
+        format: result.options.format,
+        gzipLayout: result.options.format === 'gzip' ? result.options.gzipLayout : undefined,
         level: result.options.level,
         chunkSize: result.options.chunkSize,
         threads: result.plan.threads,
@@ -313,3 +319,7 @@ export class JobRegistry {
     }
   }
 }
+
+/** "zstd", "gzip", "gzip (bgzf)": what a compression wrote. */
+const formatLabel = (o: CompressOptions): string =>
+  o.format === 'zstd' ? 'zstd' : o.gzipLayout === 'bgzf' ? 'gzip (bgzf)' : 'gzip';

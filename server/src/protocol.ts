@@ -18,6 +18,7 @@ import type { ChunkRecord, Stage } from './engine/progress';
 import type { ExtractResult as EngineExtractResult } from './engine/extraction/extractArchive';
 import type { OverwriteAnswer } from './engine/extraction/targetTree';
 import type { Manifest, ManifestMember } from './engine/format/manifest';
+import type { ArchiveFormat, GzipLayout } from './engine/compression/compressOptions';
 
 /** Where a job is, as the engine's ProgressSnapshot (plain numbers, JSON-safe). */
 export interface JobProgress {
@@ -61,6 +62,10 @@ export interface CompressParams extends WorkDoneProgressParams, PartialResultPar
   output: string;
   /** False: fail with code EEXIST when `output` exists. */
   overwrite: boolean;
+  /** zstd (the default) or gzip, in one member or BGZF blocks (with their `.gzi` if asked). */
+  format?: ArchiveFormat;
+  gzipLayout?: GzipLayout;
+  gzi?: boolean;
   level?: number;
   chunkSize?: number;
   /** Upper bound on workers; omitted = automatic. */
@@ -76,6 +81,9 @@ export interface CompressResult {
   chunks: number;
   elapsedMs: number;
   bytesPerSecond: number;
+  format: ArchiveFormat;
+  /** gzip: the layout written. */
+  gzipLayout?: GzipLayout;
   level: number;
   chunkSize: number;
   threads: number;

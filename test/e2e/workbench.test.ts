@@ -173,11 +173,15 @@ test('compressing again asks before replacing the archive', async () => {
   assert.ok(restored.equals(fs.readFileSync(path.join(workspace, 'big.log'))));
 });
 
-test('Compress with Chunks... picks level and chunk size for one run', async () => {
+test('Compress with Chunks... picks format, level and chunk size for one run', async () => {
   const { page } = session;
   fs.writeFileSync(path.join(workspace, 'table.csv'), sampleData(600_000, 5));
   await contextMenu(page, 'table.csv', 'Compress with Chunks...');
   const picker = page.locator('.quick-input-widget');
+  // The format first, each said with what it is for; zstd, the current setting, on top.
+  await picker.locator('.monaco-list-row', { hasText: 'Opens everywhere' }).first().waitFor();
+  await shot(page, '06-format-pick');
+  await picker.locator('.monaco-list-row', { hasText: 'Smaller and faster' }).first().click();
   await picker.locator('.monaco-list-row', { hasText: 'smaller, slower' }).first().waitFor();
   await shot(page, '06-level-pick');
   await page.keyboard.type('9');
@@ -193,6 +197,34 @@ test('Compress with Chunks... picks level and chunk size for one run', async () 
   const archive = readArchive(path.join(workspace, 'table.csv.zst'));
   assert.equal(archive.manifest.options.level, 9);
   assert.equal(archive.manifest.options.chunkSize, 1 << 20);
+});
+
+test('Compress with Chunks... with gzip picked makes a .gz that gzip -dc gives back', async () => {
+  const { page } = session;
+  const data = sampleData(900_000, 15);
+  fs.writeFileSync(path.join(workspace, 'sheet.csv'), data);
+  await contextMenu(page, 'sheet.csv', 'Compress with Chunks...');
+  const picker = page.locator('.quick-input-widget');
+  await picker.locator('.monaco-list-row', { hasText: 'One stream, read from the start' }).first().click();
+  // gzip's own levels, 1 to 9.
+  await picker.locator('.monaco-list-row', { hasText: 'gzip default: balanced' }).first().waitFor();
+  await shot(page, '06b-gzip-level-pick');
+  assert.equal(await picker.locator('.monaco-list-row', { hasText: 'ultra' }).count(), 0);
+  await picker.locator('.monaco-list-row', { hasText: 'smallest, slowest' }).first().click();
+  await picker.locator('.monaco-list-row', { hasText: '256M' }).first().waitFor();
+  await picker
+    .locator('.monaco-list-row', { hasText: /^64K|^1M/ })
+    .first()
+    .click();
+  const archive = path.join(workspace, 'sheet.csv.gz');
+  await explorerRow(page, 'sheet.csv.gz');
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline && !fs.existsSync(archive)) await page.waitForTimeout(100);
+  assert.ok(execFileSync('gzip', ['-dc', archive], { maxBuffer: 1 << 30 }).equals(data));
+  const bytes = fs.readFileSync(archive);
+  assert.equal(bytes[8], 2, 'XFL says level 9');
+  assert.equal(bytes.subarray(10, 10 + 'sheet.csv'.length).toString(), 'sheet.csv', 'FNAME, as gzip writes it');
+  await shot(page, '06c-gzip-made');
 });
 
 /** A row of the Archives view whose text starts with `label`. */

@@ -152,3 +152,52 @@ test('list and cat of archives GNU tar wrote: gnu and pax formats; gzip, zstd an
   assert.equal(r.status, 1);
   assert.match(r.stderr.toString(), /is not a tar archive: .*\(at byte 0\)/);
 });
+
+test('--format gzip: DIR.tar.gz and FILE.gz beside them; -o x.tgz implies it; bgzf with its .gzi; refusals', () => {
+  const gz = path.join(dir, 'gz');
+  fs.mkdirSync(gz);
+  fs.cpSync(tree, path.join(gz, 'app'), { recursive: true, verbatimSymlinks: true });
+  fs.writeFileSync(path.join(gz, 'loose.txt'), sampleData(200_000, 8));
+  let r = run(['compress', '--format', 'gzip', 'app', 'loose.txt', '--each'], { cwd: gz });
+  assert.equal(r.status, 0, r.stderr.toString());
+  assert.match(r.stderr.toString(), /-> app\.tar\.gz\n/);
+  const listed = execFileSync('tar', ['-tzf', path.join(gz, 'app.tar.gz')])
+    .toString()
+    .split('\n');
+  assert.ok(listed.includes('app/big.dat') && listed.includes('app/src/lib/util.js'));
+  assert.ok(
+    execFileSync('gzip', ['-dc', path.join(gz, 'loose.txt.gz')]).equals(fs.readFileSync(path.join(gz, 'loose.txt'))),
+  );
+  // The -o name says gzip; several inputs go in one tar.gz named after it.
+  r = run(['compress', '-o', 'both.tgz', 'app', 'loose.txt'], { cwd: gz });
+  assert.equal(r.status, 0, r.stderr.toString());
+  const both = execFileSync('tar', ['-tzf', path.join(gz, 'both.tgz')])
+    .toString()
+    .split('\n');
+  assert.ok(both.includes('loose.txt') && both.includes('app/big.dat'));
+  // BGZF with --gzi: bgzip reads at an offset with our index.
+  r = run(['compress', '--gzi', '-o', 'loose.bgz.gz', 'loose.txt'], { cwd: gz });
+  assert.equal(r.status, 0, r.stderr.toString());
+  const piece = execFileSync('bgzip', ['-b', '150000', '-s', '100', path.join(gz, 'loose.bgz.gz')]);
+  assert.ok(piece.equals(fs.readFileSync(path.join(gz, 'loose.txt')).subarray(150_000, 150_100)));
+  // verify knows it.
+  r = run(['verify', 'loose.bgz.gz'], { cwd: gz });
+  assert.equal(r.status, 0, r.stderr.toString());
+  assert.match(
+    r.stderr.toString(),
+    /^loose\.bgz\.gz: OK\. 195 KiB checked: 1 frame on 1 thread, each matching its checksum/,
+  );
+  for (const [args, message] of [
+    [['--format', 'bzip2', 'loose.txt'], /--format takes zstd or gzip, not "bzip2"/],
+    [['--gzip-layout', 'bgzf', '--format', 'zstd', 'loose.txt'], /--gzip-layout is for --format gzip/],
+    [['--gzi', '--gzip-layout', 'single', 'loose.txt'], /--gzi indexes the bgzf layout, not a single member/],
+    [
+      ['--format', 'gzip', '-l', '12', '-o', 'x.gz', 'loose.txt'],
+      /A gzip level must be a whole number from 1 to 9 \(got 12\)/,
+    ],
+  ] as const) {
+    r = run(['compress', ...args], { cwd: gz });
+    assert.notEqual(r.status, 0, args.join(' '));
+    assert.match(r.stderr.toString(), message);
+  }
+});

@@ -1,5 +1,6 @@
 /** Layer 3: the bundled helper (dist/server.js) driven over IPC JSON-RPC, as the extension drives it. */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -110,6 +111,36 @@ test('compress: $/progress begin, reports, end; partial results carry every chun
   );
   assert.equal(chunks[5].inputOffset, 5 << 20);
   assert.equal(seen.partials.at(-1)?.progress.stage, 'done');
+});
+
+test('compress with format gzip: BGZF with its .gzi, or one member; the result says which', async () => {
+  const input = path.join(dir, 'table.tsv');
+  const data = sampleData(5 << 20, 4);
+  fs.writeFileSync(input, data);
+  const bgzf = await connection.sendRequest(compressRequest, {
+    input,
+    output: `${input}.gz`,
+    overwrite: false,
+    format: 'gzip',
+    gzipLayout: 'bgzf',
+    gzi: true,
+  });
+  assert.equal(bgzf.format, 'gzip');
+  assert.equal(bgzf.gzipLayout, 'bgzf');
+  assert.equal(bgzf.level, 6, "gzip's default level");
+  assert.equal(bgzf.outputSize, fs.statSync(`${input}.gz`).size);
+  assert.ok(execFileSync('bgzip', ['-dc', `${input}.gz`], { maxBuffer: 1 << 30 }).equals(data));
+  assert.ok(fs.statSync(`${input}.gz.gzi`).size > 8);
+  const single = await connection.sendRequest(compressRequest, {
+    input,
+    output: `${input}.1.gz`,
+    overwrite: false,
+    format: 'gzip',
+    level: 9,
+  });
+  assert.equal(single.gzipLayout, 'single');
+  assert.equal(single.level, 9);
+  assert.ok(execFileSync('gzip', ['-dc', `${input}.1.gz`], { maxBuffer: 1 << 30 }).equals(data));
 });
 
 test('an existing output fails with code EEXIST so the client can ask', async () => {

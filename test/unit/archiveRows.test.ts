@@ -10,6 +10,7 @@ import {
   gzipFields,
   skippableDescription,
   skippableLabel,
+  summaryFields,
 } from '../../client/src/archives/archiveRows';
 import {
   archiveVerificationText,
@@ -62,6 +63,19 @@ test('archive row: sizes, ratio, count and layout; damage is flagged', () => {
     }),
     'size unknown → 193 MiB · ? · 1 frame · single zstd frame · damaged',
   );
+});
+
+test('a gzip archive says whether it decodes in parallel, and why', () => {
+  const parallel = (s: ArchiveSummary): string | undefined =>
+    summaryFields(s).find((f) => f.label === 'Parallel decoding')?.description;
+  const gzip = { ...summary, layout: 'gzip', seekable: false, dataFrames: 1, skippableFrames: 0 } as const;
+  assert.match(parallel(gzip)!, /^no: one gzip member is one deflate stream, each block referring back/);
+  assert.match(parallel({ ...gzip, dataFrames: 3 })!, /^no: a gzip member's length is known only once/);
+  assert.equal(
+    parallel({ ...gzip, layout: 'bgzf', seekable: true, dataFrames: 600 }),
+    'yes: its blocks are independent, decoded in runs of 4 MiB',
+  );
+  assert.equal(parallel(summary), undefined, 'zstd archives say it frame by frame');
 });
 
 const row: FrameRow = {

@@ -90,7 +90,16 @@ export function summaryFields(s: ArchiveSummary): Field[] {
     ),
     field('Read to answer', `${formatSize(s.bytesRead)} via ${s.via}`, String(s.bytesRead)),
   );
+  if (isGzipLayout(s.layout)) fields.push(field('Parallel decoding', gzipParallelism(s), String(s.layout === 'bgzf')));
   return fields;
+}
+
+/** Why a gzip file is or is not decoded on all cores. */
+function gzipParallelism(s: ArchiveSummary): string {
+  if (s.layout === 'bgzf') return 'yes: its blocks are independent, decoded in runs of 4 MiB';
+  return s.dataFrames === 1
+    ? 'no: one gzip member is one deflate stream, each block referring back to the 32 KiB before it, so it is decoded from the start (the BGZF layout decodes in parallel)'
+    : "no: a gzip member's length is known only once it is decoded, so members are decoded in order";
 }
 
 export function describeLayout(layout: Layout): string {
