@@ -15,6 +15,7 @@ import { WorkerPool } from '../server/src/engine/pool/pool';
 import { benchInspect } from './inspectBench';
 import { archiveContenders, archiveTargets, extractionRoot, sameTree, timeMemberOpens } from './archiveBench';
 import { readContenders, treeContenders, treeReport } from './treeBench';
+import { gzipContenders, gzipReference, gzipReport } from './gzipBench';
 
 const repo = path.resolve(__dirname, '..', '..');
 const cli = path.join(repo, 'dist', 'cli.js');
@@ -310,6 +311,14 @@ async function main(): Promise<void> {
         .finally(() => fs.rmSync(extractInto, { recursive: true, force: true }))
     : undefined;
   const memberOpens = treeRuns ? await timeMemberOpens(path.join(work, 'tree-cp.tar.zst')) : undefined;
+  // gzip output: ours against pigz and bgzip, then gzip itself once (one core, a minute).
+  const gzipRuns = {
+    ...(await roundRobin(repeat, gzipContenders(corpus, work, cli, THREADS))),
+    ...(await roundRobin(1, [gzipReference(corpus, work)])),
+  };
+  // Ours give the corpus back through the reference decoders (checked once, untimed).
+  execFileSync('bash', ['-c', `set -o pipefail; gzip -dc ${q(out('cp.gz'))} | cmp - ${q(corpus)}`]);
+  execFileSync('bash', ['-c', `set -o pipefail; bgzip -dc ${q(out('cp-bgzf.gz'))} | cmp - ${q(corpus)}`]);
   const copies = quick ? 3 : 10;
   const copiesOf = `for i in $(seq ${copies}); do cat ${q(corpus)}; done`;
   const streamed = await timed(
@@ -397,6 +406,12 @@ async function main(): Promise<void> {
           '',
         ]
       : []),
+    `gzip output of the corpus, ${THREADS} threads, level 6 (gzip -6 once, the others best of ${repeat}):`,
+    '',
+    markdownTable(gzipReport(gzipRuns, size).rows),
+    '',
+    ...gzipReport(gzipRuns, size).targets.map((t) => `- ${t}`),
+    '',
     ...(archiveRuns && memberOpens
       ? [
           `Reading the tree's archives back (extraction into ${extractInto?.startsWith('/dev/shm') ? 'a tmpfs' : 'the work folder'}), ${THREADS} threads:`,
@@ -413,7 +428,20 @@ async function main(): Promise<void> {
   fs.writeFileSync(
     path.join(results, 'latest.json'),
     JSON.stringify(
-      { corpus, size, runs, decodeRuns, streamed, pzstdStreamed, copies, inspect, treeRuns, archiveRuns, memberOpens },
+      {
+        corpus,
+        size,
+        runs,
+        decodeRuns,
+        streamed,
+        pzstdStreamed,
+        copies,
+        inspect,
+        treeRuns,
+        archiveRuns,
+        memberOpens,
+        gzipRuns,
+      },
       null,
       2,
     ),

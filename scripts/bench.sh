@@ -8,6 +8,8 @@ need=()
 command -v pzstd >/dev/null || need+=(zstd)
 [ -x /usr/bin/time ] || need+=(time)
 command -v xz >/dev/null || need+=(xz-utils)
+command -v pigz >/dev/null || need+=(pigz)
+command -v bgzip >/dev/null || need+=(tabix)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null

@@ -169,7 +169,7 @@ async function pickFormat(current: Settings): Promise<FormatChoice | undefined> 
     {
       label: 'zstd',
       description: '.zst, .tar.zst',
-      detail: 'Smaller and faster. Seekable: Chunkpress opens, checks and extracts any part without the rest.',
+      detail: 'Smaller and faster. Seekable: any part is read without the rest.',
       choice: { format: 'zstd', gzipLayout: current.gzipLayout },
     },
     {
@@ -182,7 +182,7 @@ async function pickFormat(current: Settings): Promise<FormatChoice | undefined> 
     {
       label: 'gzip, BGZF blocks',
       description: '.gz, .tar.gz',
-      detail: 'Opens everywhere too, and bgzip, samtools and Chunkpress read it at random and decode it in parallel.',
+      detail: 'Opens everywhere, and bgzip, samtools and Chunkpress read it at random.',
       choice: { format: 'gzip', gzipLayout: 'bgzf' },
     },
   ];
