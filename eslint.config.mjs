@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'out/', 'node_modules/', '.vscode-test/', 'test-results/'] },
+  { ignores: ['dist/', 'out/', 'node_modules/', '.vscode-test/', 'test-results/', 'native/libdeflate/build/'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -1,6 +1,7 @@
 // Bundles the extension, the helper server, the compression worker and the CLI with esbuild.
 // zstd-napi and @node-rs/xxhash stay external: native addons, shipped in node_modules inside the .vsix.
-import { readFileSync } from 'node:fs';
+// Our libdeflate addon (native/libdeflate) is copied beside the bundles, where the worker loads it.
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -13,7 +14,7 @@ const common = {
   format: 'cjs',
   sourcemap: !production,
   minify: production,
-  external: ['vscode', 'zstd-napi', 'zstd-napi/*', '@node-rs/xxhash'],
+  external: ['vscode', 'zstd-napi', 'zstd-napi/*', '@node-rs/xxhash', 'chunkpress-libdeflate'],
   logLevel: 'info',
 };
 
@@ -26,6 +27,10 @@ const builds = [
     define: { CHUNKPRESS_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
   },
 ];
+
+const addon = 'native/libdeflate/build/Release/deflate_binding.node';
+mkdirSync('dist', { recursive: true });
+if (existsSync(addon)) copyFileSync(addon, 'dist/deflate_binding.node');
 
 const contexts = await Promise.all(builds.map((b) => esbuild.context({ ...common, ...b, outdir: 'dist' })));
 if (watch) {

@@ -151,7 +151,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chunkp
   const info = await client.sendRequest(serverInfoRequest);
   void store.scan(); // the view waits for it; activation does not
   log.appendLine(
-    `Chunkpress helper ${info.version} (pid ${info.pid}): zstd ${info.zstdVersion}, ${info.cores} cores, pool of ${info.poolSize} workers`,
+    `Chunkpress helper ${info.version} (pid ${info.pid}): zstd ${info.zstdVersion}, ${info.cores} cores, pool of ${info.poolSize} workers; BGZF by ${info.bgzfEngine}`,
   );
   return {
     compressFiles: (uris, overrides) => compressFiles(ctx, uris, overrides),

@@ -118,6 +118,8 @@ export const compressPartialType = new ProgressType<CompressPartial>();
 export interface ServerInfo {
   version: string;
   zstdVersion: string;
+  /** What deflates BGZF blocks: "libdeflate 1.14", or zlib without our addon. */
+  bgzfEngine: string;
   cores: number;
   poolSize: number;
   pid: number;

@@ -16,6 +16,7 @@ import {
 } from 'vscode-languageserver/node';
 import { defaultSystem } from './engine/io/system';
 import { zstdVersion } from './engine/codec/codec';
+import { bgzfEngine } from './engine/codec/libdeflate';
 import { ChunkpressError } from './engine/errors';
 import { describeFrame } from './engine/inspection/frameDetail';
 import { readRange } from './engine/decoding/decompress';
@@ -74,6 +75,7 @@ connection.onInitialize(() => ({
 connection.onRequest(serverInfoRequest, () => ({
   version: VERSION,
   zstdVersion: zstdVersion(),
+  bgzfEngine: bgzfEngine(),
   cores: defaultSystem.cores,
   poolSize: pool.size,
   pid: process.pid,

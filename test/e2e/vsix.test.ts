@@ -1,5 +1,5 @@
 /**
- * `npm run package` makes a .vsix that carries the zstd-napi addon, installs into VS Code with
+ * `npm run package` makes a .vsix that carries the zstd-napi addon and our libdeflate binding, installs into VS Code with
  * --install-extension, and works there: the helper starts and reports its zstd version.
  */
 import assert from 'node:assert/strict';
@@ -27,6 +27,7 @@ test('the packaged .vsix installs and its helper runs zstd', async () => {
       'dist/worker.js',
       'dist/cli.js',
       'node_modules/zstd-napi/build/Release/binding.node',
+      'dist/deflate_binding.node',
     ]) {
       assert.ok(fs.existsSync(path.join(root, file)), file);
     }
@@ -43,7 +44,7 @@ test('the packaged .vsix installs and its helper runs zstd', async () => {
     }
     assert.match(
       text,
-      /\[info\] Chunkpress helper 0\.1\.0 \(pid \d+\): zstd 1\.5\.\d+, \d+ cores, pool of \d+ workers/,
+      /\[info\] Chunkpress helper 0\.1\.0 \(pid \d+\): zstd 1\.5\.\d+, \d+ cores, pool of \d+ workers; BGZF by libdeflate 1\.\d+/,
     );
     await page.screenshot({ path: path.join(repoRoot, 'test-results', 'e2e', 'vsix-installed-log.png') });
   } finally {

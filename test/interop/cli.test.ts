@@ -94,7 +94,15 @@ test('--json reports the result, -v the worker decision and every chunk', () => 
   assert.equal(result.inputSize, 200_000);
   assert.equal(result.chunks, 4);
   assert.equal(result.outputSize, fs.statSync(`${input}.zst`).size);
-  assert.deepEqual(result.options, { level: -3, chunkSize: 65536, threads: 1, memoryFactor: 0.75 });
+  assert.deepEqual(result.options, {
+    format: 'zstd',
+    gzipLayout: 'single',
+    gzi: false,
+    level: -3,
+    chunkSize: 65536,
+    threads: 1,
+    memoryFactor: 0.75,
+  });
   assert.equal(result.plan.reason, '1 worker: limited by requested -T 1');
   const stderr = run.stderr.toString();
   assert.match(stderr, /chunk 0: in 0\+65536 -> out 0\+\d+, xxh64 [0-9a-f]{16}/);
@@ -121,7 +129,7 @@ test('clear errors: missing file, a folder to decompress, bad options', () => {
   assert.match(command.stderr.toString(), /unknown command "squash"/);
   const help = chunkpress(['--help']);
   assert.equal(help.status, 0);
-  assert.match(help.stdout.toString(), /^Usage: chunkpress compress FILE\.\.\. \[options\]/);
+  assert.match(help.stdout.toString(), /^Usage: chunkpress compress FILE\.\.\. \[--format gzip/);
 });
 
 test('permissions: an unreadable input and an unwritable folder, as an ordinary user', (t) => {
@@ -359,13 +367,16 @@ test('SIGTERM while stdin has nothing to give: exits 130 at once, no partial fil
   run.child.stdin!.destroy();
 });
 
-test('-V and --version print the versions of chunkpress and of its zstd', () => {
+test('-V and --version print the versions of chunkpress, of its zstd and of what deflates BGZF', () => {
   const version = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string })
     .version;
   for (const args of [['-V'], ['--version'], ['compress', '-V']]) {
     const run = chunkpress(args);
     assert.equal(run.status, 0, run.stderr.toString());
     const line = run.stdout.toString();
-    assert.match(line, new RegExp(`^chunkpress ${version.replace(/\./g, '\\.')}, zstd 1\\.\\d+\\.\\d+\\n$`));
+    assert.match(
+      line,
+      new RegExp(`^chunkpress ${version.replace(/\./g, '\\.')}, zstd 1\\.\\d+\\.\\d+, BGZF by libdeflate 1\\.\\d+\\n$`),
+    );
   }
 });

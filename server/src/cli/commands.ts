@@ -1,5 +1,6 @@
 /** `chunkpress`'s commands: the engine in a terminal, for scripts and CI (started by cli/main.ts). */
 import { zstdVersion } from '../engine/codec/codec';
+import { bgzfEngine } from '../engine/codec/libdeflate';
 import { parseCli, USAGE, type Args } from './args';
 import { compressAll, planCompress, type CompressPlan } from './compressCommand';
 import { decodeFiles } from './decodeCommands';
@@ -22,7 +23,7 @@ export async function main(argv: string[]): Promise<number> {
       return argv.length === 0 ? 1 : 0;
     }
     if (args === 'version') {
-      process.stdout.write(`chunkpress ${CHUNKPRESS_VERSION}, zstd ${zstdVersion()}\n`);
+      process.stdout.write(`chunkpress ${CHUNKPRESS_VERSION}, zstd ${zstdVersion()}, BGZF by ${bgzfEngine()}\n`);
       return 0;
     }
     if (args.command === 'inspect') return await inspectFiles(args);
