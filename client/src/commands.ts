@@ -175,8 +175,7 @@ async function pickFormat(current: Settings): Promise<FormatChoice | undefined> 
     {
       label: 'gzip',
       description: '.gz, .tar.gz',
-      detail:
-        'Opens everywhere: every OS and archive manager, browsers, Python and Java. One stream, read from the start.',
+      detail: 'Opens everywhere: every OS, archive manager, browser, Python, Java.',
       choice: { format: 'gzip', gzipLayout: 'single' },
     },
     {

@@ -417,7 +417,7 @@ test('ENOSPC on the output stream: a clear message naming it', async () => {
   );
 });
 
-test('ENOSPC on a full file system removes the partial archive', async (t) => {
+test('ENOSPC on a full file system: nothing under the final name, what is done kept for a resume', async (t) => {
   await withSmallTmpfs(
     t,
     '256k',
@@ -435,9 +435,12 @@ test('ENOSPC on a full file system removes the partial archive', async (t) => {
           output: { kind: 'file', path: output, overwrite: false },
         }),
         (err: ChunkpressError) =>
-          err.code === 'ENOSPC' && err.message === `No space left on the device while writing "${output}"`,
+          err.code === 'ENOSPC' &&
+          err.message ===
+            `No space left on the device while writing "${output}"; what is done is kept, and the job can be resumed once there is room`,
       );
-      assert.deepEqual(fs.readdirSync(mount), []);
+      const left = fs.readdirSync(mount).map((f) => f.replace(/\.[0-9a-f]{8}\./, '.TAG.'));
+      assert.deepEqual(left.sort(), ['.big-random.bin.zst.TAG.journal', '.big-random.bin.zst.TAG.partial']);
     },
   );
 });

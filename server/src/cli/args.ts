@@ -14,6 +14,8 @@ import { UsageError } from './usageError';
 
 export const USAGE = `Usage: chunkpress compress FILE... [--format gzip [--gzip-layout bgzf [--gzi]]] [options]
        chunkpress compress DIR... [-o OUT.tar.zst] [--each] [--exclude GLOB]... [--no-gitignore] [options]
+       chunkpress compress FILE... --resume | --discard
+       chunkpress status [DIR...] [--json]
        chunkpress list ARCHIVE [--json]
        chunkpress cat ARCHIVE MEMBER...
        chunkpress grep PATTERN ARCHIVE [MEMBER...] [-i] [-F] [-l | -c] [-T N]
@@ -31,6 +33,11 @@ inputs, -o names it), each input stored under its own name; --each makes one arc
 instead. .gitignore files are honoured unless --no-gitignore; symlinks are stored as links.
 A file that cannot be read or changes while it is packed is named, and the exit status is 1.
 
+A file compressed into a file keeps a journal beside its partial archive: if the job does not end
+(killed, a crash, a full disk), --resume goes on after its last complete chunk, once the part of
+FILE already compressed has been read again and found the same; --discard starts over. Without
+either, an interrupted job of the same archive stops the command and says how far it got.
+
 --format gzip writes FILE.gz and DIR.tar.gz instead (also chosen by an -o ending in .gz or .tgz),
 compressed on all cores too: as one gzip member that every gzip reader takes (pigz's method), or
 with --gzip-layout bgzf as the independent blocks of bgzip and samtools, which Chunkpress and
@@ -46,6 +53,8 @@ Options:
   -c, --chunk-size SIZE   uncompressed bytes per frame, K/M/G = KiB/MiB/GiB (default ${formatSize(DEFAULT_CHUNK_SIZE)})
   -T, --threads N         at most N workers (default: automatic, up to ${MAX_THREADS})
       --memory-factor F   share of available memory the workers may use (default ${DEFAULT_MEMORY_FACTOR})
+      --resume            go on with an interrupted job of the same archive (else start one)
+      --discard           remove an interrupted job of the same archive, and start over
       --each              with folders: one archive per input
       --exclude GLOB      leave out what GLOB matches (.gitignore syntax, inside each folder); repeatable
       --no-gitignore      take in what .gitignore files leave out, and .git folders
@@ -55,6 +64,9 @@ Options:
       --json              print one JSON result per input on stdout
   -h, --help              show this help
   -V, --version           print the versions of chunkpress and of its zstd
+
+status: the interrupted jobs in each DIR (default: the current folder): their archive, how far
+they got, and when they stopped. --json prints one object per job.
 
 inspect: lists what a .zst or .gz holds, from its headers alone (nothing is decompressed): its
 layout (Chunkpress, seekable, pzstd, single or multi-frame, gzip, BGZF), the manifest, and one row
@@ -117,6 +129,9 @@ export interface Args {
   offset?: number;
   length?: number;
   each: boolean;
+  /** compress: go on with an interrupted job, or discard it. */
+  resume: boolean;
+  discard: boolean;
   exclude: string[];
   gitignore: boolean;
   directory?: string;
@@ -142,7 +157,10 @@ const OPTIONS_OF: Record<string, string[] | undefined> = {
     'each',
     'exclude',
     'no-gitignore',
+    'resume',
+    'discard',
   ],
+  status: ['json'],
   list: ['json'],
   cat: ['threads'],
   inspect: ['json', 'frame'],
@@ -208,6 +226,8 @@ function parseGrep(argv: string[]): Args {
     quiet: false,
     json: false,
     each: false,
+    resume: false,
+    discard: false,
     exclude: [],
     gitignore: true,
     keep: false,
@@ -246,6 +266,8 @@ export function parseCli(argv: string[]): Args | 'help' | 'version' {
       offset: { type: 'string' },
       length: { type: 'string' },
       each: { type: 'boolean', default: false },
+      resume: { type: 'boolean', default: false },
+      discard: { type: 'boolean', default: false },
       exclude: { type: 'string', multiple: true },
       'no-gitignore': { type: 'boolean', default: false },
       directory: { type: 'string', short: 'C' },
@@ -261,7 +283,7 @@ export function parseCli(argv: string[]): Args | 'help' | 'version' {
   const [command, ...files] = positionals;
   const allowed = OPTIONS_OF[command];
   if (!allowed) throw new UsageError(`unknown command "${command}"`);
-  if (files.length === 0)
+  if (files.length === 0 && command !== 'status')
     throw new UsageError(
       `${command} needs ${command === 'compress' ? 'at least one FILE (or - for stdin)' : 'a FILE'}`,
     );
@@ -269,6 +291,7 @@ export function parseCli(argv: string[]): Args | 'help' | 'version' {
   const stray = given.find(([k]) => !allowed.includes(k) && k !== 'help');
   if (stray) throw new UsageError(`${command} does not take --${stray[0]}`);
   if (command === 'list' && files.length !== 1) throw new UsageError('list reads one ARCHIVE');
+  if (values.resume && values.discard) throw new UsageError('--resume and --discard do not go together');
   if (command === 'cat' && files.length < 2) throw new UsageError('cat needs an ARCHIVE and at least one MEMBER');
   if (command === 'extract') {
     const ranged = values.offset !== undefined || values.length !== undefined;
@@ -324,6 +347,8 @@ export function parseCli(argv: string[]): Args | 'help' | 'version' {
     json: values.json,
     frame,
     each: values.each,
+    resume: values.resume,
+    discard: values.discard,
     exclude: values.exclude ?? [],
     gitignore: !values['no-gitignore'],
     directory: values.directory,

@@ -7,6 +7,7 @@ import { decodeFiles } from './decodeCommands';
 import { inspectFiles } from './inspectCommand';
 import { extractMembers } from './extractCommand';
 import { grepArchive } from './grepCommand';
+import { showStatus } from './statusCommand';
 import { catMembers, listArchive } from './memberCommands';
 import { UsageError } from './usageError';
 
@@ -30,6 +31,7 @@ export async function main(argv: string[]): Promise<number> {
     if (args.command === 'list') return await listArchive(args);
     if (args.command === 'cat') return await catMembers(args);
     if (args.command === 'grep') return await grepArchive(args);
+    if (args.command === 'status') return await showStatus(args);
     if (args.command === 'extract' && args.offset === undefined) return await extractMembers(args);
     if (args.command !== 'compress') return await decodeFiles(args);
     jobs = planCompress(args);

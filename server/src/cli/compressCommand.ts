@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { compress, type CompressInput, type CompressOutput, type CompressResult } from '../engine/compression/compress';
 import { summarize } from '../engine/compression/summary';
+import { ChunkpressError } from '../engine/errors';
 import { compressTree, type TreeCompressResult, type TreeProgressListener } from '../engine/compression/compressTree';
 import type { TarRoot } from '../engine/tar/collect';
 import type { ProgressSnapshot } from '../engine/progress';
@@ -117,6 +118,18 @@ function treeCounts(r: TreeCompressResult): string {
   return `${plural(r.files, 'file')}, ${plural(r.folders, 'folder')}${links}`;
 }
 
+/** What to type next, for the errors of an interrupted job. */
+function withHint(err: unknown): unknown {
+  const code = (err as ChunkpressError).code;
+  const hint =
+    code === 'EINTERRUPTED'
+      ? '--resume goes on from there, --discard starts over'
+      : code === 'ENOSPC' && /can be resumed/.test((err as Error).message)
+        ? 'free some space, then run the same command with --resume'
+        : undefined;
+  return hint ? new ChunkpressError(`${(err as Error).message}: ${hint}`, code, (err as ChunkpressError).path) : err;
+}
+
 /** Compresses each planned input; returns the exit status. */
 export function compressAll(args: Args, jobs: CompressPlan): Promise<number> {
   const { verbose, json, quiet } = args;
@@ -161,9 +174,12 @@ export function compressAll(args: Args, jobs: CompressPlan): Promise<number> {
           }
         },
       };
+      const resume = args.resume ? 'resume' : args.discard ? 'discard' : undefined;
       const result: CompressResult | TreeCompressResult =
         job.kind === 'file'
-          ? await compress({ ...job, pool, signal, options, listener })
+          ? await compress({ ...job, pool, signal, options, listener, resume }).catch((err: unknown) => {
+              throw withHint(err);
+            })
           : await compressTree({
               ...job,
               selection: { respectGitignore: args.gitignore, exclude: args.exclude },

@@ -14,6 +14,10 @@ export type ErrorCode =
   | 'EFBIG'
   /** The reader of a pipe went away. */
   | 'EPIPE'
+  /** An interrupted job of the same target waits: resume it or discard it. */
+  | 'EINTERRUPTED'
+  /** The source changed since the interrupted job: it cannot be resumed. */
+  | 'ECHANGED'
   | 'EINTERNAL';
 
 export class ChunkpressError extends Error {

@@ -59,6 +59,8 @@ export class ProgressMeter {
   private readonly started = performance.now();
   stage: Stage = 'preparing';
   bytesIn = 0;
+  /** Of `bytesIn`, those a resumed job found done: they count for the progress, not the rate. */
+  resumedBytes = 0;
   bytesOut = 0;
   chunksDone = 0;
   files: ProgressSnapshot['files'];
@@ -71,7 +73,7 @@ export class ProgressMeter {
 
   snapshot(): ProgressSnapshot {
     const elapsedMs = performance.now() - this.started;
-    const bytesPerSecond = elapsedMs > 0 ? (this.bytesIn * 1000) / elapsedMs : 0;
+    const bytesPerSecond = elapsedMs > 0 ? ((this.bytesIn - this.resumedBytes) * 1000) / elapsedMs : 0;
     const etaMs =
       this.totalBytes !== undefined && bytesPerSecond > 0
         ? ((this.totalBytes - this.bytesIn) * 1000) / bytesPerSecond

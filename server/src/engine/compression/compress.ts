@@ -5,6 +5,16 @@ import type { Readable, Writable } from 'node:stream';
 import { ArchiveWriter } from './archiveWriter';
 import { bgzf, gzipMember, seekableZstd, type BgzfContainer, type Container } from './containers';
 import { fileSink, type Sink } from '../io/outputSink';
+import { DEFLATE_WINDOW } from '../codec/deflate';
+import { JOURNAL_KIND, JOURNAL_VERSION, type JournalHeader, type SourceFingerprint } from '../format/jobJournal';
+import {
+  discardInterrupted,
+  findInterrupted,
+  journalPathOf,
+  JournalWriter,
+  type InterruptedJob,
+} from '../io/journalFile';
+import { prepareResume, type ResumePoint } from './resume';
 import { runPipeline, type FrameFeed, type FrameWork, type PipelineJob } from './framePipeline';
 import { streamSource, type ChunkSource, type StreamSource } from '../io/chunkSource';
 import { resolveOptions, type CompressOptions } from './compressOptions';
@@ -26,6 +36,12 @@ export interface CompressJob {
   input: CompressInput;
   output: CompressOutput;
   options?: Partial<CompressOptions>;
+  /**
+   * A file into a file keeps a journal, so that a job that did not end can be resumed. When one of
+   * the same target is found: `resume` goes on from it (with its options), `discard` removes it and
+   * starts over; without either the job stops with EINTERRUPTED. `resume` with none starts anew.
+   */
+  resume?: 'resume' | 'discard';
   pool: WorkerPool;
   signal?: AbortSignal;
   listener?: ProgressListener;
@@ -45,6 +61,8 @@ export interface CompressResult {
   plan: ThreadPlan;
   digest: string;
   warnings: string[];
+  /** Chunks an interrupted job had made, found intact and kept. */
+  resumedChunks?: number;
 }
 
 interface OpenedInput {
@@ -120,7 +138,7 @@ function wrapReadErrors(source: StreamSource, filePath: string): StreamSource {
 
 /** Compresses one input into a Chunkpress archive, chunk by chunk (framePipeline.ts). */
 export async function compress(job: CompressJob): Promise<CompressResult> {
-  const options = resolveOptions(job.options ?? {});
+  let options = resolveOptions(job.options ?? {});
   const system = job.system ?? defaultSystem;
   const signal = job.signal;
   if (signal?.aborted) throw cancelled();
@@ -140,10 +158,56 @@ export async function compress(job: CompressJob): Promise<CompressResult> {
         );
       }
     }
+    const file = input.source.kind === 'file' ? input.source : undefined;
+    // Only a file into a file can be resumed: a stream cannot be read again.
+    const target = job.output.kind === 'file' && file ? path.resolve(job.output.path) : undefined;
+    const point =
+      target && file
+        ? await settleInterrupted(job, target, file, Math.max(1, Math.min(system.cores, job.pool.size)))
+        : undefined;
+    if (point) {
+      // The interrupted job's options, so that its frames and the rest make one archive.
+      options = resolveOptions({
+        ...point.header.options,
+        threads: options.threads,
+        memoryFactor: options.memoryFactor,
+      });
+      if (point.dropped > 0)
+        warnings.push(
+          `${point.dropped} chunk${point.dropped === 1 ? '' : 's'} at the end of the partial archive did not check out, and were made again`,
+        );
+    }
     const fields = { mtime: input.stat ? Math.floor(input.stat.mtimeMs / 1000) : 0, name: input.stat && input.name };
-    const output = await openOutput(job.output, options, system, inputSize, warnings, input.stat, fields);
+    const output = await openOutput(job.output, options, system, inputSize, warnings, input.stat, fields, point);
     writer = output.writer;
     gzi = output.gzi;
+    if (target && writer.tempPath) {
+      const header: JournalHeader = {
+        journal: JOURNAL_KIND,
+        version: JOURNAL_VERSION,
+        job: 'compress',
+        target,
+        partial: writer.tempPath,
+        startedAt: point?.header.startedAt ?? Date.now(),
+        pid: process.pid,
+        options: {
+          format: options.format,
+          gzipLayout: options.gzipLayout,
+          gzi: options.gzi,
+          level: options.level,
+          chunkSize: options.chunkSize,
+        },
+        source: fingerprintOf(file!.path, input.stat!),
+        totalChunks: Math.max(1, Math.ceil(file!.size / options.chunkSize)),
+        headBytes: writer.container.head.length,
+      };
+      const journalPath = journalPathOf(writer.tempPath);
+      writer.keepJournal(
+        point
+          ? await JournalWriter.rewrite(journalPath, header, point.frames)
+          : await JournalWriter.create(journalPath, header),
+      );
+    }
 
     const plan = planThreads({
       cores: system.cores,
@@ -157,6 +221,10 @@ export async function compress(job: CompressJob): Promise<CompressResult> {
     job.pool.warm(plan.threads);
     const totalChunks = inputSize === undefined ? undefined : Math.max(1, Math.ceil(inputSize / options.chunkSize));
     const meter = new ProgressMeter(inputSize, totalChunks);
+    const resumedFrom = writer.contentBytes;
+    meter.bytesIn = meter.resumedBytes = resumedFrom;
+    meter.chunksDone = writer.entries.length;
+    meter.bytesOut = writer.committedBytes;
     job.listener?.onStage?.(meter.snapshot());
 
     const pipeline: PipelineJob = {
@@ -170,8 +238,12 @@ export async function compress(job: CompressJob): Promise<CompressResult> {
       signal,
       abortFlag: new SharedArrayBuffer(4),
       group: { lanes: plan.threads },
+      start: point && {
+        index: writer.entries.length,
+        tail: file && (await tailBefore(file, resumedFrom)),
+      },
     };
-    await runPipeline(pipeline, chunkFeed(input.source, options.chunkSize));
+    await runPipeline(pipeline, chunkFeed(input.source, options.chunkSize, resumedFrom));
 
     meter.stage = 'finalizing';
     job.listener?.onStage?.(meter.snapshot());
@@ -208,14 +280,87 @@ export async function compress(job: CompressJob): Promise<CompressResult> {
       plan,
       digest: manifest.content.digest,
       warnings,
+      ...(point && { resumedChunks: point.frames.length }),
     };
   } catch (err) {
-    await writer?.abort().catch(() => undefined);
     await gzi?.abort().catch(() => undefined);
+    // A full disk is an interruption: what is done stays, to be resumed once there is room.
+    if ((err as ChunkpressError).code === 'ENOSPC' && writer) {
+      const kept = await writer.interrupt('no space left').catch(() => false);
+      if (!kept) throw err;
+      throw new ChunkpressError(
+        `${(err as Error).message}; what is done is kept, and the job can be resumed once there is room`,
+        'ENOSPC',
+        (err as ChunkpressError).path,
+      );
+    }
+    await writer?.abort().catch(() => undefined);
     throw err;
   } finally {
     await input.close().catch(() => undefined);
   }
+}
+
+/**
+ * What to do with the interrupted jobs of `target`: none, or they are discarded (and this job
+ * starts anew), or the newest is checked and resumed from. Without a decision, EINTERRUPTED says
+ * how far it got.
+ */
+async function settleInterrupted(
+  job: CompressJob,
+  target: string,
+  file: { fd: number; path: string },
+  lanes: number,
+): Promise<ResumePoint | undefined> {
+  const found = (await findInterrupted(path.dirname(target), target)).filter((j) => !j.running);
+  if (found.length === 0) return undefined;
+  const newest = [...found].sort((a, b) => b.modifiedMs - a.modifiedMs)[0];
+  if (job.resume === undefined) throw interruptedError(target, newest);
+  for (const other of found) if (job.resume === 'discard' || other !== newest) await discardInterrupted(other);
+  if (job.resume === 'discard') return undefined;
+  return prepareResume(newest, file.path, file.fd, job.pool, lanes, job.signal);
+}
+
+/** "…was interrupted at 45% (12 of 27 chunks), 3 minutes ago." */
+export function interruptedError(target: string, job: InterruptedJob): ChunkpressError {
+  return new ChunkpressError(`"${target}" ${describeInterrupted(job)}`, 'EINTERRUPTED', target);
+}
+
+/** How far an interrupted job got, and when it stopped. */
+export function describeInterrupted(job: InterruptedJob, now = Date.now()): string {
+  const ago = formatAge(now - job.modifiedMs);
+  if (!job.journal) return `has an interrupted job whose journal cannot be read (${job.problem}), ${ago}`;
+  const { header, frames } = job.journal;
+  const done = frames.length;
+  const pct = Math.floor((100 * done) / Math.max(1, header.totalChunks));
+  return `was interrupted at ${pct}% (${done} of ${header.totalChunks} chunks), ${ago}`;
+}
+
+function formatAge(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 1) return 'just now';
+  if (minutes < 90) return `${minutes} minute${minutes === 1 ? '' : 's'} ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 36) return `${hours} hours ago`;
+  return `${Math.round(hours / 24)} days ago`;
+}
+
+const fingerprintOf = (file: string, stat: fs.Stats): SourceFingerprint => ({
+  path: path.resolve(file),
+  size: stat.size,
+  mtimeMs: stat.mtimeMs,
+  ino: stat.ino,
+  dev: stat.dev,
+});
+
+/** The 32 KiB of the source before `offset`: a resumed gzip member's next chunk is primed with them. */
+async function tailBefore(file: { fd: number }, offset: number): Promise<Uint8Array> {
+  const from = Math.max(0, offset - DEFLATE_WINDOW);
+  const tail = Buffer.alloc(offset - from);
+  await new Promise<void>((resolve, reject) =>
+    fs.read(file.fd, tail, 0, tail.length, from, (err) => (err ? reject(err) : resolve())),
+  );
+  return tail;
 }
 
 /**
@@ -232,6 +377,7 @@ export async function openOutput(
   warnings: string[],
   like?: fs.Stats,
   fields: { mtime: number; name?: string } = { mtime: 0 },
+  resumed?: ResumePoint,
 ): Promise<{ writer: ArchiveWriter; gzi: GziSidecar | undefined }> {
   const container = containerFor(options, fields);
   if (output.kind === 'stream') {
@@ -244,13 +390,27 @@ export async function openOutput(
       `Only ${formatSize(free)} free beside "${output.path}"; a ${formatSize(inputSize)} input that does not compress well may not fit`,
     );
   }
-  const gzi = options.gzi ? await fileSink(`${output.path}.gzi`, { overwrite: output.overwrite }) : undefined;
+  // Refused up front if it exists; made at the end, so that an interrupted job leaves no partial of it.
+  const gzi = options.gzi ? await gziSidecar(`${output.path}.gzi`, output.overwrite) : undefined;
+  const writer = await ArchiveWriter.toFile(
+    output.path,
+    output.overwrite,
+    like,
+    container,
+    resumed && { tempPath: resumed.header.partial, frames: resumed.frames, length: resumed.length },
+  );
+  // A resumed gzip member's header holds the source's mtime as it is now, as a new run's would.
+  if (resumed && resumed.length > 0 && container.head.length > 0)
+    await rewriteHead(resumed.header.partial, container.head);
+  return { writer, gzi };
+}
+
+async function rewriteHead(partial: string, head: Uint8Array): Promise<void> {
+  const handle = await fs.promises.open(partial, 'r+');
   try {
-    const writer = await ArchiveWriter.toFile(output.path, output.overwrite, like, container);
-    return { writer, gzi: gzi && gziSidecar(gzi) };
-  } catch (err) {
-    await gzi?.discard();
-    throw err;
+    await handle.write(head, 0, head.length, 0);
+  } finally {
+    await handle.close();
   }
 }
 
@@ -265,19 +425,24 @@ export interface GziSidecar {
   abort(): Promise<void>;
 }
 
-function gziSidecar(sink: Sink): GziSidecar {
+async function gziSidecar(file: string, overwrite: boolean): Promise<GziSidecar> {
+  const existing = await fs.promises.lstat(file).catch(() => undefined);
+  if (existing && (!overwrite || existing.isDirectory()))
+    throw describeFsError({ code: existing.isDirectory() ? 'EISDIR' : 'EEXIST' }, file, 'create');
+  let sink: Sink | undefined;
   return {
     async finish(writer) {
+      sink = await fileSink(file, { overwrite });
       await sink.write((writer.container as BgzfContainer).gzi());
       await sink.commit();
     },
-    abort: () => sink.discard(),
+    abort: async () => sink?.discard(),
   };
 }
 
-function chunkFeed(source: ChunkSource, chunkSize: number): FrameFeed {
+function chunkFeed(source: ChunkSource, chunkSize: number, from = 0): FrameFeed {
   const frameCapacity = source.size === undefined ? chunkSize : Math.min(chunkSize, source.size);
-  let offset = 0;
+  let offset = from;
   let ended = false;
   const file = source.kind === 'file' ? source : undefined;
   return {

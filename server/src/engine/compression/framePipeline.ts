@@ -52,6 +52,11 @@ export interface PipelineJob {
   /** Shared with any other tasks of the job (member hashes): set when it stops. */
   abortFlag: SharedArrayBuffer;
   group: TaskGroup;
+  /**
+   * A resumed job: the first frame to make, and (one gzip member) the 32 KiB of the source before
+   * it, which primes it as the frame before would have.
+   */
+  start?: { index: number; tail?: Uint8Array };
 }
 
 interface InFlight {
@@ -73,6 +78,8 @@ export async function runPipeline(job: PipelineJob, feed: FrameFeed): Promise<vo
   const queue = new AsyncQueue<InFlight>();
   // One entry more than the chunks in flight (tailChain.ts).
   const chain = job.gzip === 'single' ? new TailChain(plan.window + 1) : undefined;
+  const first = job.start?.index ?? 0;
+  if (chain && first > 0) chain.publish(first - 1, new Uint8Array(0), job.start?.tail ?? new Uint8Array(0));
   const gzipFor = (seq: number): GzipCoding | undefined =>
     chain ? { layout: 'single', chain: chain.memory, entries: chain.entries, seq } : job.gzip && { layout: 'bgzf' };
   let failure: unknown;
@@ -92,7 +99,7 @@ export async function runPipeline(job: PipelineJob, feed: FrameFeed): Promise<vo
   meter.stage = 'compressing';
 
   const reader = async (): Promise<void> => {
-    for (let index = 0; failure === undefined; index++) {
+    for (let index = first; failure === undefined; index++) {
       await window.acquire();
       const slot = arena.take()!; // the window holds no more chunks than the arena has slots
       const work = await Promise.race([feed.next(index, arena.input(slot)), readingStopped]);

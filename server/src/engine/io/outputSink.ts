@@ -18,6 +18,8 @@ const BACKGROUND_SYNC_BYTES = 1 << 20;
 export interface Sink {
   /** A file's descriptor, for positional writes from workers (`write` is then not used). */
   readonly fd?: number;
+  /** A file's temporary name, while it is written. */
+  readonly tempPath?: string;
   /** `fd` takes bytes in order at its own position and never waits (a file, /dev/null): workers write it in turn. */
   readonly sequential?: boolean;
   /**
@@ -30,6 +32,8 @@ export interface Sink {
   commit(): Promise<string[]>;
   /** Removes whatever was written; safe to call more than once. */
   discard(): Promise<void>;
+  /** Closes a file, leaving what was written under its temporary name (a job to resume later). */
+  abandon?(): Promise<void>;
 }
 
 /**
@@ -58,6 +62,8 @@ export interface FileSinkOptions {
   like?: SourceStat;
   /** Leave segments of zeros as holes (decoded files, as `zstd -d` does; see fileWrites.ts). */
   sparse?: boolean;
+  /** Go on writing an interrupted job's temporary file, cut to `length` bytes. */
+  resume?: { tempPath: string; length: number };
 }
 
 /**
@@ -65,7 +71,7 @@ export interface FileSinkOptions {
  * `overwrite` is false.
  */
 export async function fileSink(finalPath: string, options: FileSinkOptions): Promise<Sink> {
-  const { overwrite, durable = true, like, sparse = false } = options;
+  const { overwrite, durable = true, like, sparse = false, resume } = options;
   let existing: Stats | undefined;
   try {
     existing = await statOf(finalPath);
@@ -76,18 +82,23 @@ export async function fileSink(finalPath: string, options: FileSinkOptions): Pro
   if (existing?.isDirectory()) throw describeFsError({ code: 'EISDIR' }, finalPath, 'create');
   if (existing && !overwrite) throw describeFsError({ code: 'EEXIST' }, finalPath, 'create');
   const dir = path.dirname(finalPath);
-  const tempPath = partialName(finalPath, randomBytes(4).toString('hex'));
+  const tempPath = resume?.tempPath ?? partialName(finalPath, randomBytes(4).toString('hex'));
   let handle: fs.FileHandle;
   try {
-    // Private while it is written: a file made from a private source never shows more, even
-    // for a moment; it gets the source's mode when complete.
-    handle = await fs.open(tempPath, 'wx', like ? 0o600 : 0o666);
+    if (resume) {
+      handle = await fs.open(tempPath, 'r+');
+      await handle.truncate(resume.length);
+    } else {
+      // Private while it is written: a file made from a private source never shows more, even
+      // for a moment; it gets the source's mode when complete.
+      handle = await fs.open(tempPath, 'wx', like ? 0o600 : 0o666);
+    }
   } catch (err) {
     throw describeFsError(err, finalPath, 'create');
   }
   let closed = false;
   /** Where the file ends so far: appends go there, and it is the length at commit. */
-  let end = 0;
+  let end = resume?.length ?? 0;
   // Flush to disk in the background as the file grows, one sync after the other, so that the
   // fsync before the rename waits only for what the last one missed (with a sync every 16 MiB it
   // waited 20-25 ms at the end of the benchmark; at the end of a whole file, about 1 s per GB).
@@ -118,6 +129,7 @@ export async function fileSink(finalPath: string, options: FileSinkOptions): Pro
   };
   const sink: Sink = {
     fd: handle.fd,
+    tempPath,
     extend(to) {
       end = Math.max(end, to);
     },
@@ -154,6 +166,10 @@ export async function fileSink(finalPath: string, options: FileSinkOptions): Pro
       await stopSyncing();
       await close().catch(() => undefined);
       await fs.rm(tempPath, { force: true });
+    },
+    async abandon() {
+      await stopSyncing();
+      await close().catch(() => undefined);
     },
   };
   return sink;

@@ -14,6 +14,7 @@ import {
   readSync,
 } from 'node:fs';
 import { crc32 } from 'node:zlib';
+import { Xxh64 } from '@node-rs/xxhash';
 import { ChunkCompressor, decompressBounded, decompressInto, sliceFor } from '../codec/codec';
 import { bgzfChunk, deflateChunk, inflateBgzfBlocks } from '../codec/deflate';
 import { TailChain } from './tailChain';
@@ -25,6 +26,7 @@ import type {
   CompressTask,
   DecompressTask,
   ExtractTask,
+  DigestTask,
   FilePiece,
   GzipCoding,
   SearchTask,
@@ -53,6 +55,7 @@ const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fsConstants;
 export function runTask(task: WorkerTask): TaskOutcome {
   try {
     if (task.kind === 'hash') return hashFile(task);
+    if (task.kind === 'digest') return digestRange(task);
     if (task.kind === 'extract') return extract(task);
     if (task.kind === 'search') return search(task);
     return task.kind === 'compress' ? compress(task) : decompress(task);
@@ -72,7 +75,7 @@ function failure(err: unknown, stage?: 'read' | 'write', path?: string): TaskOut
  * a file, or a frame of at most 32 MiB. A stream's chunks stay off it: its thread must keep reading.
  */
 export function hostable(task: WorkerTask): boolean {
-  if (task.kind === 'hash') return false;
+  if (task.kind === 'hash' || task.kind === 'digest') return false;
   if (task.kind === 'extract') return task.contentSize <= HOST_DECODE_MAX && task.writes.length <= HOST_EXTRACT_FILES;
   if (task.kind === 'search') return task.contentSize <= HOST_DECODE_MAX;
   return task.kind === 'compress'
@@ -235,6 +238,21 @@ function hashFile(task: HashTask): TaskOutcome {
   } finally {
     closeSync(fd);
   }
+}
+
+function digestRange(task: DigestTask): TaskOutcome {
+  const stopped = stopCheck(task.abortFlag);
+  hashBuffer ??= Buffer.allocUnsafe(HASH_READ);
+  const hash = new Xxh64();
+  let done = 0;
+  while (done < task.length) {
+    if (stopped()) return { kind: 'aborted' };
+    const read = readSync(task.fd, hashBuffer, 0, Math.min(HASH_READ, task.length - done), task.position + done);
+    if (read === 0) break;
+    hash.update(hashBuffer.subarray(0, read));
+    done += read;
+  }
+  return { kind: 'digested', digest: hash.digest().toString(16).padStart(16, '0'), read: done };
 }
 
 /**

@@ -74,6 +74,19 @@ export interface HashTask {
 }
 
 /**
+ * XXH64 of bytes `position`..`position + length` of the open file `fd` (a resume re-reads what an
+ * interrupted job had done: the source's chunks and the partial file's frames).
+ */
+export interface DigestTask {
+  id: number;
+  kind: 'digest';
+  fd: number;
+  position: number;
+  length: number;
+  abortFlag: SharedArrayBuffer;
+}
+
+/**
  * Read `input` first from the open file `fd` at `position` (else it holds the bytes already): the
  * bytes then land in the cache of the core that works on them, and the main thread does no I/O.
  */
@@ -168,12 +181,13 @@ export interface SearchTask extends TaskBase {
   pieces: Uint32Array;
 }
 
-export type WorkerTask = CompressTask | DecompressTask | HashTask | ExtractTask | SearchTask;
+export type WorkerTask = CompressTask | DecompressTask | HashTask | DigestTask | ExtractTask | SearchTask;
 /** A task before the pool numbers it. */
 export type NewTask =
   | Omit<CompressTask, 'id'>
   | Omit<DecompressTask, 'id'>
   | Omit<HashTask, 'id'>
+  | Omit<DigestTask, 'id'>
   | Omit<ExtractTask, 'id'>
   | Omit<SearchTask, 'id'>;
 
@@ -190,6 +204,8 @@ export type TaskOutcome =
       blocks?: number[];
     }
   | { kind: 'hashed'; report: PieceReport }
+  /** A digest task's XXH64, of the `read` bytes there were (fewer than asked where the file ends). */
+  | { kind: 'digested'; digest: string; read: number }
   /** `size`: the bytes the frame decoded to. */
   | { kind: 'decoded'; size: number; digest: string | undefined; elapsedMs: number }
   /**
