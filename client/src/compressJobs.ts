@@ -37,7 +37,8 @@ export type CompressOutcome = JobOutcome<CompressResult>;
 
 /** One archive to make: of a file (`input.zst`, `input.gz`), or a tar of folders and files (`name.tar.zst`). */
 export type CompressTarget =
-  | { kind: 'file'; input: vscode.Uri }
+  /** `output`: where an interrupted job was making it; else beside the input. */
+  | { kind: 'file'; input: vscode.Uri; output?: vscode.Uri }
   | { kind: 'tree'; roots: vscode.Uri[]; name: string; output: vscode.Uri };
 
 /** A folder's archive goes beside it, as `tar -cf folder.tar folder` would name it. */
@@ -48,15 +49,22 @@ export const treeTarget = (folder: vscode.Uri, format: ArchiveFormat): CompressT
   output: vscode.Uri.file(`${folder.fsPath}.tar${suffixOf(format)}`),
 });
 
-/** Makes each archive, all at once (the server's pool shares the cores among them). */
+/**
+ * Makes each archive, all at once (the server's pool shares the cores among them). `resume`
+ * answers beforehand what to do with an interrupted job of the same archive; otherwise the person
+ * is asked when there is one.
+ */
 export function compressTargets(
   ctx: CompressContext,
   targets: readonly CompressTarget[],
   overrides: Partial<Settings> = {},
+  resume?: Resume,
 ): Promise<CompressOutcome[]> {
   const settings = { ...ctx.settings(), ...overrides };
-  return Promise.all(targets.map((target) => compressOne(ctx, target, settings)));
+  return Promise.all(targets.map((target) => compressOne(ctx, target, settings, resume)));
 }
+
+type Resume = 'resume' | 'discard';
 
 /** Each file beside itself. */
 export function compressFiles(
@@ -71,15 +79,40 @@ export function compressFiles(
   );
 }
 
-async function compressOne(ctx: CompressContext, target: CompressTarget, settings: Settings): Promise<CompressOutcome> {
+async function compressOne(
+  ctx: CompressContext,
+  target: CompressTarget,
+  settings: Settings,
+  resume: Resume | undefined,
+): Promise<CompressOutcome> {
   const inputs = target.kind === 'file' ? [target.input] : target.roots;
   for (const input of inputs) {
     const refused = refuseUnlessOnDisk(input, 'compresses');
     if (refused) return refused;
   }
   const output =
-    target.kind === 'file' ? vscode.Uri.file(`${target.input.fsPath}${suffixOf(settings.format)}`) : target.output;
-  return withConsent(output, settings.overwrite, (overwrite) => attempt(ctx, target, output, overwrite, settings));
+    target.kind === 'file'
+      ? (target.output ?? vscode.Uri.file(`${target.input.fsPath}${suffixOf(settings.format)}`))
+      : target.output;
+  for (;;) {
+    const outcome = await withConsent(output, settings.overwrite, (overwrite) =>
+      attempt(ctx, target, output, overwrite, settings, resume),
+    );
+    if (outcome.kind !== 'failed' || outcome.code !== 'EINTERRUPTED') return outcome;
+    // Compressing the same source to the same target again: go on, or start over?
+    const choice = await vscode.window.showWarningMessage(
+      `${outcome.message.replace(/^"[^"]*"/, path.basename(output.fsPath))}.`,
+      {
+        modal: true,
+        detail:
+          'Resume goes on after its last complete chunk, once the part already done has been checked against the file. Start Over discards it.',
+      },
+      'Resume',
+      'Start Over',
+    );
+    if (!choice) return { kind: 'skipped' };
+    resume = choice === 'Resume' ? 'resume' : 'discard';
+  }
 }
 
 async function attempt(
@@ -88,6 +121,7 @@ async function attempt(
   output: vscode.Uri,
   overwrite: boolean,
   settings: Settings,
+  resume: Resume | undefined,
 ): Promise<Attempt<CompressResult>> {
   const input = target.kind === 'file' ? target.input : target.roots[0];
   const what = target.kind === 'file' ? input.fsPath : target.roots.map((r) => r.fsPath).join(', ');
@@ -103,6 +137,7 @@ async function attempt(
       leaves: 'archive',
       progressLocation: settings.progressLocation,
       partialType: compressPartialType,
+      handles: resume === undefined ? ['EINTERRUPTED'] : [],
       onPartial: (partial) => ctx.observer?.progress(output.fsPath, partial),
       send: (tokens, cancel) =>
         ctx.client.sendRequest(
@@ -120,6 +155,7 @@ async function attempt(
                   }
                 : undefined,
             overwrite,
+            resume,
             format: settings.format,
             gzipLayout: settings.gzipLayout,
             gzi: settings.format === 'gzip' && settings.gzipLayout === 'bgzf' && settings.gzi,

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
-import { serverInfoRequest, type ServerInfo } from '../../server/src/protocol';
+import { State, type LanguageClient } from 'vscode-languageclient/node';
+import { serverInfoRequest, type InterruptedJobInfo, type ServerInfo } from '../../server/src/protocol';
 import {
   ARCHIVES_VIEW,
   copyValueCommand,
@@ -40,6 +40,8 @@ import { registerOverwriteQuestions } from './extractJobs';
 import { JobTracker } from './jobTracker';
 import { createServerClient } from './serverClient';
 import { readSettings, type Settings } from './settings';
+import { InterruptedJobs } from './resume/interruptedJobs';
+import { discardJobCommand, resumeJobCommand } from './resume/resumeCommands';
 import { StatusBar } from './statusBar';
 
 /** What the extension exports, for its own tests and for other extensions. */
@@ -54,6 +56,8 @@ export interface ChunkpressApi {
   archiveRows(labels: string[]): Promise<RenderedRow[]>;
   /** Runs a panel command on the row reached by `labels`, as its context menu would. */
   archiveCommand(command: string, labels: string[]): Promise<unknown>;
+  /** The interrupted jobs the panel lists, once the latest look for them is in. */
+  interruptedJobs(): Promise<readonly InterruptedJobInfo[]>;
 }
 
 let client: LanguageClient | undefined;
@@ -64,7 +68,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chunkp
   const tracker = new JobTracker();
   const statusBar = new StatusBar(tracker);
   const store = new ArchiveStore(client, log);
-  const tree = new ArchivesTree(store);
+  const interrupted = new InterruptedJobs(
+    client,
+    log,
+    context.workspaceState,
+    () => readSettings((message) => log.appendLine(message)).keepInterruptedDays,
+  );
+  const tree = new ArchivesTree(store, interrupted);
   const view = vscode.window.createTreeView(ARCHIVES_VIEW, { treeDataProvider: tree, showCollapseAll: true });
   const ui: ArchivesUi = { store, tree, view };
   const jobContext = {
@@ -98,11 +108,23 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chunkp
       },
     },
   };
+  const resumeJob = (job: InterruptedJobInfo): Promise<CompressOutcome[]> =>
+    job.source && job.target
+      ? compressTargets(
+          ctx,
+          [{ kind: 'file', input: vscode.Uri.file(job.source), output: vscode.Uri.file(job.target) }],
+          {},
+          'resume',
+        ).finally(() => void interrupted.scan())
+      : Promise.resolve([]);
   context.subscriptions.push(
     log,
     tracker,
     statusBar,
     client,
+    interrupted,
+    vscode.commands.registerCommand('chunkpress.resumeJob', resumeJobCommand(interrupted, resumeJob)),
+    vscode.commands.registerCommand('chunkpress.discardJob', discardJobCommand(interrupted)),
     vscode.commands.registerCommand('chunkpress.compress', compressCommand(ctx)),
     vscode.commands.registerCommand('chunkpress.compressWithOptions', compressWithOptionsCommand(ctx)),
     vscode.commands.registerCommand('chunkpress.showJobs', showJobsCommand(tracker)),
@@ -150,6 +172,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chunkp
   await client.start();
   const info = await client.sendRequest(serverInfoRequest);
   void store.scan(); // the view waits for it; activation does not
+  // Whenever the helper (re)starts: the jobs it, or the one before it, did not finish.
+  const findInterrupted = (): void => void interrupted.scan().then(() => interrupted.offer(resumeJob));
+  findInterrupted();
+  context.subscriptions.push(client.onDidChangeState((e) => e.newState === State.Running && findInterrupted()));
   log.appendLine(
     `Chunkpress helper ${info.version} (pid ${info.pid}): zstd ${info.zstdVersion}, ${info.cores} cores, pool of ${info.poolSize} workers; BGZF by ${info.bgzfEngine}`,
   );
@@ -162,6 +188,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chunkp
     cancelAll: () => tracker.cancelAll(),
     archiveRows: (labels) => renderPath(tree, labels),
     archiveCommand: async (command, labels) => vscode.commands.executeCommand(command, await findNode(tree, labels)),
+    interruptedJobs: async () => {
+      await interrupted.whenScanned();
+      return interrupted.all();
+    },
   };
 }
 

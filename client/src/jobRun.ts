@@ -23,7 +23,8 @@ export type JobOutcome<Result> =
   | { kind: 'done'; result: Result }
   | { kind: 'skipped' }
   | { kind: 'cancelled' }
-  | { kind: 'failed'; message: string };
+  /** `code`: the helper's error code, for a caller that handles it (JobSpec.handles). */
+  | { kind: 'failed'; message: string; code?: string };
 
 /** A job that found its output taken and was not allowed to replace it. */
 export type Attempt<Result> = JobOutcome<Result> | { kind: 'exists' };
@@ -37,6 +38,8 @@ export interface JobSpec<Partial extends { progress: JobProgress }, Result> {
   progressLocation: ProgressLocation;
   partialType: ProgressType<Partial>;
   onPartial?(partial: Partial): void;
+  /** Error codes the caller acts on itself: they come back as failures, not told to the user. */
+  handles?: readonly string[];
   send(
     tokens: { workDoneToken: string; partialResultToken: string },
     cancel: vscode.CancellationToken,
@@ -71,6 +74,8 @@ export async function runJob<Partial extends { progress: JobProgress }, Result>(
   try {
     return { kind: 'done', result: await request };
   } catch (err) {
+    const code = err instanceof ResponseError ? (err.data as JobErrorData | undefined)?.code : undefined;
+    if (code && spec.handles?.includes(code)) return { kind: 'failed', message: (err as Error).message, code };
     return failure(ctx, spec.verb, spec.leaves, name, err, cancellation.token.isCancellationRequested);
   } finally {
     ctx.tracker.remove(job.id);

@@ -26,6 +26,8 @@ export interface Settings {
   respectGitignore: boolean;
   /** Folders: patterns in .gitignore syntax to leave out. */
   exclude: string[];
+  /** Interrupted jobs that stopped longer ago than this are removed when the helper starts. */
+  keepInterruptedDays: number;
 }
 
 /** Reads `chunkpress.*`; a chunk size that does not parse falls back to the default with a warning. */
@@ -61,6 +63,7 @@ export function readSettings(log: (message: string) => void): Settings {
     openChunkLimit,
     respectGitignore: config.get<boolean>('respectGitignore', true),
     exclude: config.get<string[]>('exclude', []).filter((p) => typeof p === 'string' && p.trim() !== ''),
+    keepInterruptedDays: Math.max(0, config.get<number>('keepInterruptedDays', 7)),
   };
 }
 

@@ -150,6 +150,7 @@ export class JobRegistry {
             pool: this.pool,
             signal,
             listener,
+            resume: params.resume,
           });
       reporter.log(
         `${params.input}: ${result.plan.reason}; ${formatLabel(result.options)} level ${result.options.level}, chunk ${result.options.chunkSize} bytes`,
@@ -170,6 +171,7 @@ export class JobRegistry {
         threadReason: result.plan.reason,
         digest: result.digest,
         warnings: result.warnings,
+        resumedChunks: result.resumedChunks,
         ...(tree && {
           tree: {
             files: (result as TreeCompressResult).files,

@@ -66,6 +66,12 @@ export interface CompressParams extends WorkDoneProgressParams, PartialResultPar
   format?: ArchiveFormat;
   gzipLayout?: GzipLayout;
   gzi?: boolean;
+  /**
+   * An interrupted job of the same target: `resume` goes on from it (with its options), `discard`
+   * starts over. Without either the request fails with code EINTERRUPTED, its message saying how
+   * far the job got.
+   */
+  resume?: 'resume' | 'discard';
   level?: number;
   chunkSize?: number;
   /** Upper bound on workers; omitted = automatic. */
@@ -91,6 +97,8 @@ export interface CompressResult {
   threadReason: string;
   digest: string;
   warnings: string[];
+  /** Chunks an interrupted job had made, found intact and kept. */
+  resumedChunks?: number;
   /**
    * A tree's counts, and the members whose content is not what the file holds now (unreadable,
    * changed while packed), each "path: why" (also in `warnings`).
@@ -126,6 +134,43 @@ export interface ServerInfo {
 }
 
 export const serverInfoRequest = new RequestType0<ServerInfo, void>('chunkpress/serverInfo');
+
+// ---- Interrupted jobs ----
+
+/** A compression that did not end, as its journal tells it. */
+export interface InterruptedJobInfo {
+  journal: string;
+  /** The archive it was making, and from what (undefined when the journal cannot be read). */
+  target: string | undefined;
+  source: string | undefined;
+  chunksDone: number;
+  totalChunks: number;
+  /** When it last wrote (ms since the epoch). */
+  stoppedAt: number;
+  /** "was interrupted at 45% (12 of 27 chunks), 3 minutes ago" */
+  description: string;
+  problem: string | undefined;
+}
+
+export interface InterruptedJobsParams {
+  /** Journals found in the workspace. */
+  journals: string[];
+  /** Jobs that stopped longer ago than this are removed, not listed. */
+  keepDays: number;
+}
+
+export interface InterruptedJobsResult {
+  jobs: InterruptedJobInfo[];
+  /** Journals of jobs removed for their age, each "target (stopped N days ago)". */
+  removed: string[];
+}
+
+export const interruptedJobsRequest = new RequestType<InterruptedJobsParams, InterruptedJobsResult, JobErrorData>(
+  'chunkpress/interruptedJobs',
+);
+
+/** Removes an interrupted job's partial archive and journal. */
+export const discardJobRequest = new RequestType<{ journal: string }, void, JobErrorData>('chunkpress/discardJob');
 
 // ---- Archives panel: inspection, from headers alone ----
 

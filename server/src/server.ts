@@ -18,6 +18,8 @@ import { defaultSystem } from './engine/io/system';
 import { zstdVersion } from './engine/codec/codec';
 import { bgzfEngine } from './engine/codec/libdeflate';
 import { ChunkpressError } from './engine/errors';
+import { describeInterrupted } from './engine/compression/compress';
+import { discardInterrupted, interruptedJobAt } from './engine/io/journalFile';
 import { describeFrame } from './engine/inspection/frameDetail';
 import { readRange } from './engine/decoding/decompress';
 import { applyMeasuredSize } from './engine/inspection/inspect';
@@ -34,6 +36,9 @@ import {
   askOverwriteRequest,
   compressPartialType,
   compressRequest,
+  discardJobRequest,
+  interruptedJobsRequest,
+  type InterruptedJobInfo,
   extractPartialType,
   extractRequest,
   decodePartialType,
@@ -80,6 +85,38 @@ connection.onRequest(serverInfoRequest, () => ({
   poolSize: pool.size,
   pid: process.pid,
 }));
+
+connection.onRequest(interruptedJobsRequest, async ({ journals, keepDays }) => {
+  const jobsFound: InterruptedJobInfo[] = [];
+  const removed: string[] = [];
+  const now = Date.now();
+  for (const journal of journals) {
+    const job = await interruptedJobAt(journal).catch(() => undefined);
+    if (!job || job.running) continue;
+    const target = job.journal?.header.target;
+    if (now - job.modifiedMs > keepDays * 86_400_000) {
+      await discardInterrupted(job);
+      removed.push(`${target ?? journal} (${describeInterrupted(job, now).replace(/^.*, /, 'stopped ')})`);
+      continue;
+    }
+    jobsFound.push({
+      journal: job.journalPath,
+      target,
+      source: job.journal?.header.source.path,
+      chunksDone: job.journal?.frames.length ?? 0,
+      totalChunks: job.journal?.header.totalChunks ?? 0,
+      stoppedAt: job.modifiedMs,
+      description: describeInterrupted(job, now),
+      problem: job.problem,
+    });
+  }
+  return { jobs: jobsFound, removed };
+});
+
+connection.onRequest(discardJobRequest, async ({ journal }) => {
+  const job = await interruptedJobAt(journal);
+  if (job && !job.running) await discardInterrupted(job);
+});
 
 connection.onRequest(compressRequest, async (params, token) => {
   const progressToken = params.workDoneToken;

@@ -36,6 +36,26 @@ export function treeItem(node: ArchiveNode): vscode.TreeItem {
   switch (node.kind) {
     case 'archive':
       return archiveItem(node.entry);
+    case 'interrupted': {
+      const { job } = node;
+      const item = new vscode.TreeItem(
+        job.target ? path.basename(job.target) : path.basename(job.journal),
+        vscode.TreeItemCollapsibleState.None,
+      );
+      item.id = `interrupted#${job.journal}`;
+      item.description = job.description.replace(/^was /, '');
+      item.iconPath = new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+      item.tooltip = [
+        job.target ?? job.journal,
+        '',
+        `${job.source ? `From ${job.source}: ` : ''}${job.description}.`,
+        job.problem
+          ? `It cannot be resumed: ${job.problem}`
+          : 'Resume goes on after its last complete chunk, once it has been checked against the source.',
+      ].join('\n');
+      item.contextValue = job.problem ? 'interrupted.unreadable' : 'interrupted';
+      return item;
+    }
     case 'error': {
       const item = new vscode.TreeItem(node.message, vscode.TreeItemCollapsibleState.None);
       item.id = node.id;

@@ -11,7 +11,7 @@ import {
 } from './archiveRows';
 import { verificationTooltip } from './verificationRows';
 import type { ArchiveEntry } from './archiveStore';
-import type { MemberRow } from '../../../server/src/protocol';
+import type { InterruptedJobInfo, MemberRow } from '../../../server/src/protocol';
 
 /** Rows per page: frames, blocks, seek table entries and digests beyond this come in pages. */
 export const PAGE_SIZE = 200;
@@ -34,7 +34,9 @@ export type ArchiveNode =
   | { kind: 'verification'; entry: ArchiveEntry }
   /** A tar archive's members, as a folder tree; `count` null until a foreign tar has been read. */
   | { kind: 'members'; entry: ArchiveEntry; count: number | null }
-  | { kind: 'member'; entry: ArchiveEntry; row: MemberRow };
+  | { kind: 'member'; entry: ArchiveEntry; row: MemberRow }
+  /** A compression that did not end, to resume or discard. */
+  | { kind: 'interrupted'; job: InterruptedJobInfo };
 
 export function errorNode(id: string, message: string, severity: 'error' | 'warning' = 'error'): ArchiveNode {
   return { kind: 'error', id, message, severity };
@@ -72,6 +74,8 @@ export function copyText(node: ArchiveNode): string | undefined {
       return node.entry.verification && verificationTooltip(node.entry.verification);
     case 'member':
       return node.row.path;
+    case 'interrupted':
+      return node.job.target ?? node.job.journal;
     default:
       return undefined;
   }

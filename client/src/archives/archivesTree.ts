@@ -14,6 +14,7 @@ import {
 } from './archiveRows';
 import { errorText, type ArchiveEntry, type ArchiveStore } from './archiveStore';
 import { TAR_NAME } from './memberRows';
+import type { InterruptedJobs } from '../resume/interruptedJobs';
 
 /**
  * The Archives view: archive → summary, manifest, chunks (→ header fields, blocks), seek table,
@@ -26,12 +27,19 @@ export class ArchivesTree implements vscode.TreeDataProvider<ArchiveNode>, vscod
   private readonly subscription: vscode.Disposable;
   private readonly rootsListed = new vscode.EventEmitter<void>();
 
-  constructor(private readonly store: ArchiveStore) {
+  constructor(
+    private readonly store: ArchiveStore,
+    private readonly interrupted?: InterruptedJobs,
+  ) {
     // Always a whole-tree refresh: VS Code cancels fetches still in flight only for that one. A
     // refresh of one archive while its children are being fetched leaves their ids registered
     // ("Element with id … is already registered") and the archive shows empty. Answers are
     // remembered by the store, so a redraw costs no request.
-    this.subscription = store.onDidChange(() => this.changed.fire(undefined));
+    const redraw = (): void => this.changed.fire(undefined);
+    this.subscription = vscode.Disposable.from(
+      store.onDidChange(redraw),
+      ...(interrupted ? [interrupted.onDidChange(redraw)] : []),
+    );
   }
 
   /** The one node object per archive, so that reveal and refresh address the same element. */
@@ -69,7 +77,8 @@ export class ArchivesTree implements vscode.TreeDataProvider<ArchiveNode>, vscod
   async getChildren(node?: ArchiveNode): Promise<ArchiveNode[]> {
     if (!node) {
       await this.store.whenScanned();
-      const roots = this.store.all().map((entry) => this.rootFor(entry));
+      const jobs: ArchiveNode[] = (this.interrupted?.all() ?? []).map((job) => ({ kind: 'interrupted', job }));
+      const roots = [...jobs, ...this.store.all().map((entry) => this.rootFor(entry))];
       setTimeout(() => this.rootsListed.fire(), 0); // once VS Code has taken them in
       return roots;
     }

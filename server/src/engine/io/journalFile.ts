@@ -149,6 +149,12 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The job of one journal file (undefined if it is gone). */
+export async function interruptedJobAt(journalPath: string): Promise<InterruptedJob | undefined> {
+  const jobs = await findInterrupted(path.dirname(journalPath));
+  return jobs.find((j) => j.journalPath === path.resolve(journalPath));
+}
+
 /** The interrupted jobs whose journals are in `dir` (those of `target` only, when given). */
 export async function findInterrupted(dir: string, target?: string): Promise<InterruptedJob[]> {
   let names: string[];
