@@ -16,6 +16,7 @@ import { benchInspect } from './inspectBench';
 import { archiveContenders, archiveTargets, extractionRoot, sameTree, timeMemberOpens } from './archiveBench';
 import { readContenders, treeContenders, treeReport } from './treeBench';
 import { gzipContenders, gzipReference, gzipReport } from './gzipBench';
+import { timeResume } from './resumeBench';
 
 const repo = path.resolve(__dirname, '..', '..');
 const cli = path.join(repo, 'dist', 'cli.js');
@@ -197,6 +198,8 @@ async function main(): Promise<void> {
   execFileSync('bash', ['-c', `zstd -dc ${q(out('cp-4M.zst'))} | cmp - ${q(corpus)}`]);
   execFileSync('cmp', [out('cp-4M.zst'), out('cp-helper.zst')]); // the same job, the same bytes
   const inspect = await benchInspect(repo, out('cp-4M.zst'));
+  // A job killed halfway, then resumed: the second half against the whole uninterrupted run.
+  const resumed = await timeResume(corpus, work, cli, THREADS, out('cp-4M.zst'), repeat);
   const archive = out('cp-4M.zst');
   // Every decoder writes the same path, removed before each run: with an output file each, four or
   // five 1.36 GB outputs stayed in the page cache, and what a run paid for writing depended on
@@ -375,6 +378,7 @@ async function main(): Promise<void> {
       : []),
     `verify vs zstd -t: ${(decodeRuns.zstdTest.seconds / decodeRuns.verify.seconds).toFixed(2)}x`,
     `reading the last 1 MiB in the helper (warm, as the panel does): ${(tailInProcess * 1000).toFixed(1)} ms, ${(decodeRuns.zstd.seconds / tailInProcess).toFixed(0)}x faster than a full zstd -d (target >= 100); from the CLI, Node's start-up included: ${(decodeRuns.zstd.seconds / decodeRuns.tail.seconds).toFixed(0)}x`,
+    `resumed after SIGKILL at ${resumed.framesDone} of ${resumed.totalFrames} frames: ${resumed.seconds.toFixed(2)} s, ${(resumed.seconds / main4.seconds).toFixed(2)}x the uninterrupted run's ${main4.seconds.toFixed(2)} s, the first half re-checked included (target <= 0.55)`,
     `inspect of the 4M archive (${inspect.frames} frames): ${inspect.serverMs.toFixed(1)} ms on the server (target <= 50), ${inspect.roundTripMs.toFixed(1)} ms round trip over IPC, ${inspect.bytesRead} B read; zstd -lv takes ${inspect.zstdListMs.toFixed(0)} ms`,
   ];
   const report = [
@@ -441,6 +445,7 @@ async function main(): Promise<void> {
         archiveRuns,
         memberOpens,
         gzipRuns,
+        resumed,
       },
       null,
       2,
