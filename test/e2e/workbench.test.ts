@@ -16,6 +16,7 @@ const shots = path.join(repoRoot, 'test-results', 'e2e');
 const workspace = tempDir('chunkpress-e2e-ws-');
 const STATUS = '[id="chunkpress.chunkpress.status"]';
 const restoreData = sampleData(3 << 20, 41);
+const hugeData = sampleData(10 << 20, 61);
 let session: Session;
 const WEBAPP_SOURCE = 'export function greet(name) {\n  return `hello ${name}`;\n}\n';
 
@@ -33,6 +34,8 @@ before(async () => {
   );
   fs.writeFileSync(path.join(workspace, 'big.log'), sampleData(12 << 20, 77));
   fs.writeFileSync(path.join(workspace, 'notes.txt'), 'a small file\n');
+  // For the helper killed mid-job.
+  fs.writeFileSync(path.join(workspace, 'huge.log'), hugeData);
   // An archive whose original is gone, for Decompress.
   fs.writeFileSync(path.join(workspace, 'restore.csv'), restoreData);
   execFileSync(process.execPath, [
@@ -257,6 +260,70 @@ async function expand(page: Page, label: string, child: string): Promise<void> {
   await archivesRow(page, child).waitFor({ timeout: 30_000 });
 }
 
+test('the helper killed mid-job: on its restart the Resume prompt, and Resume finishes the same archive', async () => {
+  const { page } = session;
+  const settings = path.join(workspace, '.vscode', 'settings.json');
+  const before = fs.readFileSync(settings);
+  // Slow enough to be caught halfway.
+  fs.writeFileSync(settings, JSON.stringify({ 'chunkpress.level': 19, 'chunkpress.chunkSize': '1M' }));
+  await page.waitForTimeout(500);
+  await showExplorer(page);
+  await contextMenu(page, 'huge.log', 'Compress with Chunks');
+  const journal = (): string | undefined =>
+    fs.readdirSync(workspace).find((f) => f.startsWith('.huge.log.zst.') && f.endsWith('.journal'));
+  const framesIn = (file: string): number => fs.readFileSync(path.join(workspace, file), 'utf8').split('\n').length - 2;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && !(journal() && framesIn(journal()!) >= 3)) await page.waitForTimeout(50);
+  if (!journal()) await shot(page, '24-no-journal');
+  assert.ok(journal(), 'the job keeps a journal');
+  // As a crash or a reload does it: the helper process is killed outright.
+  const helpers = execFileSync('pgrep', ['-f', path.join(repoRoot, 'dist', 'server.js')], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map(Number);
+  for (const pid of helpers) process.kill(pid, 'SIGKILL');
+  // The client starts a new helper, which finds the job and offers it.
+  const prompt = page.locator('.notifications-toasts .notification-toast', {
+    hasText: /huge\.log\.zst was interrupted at \d+% \(\d+ of 10 chunks\)/,
+  });
+  await prompt.first().waitFor({ timeout: 60_000 });
+  await shot(page, '24-resume-prompt');
+  // The Archives panel lists it meanwhile, as an interrupted row.
+  await page.locator('.activitybar .action-item a[aria-label^="Chunkpress"]').first().click();
+  await archivesRow(page, 'huge.log.zst').waitFor({ timeout: 30_000 });
+  await expectRow(page, 'huge.log.zst', /interrupted at \d+% \(\d+ of 10 chunks\)/);
+  await shot(page, '25-interrupted-row');
+  await prompt.first().locator('.monaco-button', { hasText: 'Resume' }).click();
+  const archive = path.join(workspace, 'huge.log.zst');
+  const done = Date.now() + 120_000;
+  while (Date.now() < done && !fs.existsSync(archive)) await page.waitForTimeout(200);
+  assert.ok(fs.existsSync(archive), 'the resumed job made the archive');
+  const result = page.locator('.notifications-toasts .notification-toast', {
+    hasText: /10 chunks \(resumed after \d+\)/,
+  });
+  await result.first().waitFor({ timeout: 30_000 });
+  await shot(page, '26-resumed');
+  const reference = path.join(tempDir('chunkpress-e2e-ref-'), 'huge.log.zst');
+  execFileSync(process.execPath, [
+    path.join(repoRoot, 'dist', 'cli.js'),
+    'compress',
+    '-q',
+    '-l',
+    '19',
+    '-c',
+    '1M',
+    path.join(workspace, 'huge.log'),
+    '-o',
+    reference,
+  ]);
+  assert.ok(fs.readFileSync(archive).equals(fs.readFileSync(reference)), 'the archive an uninterrupted run makes');
+  assert.ok(execFileSync('zstd', ['-dc', archive], { maxBuffer: 1 << 30 }).equals(hugeData));
+  assert.equal(journal(), undefined, 'its journal is gone');
+  fs.rmSync(path.dirname(reference), { recursive: true });
+  fs.writeFileSync(settings, before);
+  await showExplorer(page);
+});
+
 test('the Archives view: an archive down to a block header, then its report', async () => {
   const { page } = session;
   await page.locator('.activitybar .action-item a[aria-label^="Chunkpress"]').first().click();
@@ -450,6 +517,11 @@ test('Open as Folder: the archive in the Explorer, a nested file in an editor; F
   fs.rmSync(source, { recursive: true });
   await showExplorer(page);
   await contextMenu(page, 'docs.tar.zst', 'Open as Folder', '18-open-as-folder-menu');
+  // A first second root turns the window into an untitled workspace, which reloads it: nothing is
+  // clicked until that is over.
+  await page.waitForFunction(`document.title.includes('(Workspace)')`, undefined, { timeout: 60_000 });
+  await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+  await page.waitForTimeout(2_000);
   // A second root, named after the archive, whose folders come from its index.
   const root = page.locator('.explorer-folders-view .monaco-list-row[aria-level="1"]', { hasText: /^docs\.tar\.zst$/ });
   await root.first().waitFor({ timeout: 60_000 });
