@@ -142,6 +142,7 @@ export class JobRegistry {
             pool: this.pool,
             signal,
             listener,
+            resume: params.resume,
           })
         : await compress({
             input: { kind: 'file', path: params.input },

@@ -321,3 +321,81 @@ test('a full disk keeps what is done; once there is room, --resume finishes it',
     assert.deepEqual(fs.readdirSync(mount), ['random.bin.zst']);
   });
 });
+
+// ---- Folders ----
+
+const tree = path.join(dir, 'proj');
+fs.mkdirSync(path.join(tree, 'src', 'deep'), { recursive: true });
+for (let i = 0; i < 24; i++)
+  fs.writeFileSync(path.join(tree, 'src', `f${String(i).padStart(2, '0')}.txt`), sampleData(180_000 + i * 777, 40 + i));
+fs.writeFileSync(path.join(tree, 'src', 'deep', 'big.bin'), sampleData(3 << 20, 90));
+fs.writeFileSync(path.join(tree, 'README'), 'a folder compressed, killed and resumed\n');
+fs.symlinkSync('README', path.join(tree, 'link'));
+
+const TREE_FORMATS: Array<{ name: string; args: string[]; suffix: string; list: string[] }> = [
+  { name: 'tar.zst', args: ['-l', '12'], suffix: '.tar.zst', list: ['tar', '--zstd', '-tf'] },
+  { name: 'tar.gz, one member', args: ['--format', 'gzip', '-l', '9'], suffix: '.tar.gz', list: ['tar', '-tzf'] },
+];
+
+for (const [f, format] of TREE_FORMATS.entries()) {
+  const kills = points(2000 + f, f === 0 ? 6 : 4, 30);
+  test(`a folder: kill -9 at frames ${kills.join(', ')} (${format.name}), then --resume: the uninterrupted archive`, async () => {
+    const common = ['compress', '-q', '-c', CHUNK, ...format.args, 'proj'];
+    const reference = path.join(dir, `proj-reference${format.suffix}`);
+    const target = path.join(dir, `proj${format.suffix}`);
+    let r = run([...common, '-o', reference]);
+    assert.equal(r.status, 0, r.stderr.toString());
+    const expected = fs.readFileSync(reference);
+    for (const at of kills) {
+      await killAt(common, at);
+      r = run(common);
+      assert.equal(r.status, 1);
+      assert.match(
+        r.stderr.toString(),
+        /was interrupted (at \d+% \(\d+ of \d+ chunks\)|after \d+ chunks), just now: --resume/,
+      );
+      r = run([...common, '--resume']);
+      assert.equal(r.status, 0, `resume after ${at}: ${r.stderr.toString()}`);
+      assert.ok(fs.readFileSync(target).equals(expected), `resumed after ${at} frames: the same bytes`);
+      assert.equal(spawnSync(format.list[0], [...format.list.slice(1), target]).status, 0);
+      assert.deepEqual([...journals(), ...partials()], [], 'nothing left behind');
+      fs.rmSync(target);
+    }
+  });
+}
+
+test('a folder changed since (a member modified, added, removed): refused naming the frame, kept, --discard starts over', async () => {
+  const common = ['compress', '-q', '-c', CHUNK, '-l', '12', 'proj'];
+  // README is in the first frame, which the job had done.
+  const first = path.join(tree, 'README');
+  const original = fs.readFileSync(first);
+  const changes: Array<[string, () => void, () => void]> = [
+    [
+      'modified',
+      () => fs.writeFileSync(first, Buffer.concat([original.subarray(0, 10), Buffer.from('X'), original.subarray(11)])),
+      () => fs.writeFileSync(first, original),
+    ],
+    ['added', () => fs.writeFileSync(path.join(tree, 'A-new'), 'new\n'), () => fs.rmSync(path.join(tree, 'A-new'))],
+    ['removed', () => fs.rmSync(first), () => fs.writeFileSync(first, original)],
+  ];
+  for (const [what, change, undo] of changes) {
+    for (const f of [...journals(), ...partials()]) fs.rmSync(path.join(dir, f));
+    await killAt(common, 12);
+    const partial = path.join(dir, partials()[0]);
+    change();
+    let r = run([...common, '--resume']);
+    assert.equal(r.status, 1, what);
+    assert.match(
+      r.stderr.toString(),
+      /"[^"]*proj" changed since the job was interrupted: frame \d+ \(tar bytes \d+\.\.\d+, proj[^)]*\) is not what was compressed then \(--discard starts over\)/,
+      what,
+    );
+    assert.ok(fs.existsSync(partial), `${what}: the partial archive is kept`);
+    assert.ok(!fs.existsSync(path.join(dir, 'proj.tar.zst')));
+    r = run([...common, '--discard']);
+    assert.equal(r.status, 0, r.stderr.toString());
+    assert.deepEqual([...journals(), ...partials()], []);
+    fs.rmSync(path.join(dir, 'proj.tar.zst'));
+    undo();
+  }
+});

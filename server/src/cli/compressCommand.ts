@@ -187,6 +187,9 @@ export function compressAll(args: Args, jobs: CompressPlan): Promise<number> {
               signal,
               options,
               listener,
+              resume,
+            }).catch((err: unknown) => {
+              throw withHint(err);
             });
       if (live && !verbose) process.stderr.write('\r\x1b[K');
       for (const warning of result.warnings) process.stderr.write(`chunkpress: warning: ${warning}\n`);

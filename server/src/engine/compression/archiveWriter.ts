@@ -97,6 +97,7 @@ export class ArchiveWriter {
       frameDigest: xxh64(frame),
       ...(facts.crc32 !== undefined && { crc32: facts.crc32 }),
       ...(facts.blocks && { blocks: [...facts.blocks] }),
+      ...(facts.members && { members: facts.members }),
     });
     this.entries.push(entry);
     this.digests.push(digest);

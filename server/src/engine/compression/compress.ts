@@ -14,7 +14,7 @@ import {
   JournalWriter,
   type InterruptedJob,
 } from '../io/journalFile';
-import { prepareResume, type ResumePoint } from './resume';
+import { prepareResume, type ResumedSource, type ResumePoint } from './resume';
 import { runPipeline, type FrameFeed, type FrameWork, type PipelineJob } from './framePipeline';
 import { streamSource, type ChunkSource, type StreamSource } from '../io/chunkSource';
 import { resolveOptions, type CompressOptions } from './compressOptions';
@@ -163,7 +163,14 @@ export async function compress(job: CompressJob): Promise<CompressResult> {
     const target = job.output.kind === 'file' && file ? path.resolve(job.output.path) : undefined;
     const point =
       target && file
-        ? await settleInterrupted(job, target, file, Math.max(1, Math.min(system.cores, job.pool.size)))
+        ? await settleInterrupted(
+            job.resume,
+            target,
+            { kind: 'file', path: file.path, fd: file.fd },
+            job.pool,
+            Math.max(1, Math.min(system.cores, job.pool.size)),
+            signal,
+          )
         : undefined;
     if (point) {
       // The interrupted job's options, so that its frames and the rest make one archive.
@@ -190,13 +197,7 @@ export async function compress(job: CompressJob): Promise<CompressResult> {
         partial: writer.tempPath,
         startedAt: point?.header.startedAt ?? Date.now(),
         pid: process.pid,
-        options: {
-          format: options.format,
-          gzipLayout: options.gzipLayout,
-          gzi: options.gzi,
-          level: options.level,
-          chunkSize: options.chunkSize,
-        },
+        options: journalOptions(options),
         source: fingerprintOf(file!.path, input.stat!),
         totalChunks: Math.max(1, Math.ceil(file!.size / options.chunkSize)),
         headBytes: writer.container.head.length,
@@ -284,18 +285,7 @@ export async function compress(job: CompressJob): Promise<CompressResult> {
     };
   } catch (err) {
     await gzi?.abort().catch(() => undefined);
-    // A full disk is an interruption: what is done stays, to be resumed once there is room.
-    if ((err as ChunkpressError).code === 'ENOSPC' && writer) {
-      const kept = await writer.interrupt('no space left').catch(() => false);
-      if (!kept) throw err;
-      throw new ChunkpressError(
-        `${(err as Error).message}; what is done is kept, and the job can be resumed once there is room`,
-        'ENOSPC',
-        (err as ChunkpressError).path,
-      );
-    }
-    await writer?.abort().catch(() => undefined);
-    throw err;
+    throw await stopWriting(writer, err);
   } finally {
     await input.close().catch(() => undefined);
   }
@@ -306,19 +296,45 @@ export async function compress(job: CompressJob): Promise<CompressResult> {
  * starts anew), or the newest is checked and resumed from. Without a decision, EINTERRUPTED says
  * how far it got.
  */
-async function settleInterrupted(
-  job: CompressJob,
+export async function settleInterrupted(
+  resume: CompressJob['resume'],
   target: string,
-  file: { fd: number; path: string },
+  source: ResumedSource,
+  pool: WorkerPool,
   lanes: number,
+  signal: AbortSignal | undefined,
 ): Promise<ResumePoint | undefined> {
   const found = (await findInterrupted(path.dirname(target), target)).filter((j) => !j.running);
   if (found.length === 0) return undefined;
   const newest = [...found].sort((a, b) => b.modifiedMs - a.modifiedMs)[0];
-  if (job.resume === undefined) throw interruptedError(target, newest);
-  for (const other of found) if (job.resume === 'discard' || other !== newest) await discardInterrupted(other);
-  if (job.resume === 'discard') return undefined;
-  return prepareResume(newest, file.path, file.fd, job.pool, lanes, job.signal);
+  if (resume === undefined) throw interruptedError(target, newest);
+  for (const other of found) if (resume === 'discard' || other !== newest) await discardInterrupted(other);
+  if (resume === 'discard') return undefined;
+  return prepareResume(newest, source, pool, lanes, signal);
+}
+
+/**
+ * Ends a job that failed with `err`: its partial archive goes, but for a full disk, which is an
+ * interruption (what is done stays, to be resumed once there is room), and a resumed folder found
+ * changed (it stays until discarded). Returns what to throw.
+ */
+export async function stopWriting(writer: ArchiveWriter | undefined, err: unknown): Promise<unknown> {
+  // A resumed folder found changed: its partial archive stays until the person starts over.
+  if ((err as ChunkpressError).code === 'ECHANGED' && writer) {
+    await writer.interrupt('the source changed').catch(() => false);
+    return err;
+  }
+  if ((err as ChunkpressError).code === 'ENOSPC' && writer) {
+    const kept = await writer.interrupt('no space left').catch(() => false);
+    if (!kept) return err;
+    return new ChunkpressError(
+      `${(err as Error).message}; what is done is kept, and the job can be resumed once there is room`,
+      'ENOSPC',
+      (err as ChunkpressError).path,
+    );
+  }
+  await writer?.abort().catch(() => undefined);
+  return err;
 }
 
 /** "…was interrupted at 45% (12 of 27 chunks), 3 minutes ago." */
@@ -332,7 +348,10 @@ export function describeInterrupted(job: InterruptedJob, now = Date.now()): stri
   if (!job.journal) return `has an interrupted job whose journal cannot be read (${job.problem}), ${ago}`;
   const { header, frames } = job.journal;
   const done = frames.length;
-  const pct = Math.floor((100 * done) / Math.max(1, header.totalChunks));
+  // A folder's total is known once its walk is over.
+  if (header.totalChunks < done || header.totalChunks === 0)
+    return `was interrupted after ${done} chunk${done === 1 ? '' : 's'}, ${ago}`;
+  const pct = Math.floor((100 * done) / header.totalChunks);
   return `was interrupted at ${pct}% (${done} of ${header.totalChunks} chunks), ${ago}`;
 }
 
@@ -345,7 +364,16 @@ function formatAge(ms: number): string {
   return `${Math.round(hours / 24)} days ago`;
 }
 
-const fingerprintOf = (file: string, stat: fs.Stats): SourceFingerprint => ({
+/** The options a journal records: those that decide the archive's bytes. */
+export const journalOptions = (o: CompressOptions): JournalHeader['options'] => ({
+  format: o.format,
+  gzipLayout: o.gzipLayout,
+  gzi: o.gzi,
+  level: o.level,
+  chunkSize: o.chunkSize,
+});
+
+export const fingerprintOf = (file: string, stat: fs.Stats): SourceFingerprint => ({
   path: path.resolve(file),
   size: stat.size,
   mtimeMs: stat.mtimeMs,

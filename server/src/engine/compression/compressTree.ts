@@ -7,7 +7,19 @@
  * in order, and touches no content.
  */
 import * as path from 'node:path';
-import { openOutput, type CompressOutput, type CompressResult, type GziSidecar } from './compress';
+import * as fs from 'node:fs';
+import {
+  fingerprintOf,
+  journalOptions,
+  openOutput,
+  settleInterrupted,
+  stopWriting,
+  type CompressOutput,
+  type CompressResult,
+  type GziSidecar,
+} from './compress';
+import { JOURNAL_KIND, JOURNAL_VERSION, type JournalFrame, type JournalHeader } from '../format/jobJournal';
+import { journalPathOf, JournalWriter } from '../io/journalFile';
 import { resolveOptions, type CompressOptions } from './compressOptions';
 import { runPipeline, type FrameFeed } from './framePipeline';
 import { cancelled, ChunkpressError } from '../errors';
@@ -40,6 +52,8 @@ export interface TreeCompressJob {
   output: CompressOutput;
   selection: TreeSelection;
   options?: Partial<CompressOptions>;
+  /** As for a file (compress.ts): go on with an interrupted job of the same target, or discard it. */
+  resume?: 'resume' | 'discard';
   pool: WorkerPool;
   signal?: AbortSignal;
   listener?: TreeProgressListener;
@@ -64,9 +78,7 @@ export interface TreeCompressResult extends CompressResult {
 }
 
 export async function compressTree(job: TreeCompressJob): Promise<TreeCompressResult> {
-  const options = resolveOptions(job.options ?? {});
-  // Frames hold whole tar blocks.
-  const chunkSize = Math.max(TAR_BLOCK, options.chunkSize - (options.chunkSize % TAR_BLOCK));
+  let options = resolveOptions(job.options ?? {});
   const system = job.system ?? defaultSystem;
   const { signal, listener } = job;
   if (signal?.aborted) throw cancelled();
@@ -77,16 +89,74 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
 
   let writer: ArchiveWriter | undefined;
   let gzi: GziSidecar | undefined;
+  let journal: JournalWriter | undefined;
   try {
+    const target = job.output.kind === 'file' ? path.resolve(job.output.path) : undefined;
+    const roots = job.roots.map((r) => ({ path: path.resolve(r.path), name: r.name }));
+    const point =
+      target &&
+      (await settleInterrupted(
+        job.resume,
+        target,
+        { kind: 'tree', roots },
+        job.pool,
+        Math.max(1, Math.min(system.cores, job.pool.size)),
+        signal,
+      ));
+    let selection = job.selection;
+    if (point) {
+      // The interrupted job's options and selection: the same members, in the same frames.
+      options = resolveOptions({
+        ...point.header.options,
+        threads: options.threads,
+        memoryFactor: options.memoryFactor,
+      });
+      if (point.header.tree) selection = { ...point.header.tree };
+    }
+    // Frames hold whole tar blocks.
+    const chunkSize = Math.max(TAR_BLOCK, options.chunkSize - (options.chunkSize % TAR_BLOCK));
     // Opened first: a target that exists is refused before the walk, not after it. A tar.gz has no
     // name or time of its own in its header, as tar -czf makes it.
-    ({ writer, gzi } = await openOutput(job.output, { ...options, chunkSize }, system, undefined, warnings));
+    ({ writer, gzi } = await openOutput(
+      job.output,
+      { ...options, chunkSize },
+      system,
+      undefined,
+      warnings,
+      undefined,
+      undefined,
+      point || undefined,
+    ));
+    if (target && writer.tempPath) {
+      const first = await fs.promises.stat(roots[0].path).catch(() => undefined);
+      const header: JournalHeader = {
+        journal: JOURNAL_KIND,
+        version: JOURNAL_VERSION,
+        job: 'compress',
+        target,
+        partial: writer.tempPath,
+        startedAt: point ? point.header.startedAt : Date.now(),
+        pid: process.pid,
+        options: { ...journalOptions(options), chunkSize },
+        source: first
+          ? fingerprintOf(roots[0].path, first)
+          : { path: roots[0].path, size: 0, mtimeMs: 0, ino: 0, dev: 0 },
+        tree: { roots, name: job.name, respectGitignore: selection.respectGitignore, exclude: [...selection.exclude] },
+        totalChunks: point ? point.header.totalChunks : 0,
+        headBytes: writer.container.head.length,
+      };
+      const journalPath = journalPathOf(writer.tempPath);
+      journal = point
+        ? await JournalWriter.rewrite(journalPath, header, point.frames)
+        : await JournalWriter.create(journalPath, header);
+      writer.keepJournal(journal);
+    }
     const tally: WalkTally = { warnings: [], files: 0, folders: 0, bytes: 0 };
     const tree = new TreeSource(
       walkTree(
         job.roots,
         {
-          ...job.selection,
+          ...selection,
           signal,
           onProgress: (found) => listener?.onScan?.(found),
           skip: job.output.kind === 'file' ? isOutput(job.output.path) : undefined,
@@ -118,13 +188,20 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
     const group = { lanes: plan.threads };
     const reports = new MemberReports();
     const feed = treeFeed(tree, chunkSize, (task) => job.pool.run({ ...task, abortFlag }, group));
+    let planned = false;
     const countTotals = (): void => {
       files.total = tally.files;
       if (tree.ended) {
         packing.totalBytes = tree.framer.offset;
         packing.totalChunks = tree.framer.frames.length;
+        if (!planned) journal?.planned(tree.framer.frames.length);
+        planned = true;
       }
     };
+    // A resumed job: what its partial archive holds counts as done.
+    packing.bytesIn = packing.resumedBytes = writer.contentBytes;
+    packing.chunksDone = writer.entries.length;
+    packing.bytesOut = writer.committedBytes;
     countTotals();
     packing.stage = 'compressing';
     listener?.onStage?.(packing.snapshot());
@@ -140,10 +217,17 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
         signal,
         abortFlag,
         group,
+        recheck: point
+          ? {
+              digests: point.frames.map((f) => f.digest),
+              changed: (i) => frameChanged(job.roots, point.frames[i]),
+            }
+          : undefined,
       },
       {
         ...feed,
         written(index, outcome) {
+          feed.members?.(index); // a rechecked frame's span is not journalled again
           reports.add(outcome.pieces);
           const done = feed.completes.get(index) ?? [];
           feed.completes.delete(index);
@@ -209,10 +293,20 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
       problems,
     };
   } catch (err) {
-    await writer?.abort().catch(() => undefined);
     await gzi?.abort().catch(() => undefined);
-    throw err;
+    throw await stopWriting(writer, err);
   }
+}
+
+/** A resumed folder's frame that is not what the interrupted job made of it. */
+function frameChanged(roots: readonly TarRoot[], frame: JournalFrame): ChunkpressError {
+  const what = frame.members ? `${frame.members[0]} .. ${frame.members[1]}` : 'its members';
+  const last = frame.contentOffset + frame.decompressedSize - 1;
+  return new ChunkpressError(
+    `${roots.map((r) => `"${r.path}"`).join(', ')} changed since the job was interrupted: frame ${frame.index} (tar bytes ${frame.contentOffset}..${last}, ${what}) is not what was compressed then (--discard starts over)`,
+    'ECHANGED',
+    roots[0]?.path,
+  );
 }
 
 /** The archive itself and its partial file, which a tree that holds it must not take in. */
@@ -315,6 +409,8 @@ function treeFeed(
 ): Omit<FrameFeed, 'written'> & { hashes: Promise<TaskReply>[]; completes: Map<number, number[]> } {
   const hashes: Promise<TaskReply>[] = [];
   const completes = new Map<number, number[]>();
+  /** Each frame in flight's first and last members, for the journal. */
+  const spans = new Map<number, [string, string]>();
   const entries = tree.entries;
   // Room for the biggest frame: a chunk, or a member's headers (a pax path of PATH_MAX and a link
   // target as long) with the start of its content.
@@ -369,9 +465,16 @@ function treeFeed(
         at += segment.length;
       }
       completes.set(index, done);
+      const held = frame.segments.filter((g) => g.kind !== 'zeros') as Array<{ member: number }>;
+      if (held.length > 0) spans.set(index, [entries[held[0].member].path, entries[held.at(-1)!.member].path]);
       // Planned and handed over: its segments are not needed again.
       frame.segments = [];
       return { size: frame.size, offset: frame.tarOffset, read: { pieces } };
+    },
+    members(index) {
+      const span = spans.get(index);
+      spans.delete(index);
+      return span;
     },
     failure(index, outcome) {
       return new ChunkpressError(

@@ -16,6 +16,8 @@ export interface FrameFacts {
   crc32?: number;
   /** BGZF: the sizes of the blocks the frame is made of. */
   blocks?: readonly number[];
+  /** A folder's frame: its first and last members' paths (for the journal). */
+  members?: [string, string];
 }
 
 export interface Container {

@@ -37,6 +37,8 @@ export interface FrameFeed {
   failure(index: number, outcome: Extract<TaskOutcome, { kind: 'failed' }>): Error;
   /** A frame is in the archive (called in order). */
   written?(index: number, outcome: Extract<TaskOutcome, { kind: 'done' }>): void;
+  /** A folder's frame: its first and last members' paths, for the journal. */
+  members?(index: number): [string, string] | undefined;
 }
 
 export interface PipelineJob {
@@ -57,6 +59,12 @@ export interface PipelineJob {
    * it, which primes it as the frame before would have.
    */
   start?: { index: number; tail?: Uint8Array };
+  /**
+   * A resumed folder: the digests of the frames already in the partial archive. Those frames are
+   * made again from the tree but only hashed (their bytes are not written again); one whose digest
+   * differs stops the job with `changed(index)`.
+   */
+  recheck?: { digests: readonly string[]; changed(index: number): Error };
 }
 
 interface InFlight {
@@ -113,9 +121,11 @@ export async function runPipeline(job: PipelineJob, feed: FrameFeed): Promise<vo
         running.release();
         break;
       }
+      const rechecked = index < (job.recheck?.digests.length ?? 0);
       const reply = pool.run(
         {
           kind: 'compress',
+          digestOnly: rechecked,
           level: job.level,
           input: arena.input(slot).subarray(0, work.size),
           output: arena.output(slot),
@@ -143,7 +153,15 @@ export async function runPipeline(job: PipelineJob, feed: FrameFeed): Promise<vo
         continue;
       }
       const outcome = reply.outcome;
-      if (failure === undefined && outcome.kind === 'done') {
+      const recheck = job.recheck;
+      if (failure === undefined && outcome.kind === 'done' && recheck && item.index < recheck.digests.length) {
+        // Already in the partial archive (its writer holds it): only the same bytes may follow it.
+        if (outcome.digest !== recheck.digests[item.index]) fail(recheck.changed(item.index));
+        else {
+          feed.written?.(item.index, outcome);
+          listener?.onStage?.(meter.snapshot());
+        }
+      } else if (failure === undefined && outcome.kind === 'done') {
         const frame = arena.output(item.slot).subarray(0, outcome.compressedSize);
         const checksum = contentChecksum(outcome.digest);
         const outputOffset = writer.committedBytes;
@@ -152,7 +170,7 @@ export async function runPipeline(job: PipelineJob, feed: FrameFeed): Promise<vo
             frame,
             { compressedSize: outcome.compressedSize, decompressedSize: item.work.size, checksum },
             outcome.digest,
-            { crc32: outcome.crc32, blocks: outcome.blocks },
+            { crc32: outcome.crc32, blocks: outcome.blocks, members: feed.members?.(item.index) },
           );
         } catch (err) {
           fail(err);

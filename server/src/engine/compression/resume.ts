@@ -25,6 +25,11 @@ export interface ResumePoint {
   dropped: number;
 }
 
+/** What the job resumed is of: a file (open, re-read here) or trees (re-read by the pipeline). */
+export type ResumedSource =
+  | { kind: 'file'; path: string; fd: number }
+  | { kind: 'tree'; roots: ReadonlyArray<{ path: string; name: string }> };
+
 interface Check {
   fd: number;
   position: number;
@@ -62,15 +67,14 @@ async function digests(
 }
 
 /**
- * Checks `job` against its partial file and the source open at `sourceFd` (`sourcePath`), and says
- * where to go on from. Refuses (ECHANGED) when a kept frame's part of the source is not what it
+ * Checks `job` against its partial file and (a file's) the source, and says where to go on from;
+ * a folder's frames are checked by the pipeline as it makes them again. Refuses (ECHANGED) when a kept frame's part of the source is not what it
  * was, naming the chunk and its bytes; EFORMAT when the journal cannot be read or its partial
  * file is gone.
  */
 export async function prepareResume(
   job: InterruptedJob,
-  sourcePath: string,
-  sourceFd: number,
+  source: ResumedSource,
   pool: WorkerPool,
   lanes: number,
   signal: AbortSignal | undefined,
@@ -79,12 +83,16 @@ export async function prepareResume(
   if (!job.journal)
     throw new ChunkpressError(`The interrupted job cannot be resumed: ${job.problem} ${how}`, 'EFORMAT');
   const { header, frames } = job.journal;
-  if (path.resolve(header.source.path) !== path.resolve(sourcePath))
+  const was = header.tree ? header.tree.roots.map((r) => path.resolve(r.path)) : [path.resolve(header.source.path)];
+  const now = source.kind === 'tree' ? source.roots.map((r) => path.resolve(r.path)) : [path.resolve(source.path)];
+  if ((source.kind === 'tree') !== (header.tree !== undefined) || was.join('\0') !== now.join('\0'))
     throw new ChunkpressError(
-      `The interrupted job making "${header.target}" compressed "${header.source.path}", not "${sourcePath}" ${how}`,
+      `The interrupted job making "${header.target}" compressed ${was.map((p) => `"${p}"`).join(', ')}, not ${now.map((p) => `"${p}"`).join(', ')} ${how}`,
       'EINVAL',
       header.target,
     );
+  const sourcePath = source.kind === 'file' ? source.path : '';
+  const sourceFd = source.kind === 'file' ? source.fd : -1;
   let partial: fsp.FileHandle;
   try {
     partial = await fsp.open(header.partial, 'r');
@@ -108,16 +116,19 @@ export async function prepareResume(
         lanes,
         signal,
       ),
-      digests(
-        pool,
-        whole.map((f) => ({ fd: sourceFd, position: f.contentOffset, length: f.decompressedSize })),
-        lanes,
-        signal,
-      ),
+      // A folder's frames are made again from the tree and hashed by the pipeline itself.
+      source.kind === 'file'
+        ? digests(
+            pool,
+            whole.map((f) => ({ fd: sourceFd, position: f.contentOffset, length: f.decompressedSize })),
+            lanes,
+            signal,
+          )
+        : Promise.resolve([]),
     ]);
     let kept = whole.findIndex((f, i) => inFile[i].digest !== f.frameDigest || inFile[i].read !== f.compressedSize);
     if (kept < 0) kept = whole.length;
-    for (let i = 0; i < kept; i++) {
+    for (let i = 0; i < (source.kind === 'file' ? kept : 0); i++) {
       const f = whole[i];
       const first = f.contentOffset;
       const last = f.contentOffset + f.decompressedSize - 1;

@@ -39,7 +39,9 @@ export interface JournalHeader {
     chunkSize: number;
   };
   source: SourceFingerprint;
-  /** Chunks the job makes in all, for an interrupted job's progress. */
+  /** A folder's job: what goes in (`source` is then its first root). */
+  tree?: { roots: Array<{ path: string; name: string }>; name: string; respectGitignore: boolean; exclude: string[] };
+  /** Chunks the job makes in all, for an interrupted job's progress (a folder's: 0 until walked). */
   totalChunks: number;
   /** Bytes before the first frame (a gzip member's header). */
   headBytes: number;
@@ -60,6 +62,8 @@ export interface JournalFrame {
   frameDigest: string;
   crc32?: number;
   blocks?: number[];
+  /** A folder's frame: the paths of the first and last members it holds. */
+  members?: [string, string];
 }
 
 export interface Journal {
@@ -74,6 +78,8 @@ export interface Journal {
 export const headerLine = (header: JournalHeader): string => `${JSON.stringify(header)}\n`;
 export const frameLine = (frame: JournalFrame): string => `${JSON.stringify({ frame })}\n`;
 export const stoppedLine = (why: string): string => `${JSON.stringify({ stopped: why })}\n`;
+/** A folder's walk is over: the job makes `chunks` frames in all. */
+export const plannedLine = (chunks: number): string => `${JSON.stringify({ planned: chunks })}\n`;
 
 const HEX16 = /^[0-9a-f]{16}$/;
 
@@ -100,9 +106,10 @@ export function parseJournal(text: string, file: string): Journal {
     }
     if (i === 0) header = checkHeader(value, bad);
     else {
-      const record = value as { frame?: unknown; stopped?: unknown } | null;
+      const record = value as { frame?: unknown; stopped?: unknown; planned?: unknown } | null;
       if (record?.frame !== undefined) frames.push(checkFrame(record.frame, frames.at(-1), header!, bad));
       if (typeof record?.stopped === 'string') stopped = record.stopped;
+      if (Number.isSafeInteger(record?.planned)) header!.totalChunks = record!.planned as number;
     }
     offset += Buffer.byteLength(line) + 1;
   }

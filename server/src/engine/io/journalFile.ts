@@ -10,6 +10,7 @@ import {
   frameLine,
   headerLine,
   parseJournal,
+  plannedLine,
   stoppedLine,
   type Journal,
   type JournalFrame,
@@ -64,6 +65,11 @@ export class JournalWriter {
   append(frame: JournalFrame): void {
     this.unsynced++;
     void this.put(frameLine(frame), this.unsynced >= SYNC_EVERY);
+  }
+
+  /** A folder's walk is over: how many frames the job makes. */
+  planned(chunks: number): void {
+    void this.put(plannedLine(chunks), true);
   }
 
   /** Everything appended is on disk (a stage change). */

@@ -114,6 +114,16 @@ function compress(task: CompressTask): TaskOutcome {
     }
   }
   const digest = xxh64(task.input);
+  if (task.digestOnly) {
+    // The frames after it are primed with its last 32 KiB all the same.
+    if (task.gzip?.layout === 'single') {
+      const chain = new TailChain(task.gzip.entries, task.gzip.chain);
+      const before = chain.before(task.gzip.seq, stopped);
+      if (!before) return { kind: 'aborted' };
+      chain.publish(task.gzip.seq, before, task.input);
+    }
+    return { kind: 'done', compressedSize: 0, digest, elapsedMs: performance.now() - started, pieces };
+  }
   if (task.gzip) return deflate(task, task.gzip, digest, started, pieces, stopped);
   compressor ??= new ChunkCompressor();
   const size = compressor.compressFrame(task.input, task.output, task.level, contentChecksum(digest), stopped);

@@ -25,6 +25,11 @@ export interface CompressTask extends TaskBase {
   pieces?: FilePiece[];
   /** Deflate instead of zstd. */
   gzip?: GzipCoding;
+  /**
+   * Only read and hash it (a resumed folder's frames already in the partial archive, checked
+   * against the journal): `done` with compressedSize 0, its digest and its pieces' reports.
+   */
+  digestOnly?: boolean;
 }
 
 /**
