@@ -34,7 +34,14 @@ import {
   showJobsCommand,
   verifyCommand,
 } from './commands';
-import { compressFiles, compressTargets, treeTarget, type CompressContext, type CompressOutcome } from './compressJobs';
+import {
+  compressFiles,
+  compressTargets,
+  treeTarget,
+  type CompressContext,
+  type CompressOutcome,
+  type CompressTarget,
+} from './compressJobs';
 import type { DecodeContext } from './decodeJobs';
 import { registerOverwriteQuestions } from './extractJobs';
 import { JobTracker } from './jobTracker';
@@ -108,15 +115,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chunkp
       },
     },
   };
-  const resumeJob = (job: InterruptedJobInfo): Promise<CompressOutcome[]> =>
-    job.source && job.target
-      ? compressTargets(
-          ctx,
-          [{ kind: 'file', input: vscode.Uri.file(job.source), output: vscode.Uri.file(job.target) }],
-          {},
-          'resume',
-        ).finally(() => void interrupted.scan())
-      : Promise.resolve([]);
+  const resumeJob = (job: InterruptedJobInfo): Promise<CompressOutcome[]> => {
+    if (!job.source || !job.target) return Promise.resolve([]);
+    const output = vscode.Uri.file(job.target);
+    const target: CompressTarget = job.tree
+      ? { kind: 'tree', roots: job.tree.roots.map((r) => vscode.Uri.file(r)), name: job.tree.name, output }
+      : { kind: 'file', input: vscode.Uri.file(job.source), output };
+    return compressTargets(ctx, [target], {}, 'resume').finally(() => void interrupted.scan());
+  };
   context.subscriptions.push(
     log,
     tracker,

@@ -143,6 +143,8 @@ export interface InterruptedJobInfo {
   /** The archive it was making, and from what (undefined when the journal cannot be read). */
   target: string | undefined;
   source: string | undefined;
+  /** A folder's job: its roots (source is the first) and the archive's name for itself. */
+  tree?: { roots: string[]; name: string };
   chunksDone: number;
   totalChunks: number;
   /** When it last wrote (ms since the epoch). */

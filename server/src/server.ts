@@ -103,6 +103,10 @@ connection.onRequest(interruptedJobsRequest, async ({ journals, keepDays }) => {
       journal: job.journalPath,
       target,
       source: job.journal?.header.source.path,
+      tree: job.journal?.header.tree && {
+        roots: job.journal.header.tree.roots.map((r) => r.path),
+        name: job.journal.header.tree.name,
+      },
       chunksDone: job.journal?.frames.length ?? 0,
       totalChunks: job.journal?.header.totalChunks ?? 0,
       stoppedAt: job.modifiedMs,

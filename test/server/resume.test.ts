@@ -109,3 +109,37 @@ test('discard removes an interrupted job; one older than keepDays is removed and
     assert.ok(!fs.existsSync(journal) && !fs.existsSync(partial), keep);
   }
 });
+
+test('a folder job killed with the helper: listed with its roots, resumed to the uninterrupted archive', async () => {
+  const root = path.join(dir, 'site');
+  fs.mkdirSync(path.join(root, 'pages'), { recursive: true });
+  for (let i = 0; i < 12; i++) fs.writeFileSync(path.join(root, 'pages', `p${i}.html`), sampleData(400_000, 70 + i));
+  const archive = path.join(dir, 'site.tar.zst');
+  const treeParams = {
+    input: root,
+    output: archive,
+    overwrite: false,
+    level: 12,
+    chunkSize: 256 << 10,
+    tree: { roots: [{ path: root, name: 'site' }], name: 'site', respectGitignore: true, exclude: [] },
+  };
+  const first = await helper();
+  await first.connection.sendRequest(compressRequest, {
+    ...treeParams,
+    output: path.join(dir, 'site-reference.tar.zst'),
+  });
+  const h = await helper();
+  const job = h.connection.sendRequest(compressRequest, treeParams).catch(() => undefined);
+  while (!(journals()[0] && framesIn(journals()[0]) >= 6)) await new Promise((r) => setTimeout(r, 2));
+  await killed(h);
+  void job;
+  const next = await helper();
+  const { jobs } = await next.connection.sendRequest(interruptedJobsRequest, { journals: journals(), keepDays: 7 });
+  assert.equal(jobs.length, 1);
+  assert.deepEqual(jobs[0].tree, { roots: [root], name: 'site' });
+  assert.equal(jobs[0].target, archive);
+  const result = await next.connection.sendRequest(compressRequest, { ...treeParams, resume: 'resume' });
+  assert.ok((result.resumedChunks ?? 0) >= 6);
+  assert.ok(fs.readFileSync(archive).equals(fs.readFileSync(path.join(dir, 'site-reference.tar.zst'))));
+  assert.deepEqual(journals(), []);
+});

@@ -14,7 +14,7 @@ import { UsageError } from './usageError';
 
 export const USAGE = `Usage: chunkpress compress FILE... [--format gzip [--gzip-layout bgzf [--gzi]]] [options]
        chunkpress compress DIR... [-o OUT.tar.zst] [--each] [--exclude GLOB]... [--no-gitignore] [options]
-       chunkpress compress FILE... --resume | --discard
+       chunkpress compress FILE|DIR... --resume | --discard
        chunkpress status [DIR...] [--json]
        chunkpress list ARCHIVE [--json]
        chunkpress cat ARCHIVE MEMBER...
@@ -33,9 +33,9 @@ inputs, -o names it), each input stored under its own name; --each makes one arc
 instead. .gitignore files are honoured unless --no-gitignore; symlinks are stored as links.
 A file that cannot be read or changes while it is packed is named, and the exit status is 1.
 
-A file compressed into a file keeps a journal beside its partial archive: if the job does not end
-(killed, a crash, a full disk), --resume goes on after its last complete chunk, once the part of
-FILE already compressed has been read again and found the same; --discard starts over. Without
+A file or folder compressed into a file keeps a journal beside its partial archive: if the job does
+not end (killed, a crash, a full disk), --resume goes on after its last complete chunk, once the
+part already compressed has been read again and found the same; --discard starts over. Without
 either, an interrupted job of the same archive stops the command and says how far it got.
 
 --format gzip writes FILE.gz and DIR.tar.gz instead (also chosen by an -o ending in .gz or .tgz),

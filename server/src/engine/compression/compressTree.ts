@@ -291,6 +291,7 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
       folders: tally.folders,
       links: entries.length - tally.files - tally.folders,
       problems,
+      ...(point && { resumedChunks: point.frames.length }),
     };
   } catch (err) {
     await gzi?.abort().catch(() => undefined);
