@@ -18,7 +18,7 @@ import { defaultSystem } from './engine/io/system';
 import { zstdVersion } from './engine/codec/codec';
 import { bgzfEngine } from './engine/codec/libdeflate';
 import { ChunkpressError } from './engine/errors';
-import { describeInterrupted } from './engine/compression/compress';
+import { describeInterrupted, formatAge } from './engine/compression/compress';
 import { discardInterrupted, interruptedJobAt } from './engine/io/journalFile';
 import { describeFrame } from './engine/inspection/frameDetail';
 import { readRange } from './engine/decoding/decompress';
@@ -96,7 +96,7 @@ connection.onRequest(interruptedJobsRequest, async ({ journals, keepDays }) => {
     const target = job.journal?.header.target;
     if (now - job.modifiedMs > keepDays * 86_400_000) {
       await discardInterrupted(job);
-      removed.push(`${target ?? journal} (${describeInterrupted(job, now).replace(/^.*, /, 'stopped ')})`);
+      removed.push(`${target ?? journal} (stopped ${formatAge(now - job.modifiedMs)})`);
       continue;
     }
     jobsFound.push({

@@ -188,27 +188,12 @@ export async function compress(job: CompressJob): Promise<CompressResult> {
     const output = await openOutput(job.output, options, system, inputSize, warnings, input.stat, fields, point);
     writer = output.writer;
     gzi = output.gzi;
-    if (target && writer.tempPath) {
-      const header: JournalHeader = {
-        journal: JOURNAL_KIND,
-        version: JOURNAL_VERSION,
-        job: 'compress',
-        target,
-        partial: writer.tempPath,
-        startedAt: point?.header.startedAt ?? Date.now(),
-        pid: process.pid,
+    if (target)
+      await startJournal(writer, target, point, {
         options: journalOptions(options),
         source: fingerprintOf(file!.path, input.stat!),
         totalChunks: Math.max(1, Math.ceil(file!.size / options.chunkSize)),
-        headBytes: writer.container.head.length,
-      };
-      const journalPath = journalPathOf(writer.tempPath);
-      writer.keepJournal(
-        point
-          ? await JournalWriter.rewrite(journalPath, header, point.frames)
-          : await JournalWriter.create(journalPath, header),
-      );
-    }
+      });
 
     const plan = planThreads({
       cores: system.cores,
@@ -355,13 +340,44 @@ export function describeInterrupted(job: InterruptedJob, now = Date.now()): stri
   return `was interrupted at ${pct}% (${done} of ${header.totalChunks} chunks), ${ago}`;
 }
 
-function formatAge(ms: number): string {
+/** "just now", "3 minutes ago", "8 days ago". */
+export function formatAge(ms: number): string {
   const minutes = Math.round(ms / 60_000);
   if (minutes < 1) return 'just now';
   if (minutes < 90) return `${minutes} minute${minutes === 1 ? '' : 's'} ago`;
   const hours = Math.round(minutes / 60);
   if (hours < 36) return `${hours} hours ago`;
   return `${Math.round(hours / 24)} days ago`;
+}
+
+/**
+ * Starts the journal of a job writing a file: a new one, or a resumed job's, rewritten with the
+ * frames kept. `job`: what the job is besides where it writes.
+ */
+export async function startJournal(
+  writer: ArchiveWriter,
+  target: string,
+  point: ResumePoint | undefined,
+  job: Pick<JournalHeader, 'options' | 'source' | 'tree' | 'totalChunks'>,
+): Promise<JournalWriter | undefined> {
+  if (!writer.tempPath) return undefined;
+  const header: JournalHeader = {
+    journal: JOURNAL_KIND,
+    version: JOURNAL_VERSION,
+    job: 'compress',
+    target,
+    partial: writer.tempPath,
+    startedAt: point?.header.startedAt ?? Date.now(),
+    pid: process.pid,
+    ...job,
+    headBytes: writer.container.head.length,
+  };
+  const file = journalPathOf(writer.tempPath);
+  const journal = point
+    ? await JournalWriter.rewrite(file, header, point.frames)
+    : await JournalWriter.create(file, header);
+  writer.keepJournal(journal);
+  return journal;
 }
 
 /** The options a journal records: those that decide the archive's bytes. */

@@ -13,13 +13,14 @@ import {
   journalOptions,
   openOutput,
   settleInterrupted,
+  startJournal,
   stopWriting,
   type CompressOutput,
   type CompressResult,
   type GziSidecar,
 } from './compress';
-import { JOURNAL_KIND, JOURNAL_VERSION, type JournalFrame, type JournalHeader } from '../format/jobJournal';
-import { journalPathOf, JournalWriter } from '../io/journalFile';
+import type { JournalFrame } from '../format/jobJournal';
+import type { JournalWriter } from '../io/journalFile';
 import { resolveOptions, type CompressOptions } from './compressOptions';
 import { runPipeline, type FrameFeed } from './framePipeline';
 import { cancelled, ChunkpressError } from '../errors';
@@ -93,16 +94,16 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
   try {
     const target = job.output.kind === 'file' ? path.resolve(job.output.path) : undefined;
     const roots = job.roots.map((r) => ({ path: path.resolve(r.path), name: r.name }));
-    const point =
-      target &&
-      (await settleInterrupted(
-        job.resume,
-        target,
-        { kind: 'tree', roots },
-        job.pool,
-        Math.max(1, Math.min(system.cores, job.pool.size)),
-        signal,
-      ));
+    const point = target
+      ? await settleInterrupted(
+          job.resume,
+          target,
+          { kind: 'tree', roots },
+          job.pool,
+          Math.max(1, Math.min(system.cores, job.pool.size)),
+          signal,
+        )
+      : undefined;
     let selection = job.selection;
     if (point) {
       // The interrupted job's options and selection: the same members, in the same frames.
@@ -125,31 +126,19 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
       warnings,
       undefined,
       undefined,
-      point || undefined,
+      point,
     ));
-    if (target && writer.tempPath) {
+    if (target) {
       const first = await fs.promises.stat(roots[0].path).catch(() => undefined);
-      const header: JournalHeader = {
-        journal: JOURNAL_KIND,
-        version: JOURNAL_VERSION,
-        job: 'compress',
-        target,
-        partial: writer.tempPath,
-        startedAt: point ? point.header.startedAt : Date.now(),
-        pid: process.pid,
+      journal = await startJournal(writer, target, point, {
         options: { ...journalOptions(options), chunkSize },
         source: first
           ? fingerprintOf(roots[0].path, first)
           : { path: roots[0].path, size: 0, mtimeMs: 0, ino: 0, dev: 0 },
         tree: { roots, name: job.name, respectGitignore: selection.respectGitignore, exclude: [...selection.exclude] },
+        // Known once the tree has been walked (a later line of the journal).
         totalChunks: point ? point.header.totalChunks : 0,
-        headBytes: writer.container.head.length,
-      };
-      const journalPath = journalPathOf(writer.tempPath);
-      journal = point
-        ? await JournalWriter.rewrite(journalPath, header, point.frames)
-        : await JournalWriter.create(journalPath, header);
-      writer.keepJournal(journal);
+      });
     }
     const tally: WalkTally = { warnings: [], files: 0, folders: 0, bytes: 0 };
     const tree = new TreeSource(

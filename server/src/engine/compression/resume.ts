@@ -91,8 +91,6 @@ export async function prepareResume(
       'EINVAL',
       header.target,
     );
-  const sourcePath = source.kind === 'file' ? source.path : '';
-  const sourceFd = source.kind === 'file' ? source.fd : -1;
   let partial: fsp.FileHandle;
   try {
     partial = await fsp.open(header.partial, 'r');
@@ -120,7 +118,7 @@ export async function prepareResume(
       source.kind === 'file'
         ? digests(
             pool,
-            whole.map((f) => ({ fd: sourceFd, position: f.contentOffset, length: f.decompressedSize })),
+            whole.map((f) => ({ fd: source.fd, position: f.contentOffset, length: f.decompressedSize })),
             lanes,
             signal,
           )
@@ -128,23 +126,7 @@ export async function prepareResume(
     ]);
     let kept = whole.findIndex((f, i) => inFile[i].digest !== f.frameDigest || inFile[i].read !== f.compressedSize);
     if (kept < 0) kept = whole.length;
-    for (let i = 0; i < (source.kind === 'file' ? kept : 0); i++) {
-      const f = whole[i];
-      const first = f.contentOffset;
-      const last = f.contentOffset + f.decompressedSize - 1;
-      if (inSource[i].read < f.decompressedSize)
-        throw new ChunkpressError(
-          `"${sourcePath}" changed since the job was interrupted: it now ends at byte ${f.contentOffset + inSource[i].read}, inside chunk ${i} (bytes ${first}..${last}) that was compressed then ${how}`,
-          'ECHANGED',
-          sourcePath,
-        );
-      if (inSource[i].digest !== f.digest)
-        throw new ChunkpressError(
-          `"${sourcePath}" changed since the job was interrupted: chunk ${i} (bytes ${first}..${last}) is not what was compressed then ${how}`,
-          'ECHANGED',
-          sourcePath,
-        );
-    }
+    if (source.kind === 'file') checkSource(source.path, whole.slice(0, kept), inSource, how);
     const keptFrames = whole.slice(0, kept);
     const lastFrame = keptFrames.at(-1);
     return {
@@ -158,4 +140,29 @@ export async function prepareResume(
   } finally {
     await partial.close();
   }
+}
+
+/** Refuses (ECHANGED) when a kept frame's part of the file `source` is not what it holds now. */
+function checkSource(
+  source: string,
+  frames: readonly JournalFrame[],
+  now: ReadonlyArray<{ digest: string; read: number }>,
+  how: string,
+): void {
+  frames.forEach((f, i) => {
+    const first = f.contentOffset;
+    const last = f.contentOffset + f.decompressedSize - 1;
+    if (now[i].read < f.decompressedSize)
+      throw new ChunkpressError(
+        `"${source}" changed since the job was interrupted: it now ends at byte ${f.contentOffset + now[i].read}, inside chunk ${i} (bytes ${first}..${last}) that was compressed then ${how}`,
+        'ECHANGED',
+        source,
+      );
+    if (now[i].digest !== f.digest)
+      throw new ChunkpressError(
+        `"${source}" changed since the job was interrupted: chunk ${i} (bytes ${first}..${last}) is not what was compressed then ${how}`,
+        'ECHANGED',
+        source,
+      );
+  });
 }

@@ -157,8 +157,20 @@ function alive(pid: number): boolean {
 
 /** The job of one journal file (undefined if it is gone). */
 export async function interruptedJobAt(journalPath: string): Promise<InterruptedJob | undefined> {
-  const jobs = await findInterrupted(path.dirname(journalPath));
-  return jobs.find((j) => j.journalPath === path.resolve(journalPath));
+  const file = path.resolve(journalPath);
+  const stat = await fsp.stat(file).catch(() => undefined);
+  if (!stat) return undefined;
+  let journal: Journal | undefined;
+  let problem: string | undefined;
+  try {
+    journal = await readJournal(file);
+  } catch (err) {
+    problem = (err as Error).message;
+  }
+  const partial = journal?.header.partial ?? file.replace(/\.journal$/, '.partial');
+  const partialSize = (await fsp.stat(partial).catch(() => undefined))?.size;
+  const running = journal !== undefined && journal.stopped === undefined && alive(journal.header.pid);
+  return { journalPath: file, journal, problem, partialSize, modifiedMs: stat.mtimeMs, running };
 }
 
 /** The interrupted jobs whose journals are in `dir` (those of `target` only, when given). */
@@ -172,24 +184,16 @@ export async function findInterrupted(dir: string, target?: string): Promise<Int
   }
   const jobs: InterruptedJob[] = [];
   for (const name of names.filter((n) => n.startsWith('.') && n.endsWith('.journal')).sort()) {
-    const journalPath = path.join(dir, name);
-    let journal: Journal | undefined;
-    let problem: string | undefined;
-    try {
-      journal = await readJournal(journalPath);
-    } catch (err) {
-      problem = (err as Error).message;
-    }
-    if (target !== undefined && journal?.header.target !== path.resolve(target)) {
-      // An unreadable journal is taken to be the target's only if its name says so.
-      if (journal || !name.startsWith(`.${path.basename(target)}.`)) continue;
-    }
-    const stat = await fsp.stat(journalPath).catch(() => undefined);
-    if (!stat) continue;
-    const partial = journal?.header.partial ?? journalPath.replace(/\.journal$/, '.partial');
-    const partialSize = (await fsp.stat(partial).catch(() => undefined))?.size;
-    const running = journal !== undefined && journal.stopped === undefined && alive(journal.header.pid);
-    jobs.push({ journalPath, journal, problem, partialSize, modifiedMs: stat.mtimeMs, running });
+    const job = await interruptedJobAt(path.join(dir, name));
+    if (!job) continue;
+    // An unreadable journal is taken to be the target's only if its name says so.
+    if (
+      target !== undefined &&
+      job.journal?.header.target !== path.resolve(target) &&
+      (job.journal || !name.startsWith(`.${path.basename(target)}.`))
+    )
+      continue;
+    jobs.push(job);
   }
   return jobs;
 }

@@ -57,6 +57,16 @@ export class TailChain {
     Atomics.notify(this.heads, entry * 2);
   }
 
+  /**
+   * Chunk `seq`, read into `input`: waits for the bytes before it, publishes the stream's tail for
+   * the next chunk, and returns them (its dictionary); undefined once `stopped`.
+   */
+  handOn(seq: number, input: Uint8Array, stopped: () => boolean): Uint8Array | undefined {
+    const before = this.before(seq, stopped);
+    if (before) this.publish(seq, before, input);
+    return before;
+  }
+
   private bytes(entry: number, length: number): Uint8Array {
     return new Uint8Array(this.memory, this.entries * 8 + entry * DEFLATE_WINDOW, length);
   }

@@ -116,12 +116,9 @@ function compress(task: CompressTask): TaskOutcome {
   const digest = xxh64(task.input);
   if (task.digestOnly) {
     // The frames after it are primed with its last 32 KiB all the same.
-    if (task.gzip?.layout === 'single') {
-      const chain = new TailChain(task.gzip.entries, task.gzip.chain);
-      const before = chain.before(task.gzip.seq, stopped);
-      if (!before) return { kind: 'aborted' };
-      chain.publish(task.gzip.seq, before, task.input);
-    }
+    const gzip = task.gzip;
+    if (gzip?.layout === 'single' && !new TailChain(gzip.entries, gzip.chain).handOn(gzip.seq, task.input, stopped))
+      return { kind: 'aborted' };
     return { kind: 'done', compressedSize: 0, digest, elapsedMs: performance.now() - started, pieces };
   }
   if (task.gzip) return deflate(task, task.gzip, digest, started, pieces, stopped);
@@ -158,10 +155,8 @@ function deflate(
         )
       : { kind: 'aborted' };
   }
-  const chain = new TailChain(coding.entries, coding.chain);
-  const before = chain.before(coding.seq, stopped);
+  const before = new TailChain(coding.entries, coding.chain).handOn(coding.seq, task.input, stopped);
   if (!before) return { kind: 'aborted' };
-  chain.publish(coding.seq, before, task.input);
   const size = deflateChunk(task.input, task.output, task.level, before, stopped);
   return size === undefined ? { kind: 'aborted' } : done(size);
 }
