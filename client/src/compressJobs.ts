@@ -138,6 +138,8 @@ async function attempt(
       progressLocation: settings.progressLocation,
       partialType: compressPartialType,
       handles: resume === undefined ? ['EINTERRUPTED'] : [],
+      // Every job into a file keeps a journal.
+      resumable: true,
       onPartial: (partial) => ctx.observer?.progress(output.fsPath, partial),
       send: (tokens, cancel) =>
         ctx.client.sendRequest(

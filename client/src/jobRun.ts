@@ -40,6 +40,8 @@ export interface JobSpec<Partial extends { progress: JobProgress }, Result> {
   onPartial?(partial: Partial): void;
   /** Error codes the caller acts on itself: they come back as failures, not told to the user. */
   handles?: readonly string[];
+  /** Said after "The helper stopped while…" when the job keeps a journal to be resumed from. */
+  resumable?: boolean;
   send(
     tokens: { workDoneToken: string; partialResultToken: string },
     cancel: vscode.CancellationToken,
@@ -76,7 +78,7 @@ export async function runJob<Partial extends { progress: JobProgress }, Result>(
   } catch (err) {
     const code = err instanceof ResponseError ? (err.data as JobErrorData | undefined)?.code : undefined;
     if (code && spec.handles?.includes(code)) return { kind: 'failed', message: (err as Error).message, code };
-    return failure(ctx, spec.verb, spec.leaves, name, err, cancellation.token.isCancellationRequested);
+    return failure(ctx, spec, name, err, cancellation.token.isCancellationRequested);
   } finally {
     ctx.tracker.remove(job.id);
     for (const listener of listeners) listener.dispose();
@@ -183,8 +185,7 @@ function showNotification(
 
 function failure<Result>(
   ctx: JobContext,
-  verb: string,
-  leaves: string | undefined,
+  { verb, leaves, resumable }: Pick<JobSpec<{ progress: JobProgress }, Result>, 'verb' | 'leaves' | 'resumable'>,
   name: string,
   err: unknown,
   cancelled: boolean,
@@ -203,7 +204,10 @@ function failure<Result>(
     return { kind: 'cancelled' };
   }
   const message = err instanceof Error ? err.message : String(err);
-  const text = data?.code ? message : `The Chunkpress helper stopped while ${verb.toLowerCase()} ${name}: ${message}`;
+  const kept = resumable ? '. What was done is kept: the job is offered for resuming once the helper is back' : '';
+  const text = data?.code
+    ? message
+    : `The Chunkpress helper stopped while ${verb.toLowerCase()} ${name}: ${message}${kept}`;
   ctx.log.appendLine(`  ${name}: failed: ${text}`);
   void vscode.window.showErrorMessage(`Chunkpress: ${text}`, 'Show Log').then((choice) => {
     if (choice === 'Show Log') ctx.log.show(true);

@@ -287,6 +287,13 @@ test('the helper killed mid-job: on its restart the Resume prompt, and Resume fi
     hasText: /huge\.log\.zst was interrupted at \d+% \(\d+ of 10 chunks\)/,
   });
   await prompt.first().waitFor({ timeout: 60_000 });
+  // The job that was running says its work is kept.
+  await page
+    .locator('.notifications-toasts .notification-toast', {
+      hasText: /The Chunkpress helper stopped while compressing huge\.log: .*What was done is kept/,
+    })
+    .first()
+    .waitFor({ timeout: 10_000 });
   await shot(page, '24-resume-prompt');
   // The Archives panel lists it meanwhile, as an interrupted row.
   await page.locator('.activitybar .action-item a[aria-label^="Chunkpress"]').first().click();
