@@ -1,4 +1,5 @@
 /** Shared by the test layers: temp folders, reproducible data, and a reader for our archives' trailers. */
+import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -104,4 +105,28 @@ export async function withSmallTmpfs(
   } finally {
     spawnSync('umount', [mount]);
   }
+}
+
+/** Every entry under `root`: path, type, mode, size, mtime (s), and content digest or link target. */
+export function treeSnapshot(root: string): string[] {
+  const rows: string[] = [];
+  const walk = (rel: string): void => {
+    for (const name of fs.readdirSync(path.join(root, rel)).sort()) {
+      const sub = rel ? `${rel}/${name}` : name;
+      const abs = path.join(root, sub);
+      const s = fs.lstatSync(abs);
+      const mode = (s.mode & 0o7777).toString(8);
+      const mtime = Math.floor(s.mtimeMs / 1000);
+      if (s.isSymbolicLink()) rows.push(`${sub} link -> ${fs.readlinkSync(abs)}`);
+      else if (s.isDirectory()) {
+        rows.push(`${sub} dir ${mode} ${mtime}`);
+        walk(sub);
+      } else {
+        const digest = createHash('sha256').update(fs.readFileSync(abs)).digest('hex').slice(0, 16);
+        rows.push(`${sub} file ${mode} ${s.size} ${mtime} ${digest} links=${s.nlink}`);
+      }
+    }
+  };
+  walk('');
+  return rows;
 }

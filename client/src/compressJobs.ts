@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { askToResume, type Resume } from './resume/resumeQuestion';
 import { summarize } from '../../server/src/engine/compression/summary';
 import {
   compressPartialType,
@@ -64,8 +65,6 @@ export function compressTargets(
   return Promise.all(targets.map((target) => compressOne(ctx, target, settings, resume)));
 }
 
-type Resume = 'resume' | 'discard';
-
 /** Each file beside itself. */
 export function compressFiles(
   ctx: CompressContext,
@@ -100,18 +99,12 @@ async function compressOne(
     );
     if (outcome.kind !== 'failed' || outcome.code !== 'EINTERRUPTED') return outcome;
     // Compressing the same source to the same target again: go on, or start over?
-    const choice = await vscode.window.showWarningMessage(
-      `${outcome.message.replace(/^"[^"]*"/, path.basename(output.fsPath))}.`,
-      {
-        modal: true,
-        detail:
-          'Resume goes on after its last complete chunk, once the part already done has been checked against the file. Start Over discards it.',
-      },
-      'Resume',
-      'Start Over',
+    resume = await askToResume(
+      outcome.message,
+      path.basename(output.fsPath),
+      'Resume goes on after its last complete chunk, once the part already done has been checked against the file.',
     );
-    if (!choice) return { kind: 'skipped' };
-    resume = choice === 'Resume' ? 'resume' : 'discard';
+    if (!resume) return { kind: 'skipped' };
   }
 }
 

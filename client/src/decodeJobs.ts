@@ -25,6 +25,7 @@ import {
   type JobOutcome,
 } from './jobRun';
 import type { Settings } from './settings';
+import { askToResume, type Resume } from './resume/resumeQuestion';
 
 export type DecodeOutcome = JobOutcome<DecodeResult>;
 
@@ -58,14 +59,35 @@ export function decompressFiles(
     uris.map(async (input) => {
       const refused = refuseUnlessOnDisk(input, 'decodes');
       if (refused) return refused;
-      const output = vscode.Uri.file(decodedName(input.fsPath));
-      const outcome = await withConsent(output, settings.overwrite, (overwrite) =>
-        attempt(ctx, 'decompress', input, output, overwrite, settings),
-      );
-      if (outcome.kind === 'done') reportWritten(ctx, outcome.result, output);
-      return outcome;
+      return decompressTo(ctx, input, vscode.Uri.file(decodedName(input.fsPath)), settings, undefined);
     }),
   );
+}
+
+/**
+ * Decompresses `input` into `output`. An interrupted decompression of the same output is met with
+ * the question Resume / Start Over, unless `resume` answers it already.
+ */
+export async function decompressTo(
+  ctx: DecodeContext,
+  input: vscode.Uri,
+  output: vscode.Uri,
+  settings: Settings,
+  resume: Resume | undefined,
+): Promise<DecodeOutcome> {
+  for (;;) {
+    const outcome = await withConsent(output, settings.overwrite, (overwrite) =>
+      attempt(ctx, 'decompress', input, output, overwrite, settings, undefined, resume),
+    );
+    if (outcome.kind === 'done') reportWritten(ctx, outcome.result, output);
+    if (outcome.kind !== 'failed' || outcome.code !== 'EINTERRUPTED') return outcome;
+    resume = await askToResume(
+      outcome.message,
+      path.basename(output.fsPath),
+      "Resume checks each frame already written against the archive's checksums, keeps those that match and decodes the rest.",
+    );
+    if (!resume) return { kind: 'skipped' };
+  }
 }
 
 /** Writes bytes `offset`..`offset + length` of the content beside the archive; only the frames covering them are decoded. */
@@ -115,6 +137,7 @@ function attempt(
   overwrite: boolean,
   settings: Settings,
   range?: { offset: number; length: number },
+  resume?: Resume,
 ): Promise<Attempt<DecodeResult>> {
   ctx.log.appendLine(
     `[${new Date().toLocaleTimeString()}] ${kind} ${input.fsPath}${output ? ` -> ${output.fsPath}` : ''}${range ? ` (bytes ${range.offset}+${range.length})` : ''}`,
@@ -125,12 +148,24 @@ function attempt(
     leaves: kind === 'verify' ? undefined : 'file',
     progressLocation: settings.progressLocation,
     partialType: decodePartialType,
+    // The whole content into a file keeps a journal; the question is asked by decompressTo.
+    handles: kind === 'decompress' && resume === undefined ? ['EINTERRUPTED'] : [],
+    resumable: kind === 'decompress',
     onPartial: (partial) =>
       kind === 'verify' && ctx.verifyObserver?.progress(input.fsPath, partial.frames, partial.progress),
     send: (tokens, cancel) =>
       ctx.client.sendRequest(
         decodeRequest,
-        { kind, input: input.fsPath, output: output?.fsPath, overwrite, range, threads: settings.threads, ...tokens },
+        {
+          kind,
+          input: input.fsPath,
+          output: output?.fsPath,
+          overwrite,
+          range,
+          threads: settings.threads,
+          resume,
+          ...tokens,
+        },
         cancel,
       ),
   });

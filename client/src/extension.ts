@@ -42,8 +42,8 @@ import {
   type CompressOutcome,
   type CompressTarget,
 } from './compressJobs';
-import type { DecodeContext } from './decodeJobs';
-import { registerOverwriteQuestions } from './extractJobs';
+import { decompressTo, type DecodeContext } from './decodeJobs';
+import { extractArchive, registerOverwriteQuestions } from './extractJobs';
 import { JobTracker } from './jobTracker';
 import { createServerClient } from './serverClient';
 import { readSettings, type Settings } from './settings';
@@ -115,13 +115,29 @@ export async function activate(context: vscode.ExtensionContext): Promise<Chunkp
       },
     },
   };
-  const resumeJob = (job: InterruptedJobInfo): Promise<CompressOutcome[]> => {
-    if (!job.source || !job.target) return Promise.resolve([]);
+  const resumeJob = async (job: InterruptedJobInfo): Promise<unknown> => {
+    if (!job.source || !job.target) return [];
+    const rescan = (): void => void interrupted.scan();
+    if (job.job === 'decompress')
+      return decompressTo(
+        decodeCtx,
+        vscode.Uri.file(job.source),
+        vscode.Uri.file(job.target),
+        decodeCtx.settings(),
+        'resume',
+      ).finally(rescan);
+    if (job.job === 'extract')
+      return extractArchive(
+        jobContext,
+        { archive: vscode.Uri.file(job.source), folder: vscode.Uri.file(job.target) },
+        {},
+        'resume',
+      ).finally(rescan);
     const output = vscode.Uri.file(job.target);
     const target: CompressTarget = job.tree
       ? { kind: 'tree', roots: job.tree.roots.map((r) => vscode.Uri.file(r)), name: job.tree.name, output }
       : { kind: 'file', input: vscode.Uri.file(job.source), output };
-    return compressTargets(ctx, [target], {}, 'resume').finally(() => void interrupted.scan());
+    return compressTargets(ctx, [target], {}, 'resume').finally(rescan);
   };
   context.subscriptions.push(
     log,

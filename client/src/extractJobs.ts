@@ -21,6 +21,7 @@ import {
 import { refuseUnlessOnDisk, runJob, showWarnings, type JobContext, type JobOutcome } from './jobRun';
 import { requestWithProgress } from './serverProgress';
 import type { Settings } from './settings';
+import { askToResume, type Resume } from './resume/resumeQuestion';
 
 export type ExtractOutcome = JobOutcome<ExtractResult>;
 
@@ -84,6 +85,7 @@ export async function extractArchive(
   ctx: JobContext,
   target: ExtractTarget,
   overrides: Partial<Settings> = {},
+  resume?: Resume,
 ): Promise<ExtractOutcome> {
   const refused = refuseUnlessOnDisk(target.archive, 'extracts');
   if (refused) return refused;
@@ -101,17 +103,28 @@ export async function extractArchive(
   ctx.log.appendLine(
     `[${new Date().toLocaleTimeString()}] extract ${params.archive}${params.members ? ` (${params.members.join(', ')})` : ''} -> ${params.target}`,
   );
-  const attempt = await runJob(ctx, {
-    verb: 'Extracting',
-    input: target.archive,
-    leaves: 'extraction',
-    progressLocation: settings.progressLocation,
-    partialType: extractPartialType,
-    send: (tokens, cancel) => ctx.client.sendRequest(extractRequest, { ...params, ...tokens }, cancel),
-  });
-  const outcome: ExtractOutcome = attempt.kind === 'exists' ? { kind: 'failed', message: 'exists' } : attempt;
-  if (outcome.kind === 'done') report(ctx, outcome.result, target.folder);
-  return outcome;
+  for (;;) {
+    const attempt = await runJob(ctx, {
+      verb: 'Extracting',
+      input: target.archive,
+      leaves: 'extraction',
+      progressLocation: settings.progressLocation,
+      partialType: extractPartialType,
+      handles: resume === undefined ? ['EINTERRUPTED'] : [],
+      resumable: true,
+      send: (tokens, cancel) => ctx.client.sendRequest(extractRequest, { ...params, resume, ...tokens }, cancel),
+    });
+    const outcome: ExtractOutcome = attempt.kind === 'exists' ? { kind: 'failed', message: 'exists' } : attempt;
+    if (outcome.kind === 'done') report(ctx, outcome.result, target.folder);
+    if (outcome.kind !== 'failed' || outcome.code !== 'EINTERRUPTED') return outcome;
+    // The same archive into the same folder again: go on, or start over?
+    resume = await askToResume(
+      outcome.message,
+      `Extracting ${path.basename(target.archive.fsPath)} into ${path.basename(target.folder.fsPath)}`,
+      'Resume checks the files already extracted against the archive, keeps those that match and extracts the rest.',
+    );
+    if (!resume) return { kind: 'skipped' };
+  }
 }
 
 function report(ctx: JobContext, r: ExtractResult, folder: vscode.Uri): void {
@@ -121,7 +134,10 @@ function report(ctx: JobContext, r: ExtractResult, folder: vscode.Uri): void {
     `${r.folders} folder${r.folders === 1 ? '' : 's'}`,
     ...(r.links > 0 ? [`${r.links} link${r.links === 1 ? '' : 's'}`] : []),
   ].join(', ');
-  const kept = r.kept > 0 ? `; ${r.kept} existing left as they were` : '';
+  const kept = [
+    ...(r.resumedFiles !== undefined ? [`; resumed, ${r.resumedFiles} already extracted checked and kept`] : []),
+    ...(r.kept > 0 ? [`; ${r.kept} existing left as they were`] : []),
+  ].join('');
   const message = `Extracted ${counts} (${formatSize(r.bytes)}) from ${archive} into ${path.basename(r.target)} in ${formatDuration(r.elapsedMs)}${kept}`;
   ctx.log.appendLine(`  ${message} (${r.mode === 'parallel' ? `${r.threads} threads` : 'one pass'})`);
   for (const refusal of r.refused) ctx.log.appendLine(`  ${refusal.member}: not extracted: ${refusal.reason}`);

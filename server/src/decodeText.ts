@@ -8,9 +8,10 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' 
 export function howDecoded(r: DecodeResult): string {
   const frames = r.framesDecoded === r.frames ? `${r.frames}` : `${r.framesDecoded} of ${r.frames}`;
   const unit = `${r.mode === 'gzip' ? 'member' : 'frame'}${r.frames === 1 ? '' : 's'}`;
+  const resumed = r.resumedFrames === undefined ? '' : `; resumed, ${r.resumedFrames} written before checked and kept`;
   if (r.mode === 'parallel')
-    return r.threads === 1 ? `${frames} ${unit} on 1 thread` : `${frames} ${unit} in parallel on ${r.threads} threads`;
-  return `${frames} ${unit}, ${r.note ?? r.mode}`;
+    return `${r.threads === 1 ? `${frames} ${unit} on 1 thread` : `${frames} ${unit} in parallel on ${r.threads} threads`}${resumed}`;
+  return `${frames} ${unit}, ${r.note ?? r.mode}${resumed}`;
 }
 
 /** Whether a verification found nothing wrong: every frame, the digests and the index. */

@@ -207,6 +207,7 @@ export class JobRegistry {
         threads: params.threads,
         pool: this.pool,
         signal,
+        resume: params.resume,
         onFrame: (frame) => batcher.add(frame),
         onProgress: (snapshot) =>
           batcher.progress(snapshot, snapshot.stage === 'finalizing' || snapshot.stage === 'done'),
@@ -239,11 +240,12 @@ export class JobRegistry {
         threads: params.threads,
         pool: this.pool,
         signal,
+        resume: params.resume,
         onProgress: (snapshot) =>
           batcher.progress(snapshot, snapshot.stage === 'finalizing' || snapshot.stage === 'done'),
       });
       reporter.log(
-        `extract ${params.archive} -> ${result.target}: ${result.files} files, ${result.folders} folders, ${result.links} links, ${result.kept} kept, ${result.refused.length} refused; ${result.mode} on ${result.threads} thread(s)`,
+        `extract ${params.archive} -> ${result.target}: ${result.files} files${result.resumedFiles === undefined ? '' : ` (${result.resumedFiles} kept from the interrupted run)`}, ${result.folders} folders, ${result.links} links, ${result.kept} kept, ${result.refused.length} refused; ${result.mode} on ${result.threads} thread(s)`,
       );
       for (const r of result.refused) reporter.log(`  ${r.member}: not extracted: ${r.reason}`);
       return result;

@@ -140,11 +140,17 @@ export const serverInfoRequest = new RequestType0<ServerInfo, void>('chunkpress/
 /** A compression that did not end, as its journal tells it. */
 export interface InterruptedJobInfo {
   journal: string;
-  /** The archive it was making, and from what (undefined when the journal cannot be read). */
+  /** What the job was (undefined when the journal cannot be read). */
+  job: 'compress' | 'decompress' | 'extract' | undefined;
+  /**
+   * What it was making (an archive, a decoded file, the folder extracted into) and from what (the
+   * file or folder compressed, the archive decoded).
+   */
   target: string | undefined;
   source: string | undefined;
   /** A folder's job: its roots (source is the first) and the archive's name for itself. */
   tree?: { roots: string[]; name: string };
+  /** How far it got: chunks or frames, or files for an extraction. */
   chunksDone: number;
   totalChunks: number;
   /** When it last wrote (ms since the epoch). */
@@ -265,6 +271,11 @@ export interface DecodeParams extends WorkDoneProgressParams, PartialResultParam
   range?: { offset: number; length: number };
   /** Upper bound on workers; omitted = automatic. */
   threads?: number;
+  /**
+   * decompress: an interrupted job of the same output: `resume` goes on from it (what it wrote
+   * checked frame by frame), `discard` starts over; without either, code EINTERRUPTED.
+   */
+  resume?: 'resume' | 'discard';
 }
 
 /** One frame decoded (and, for verify, checked), naming its byte and content offsets. */
@@ -353,6 +364,12 @@ export interface ExtractParams extends WorkDoneProgressParams, PartialResultPara
   /** Where a member's path exists: ask the client (`chunkpress/askOverwrite`), replace, or keep it. */
   overwrite: 'ask' | 'replace' | 'skip';
   threads?: number;
+  /**
+   * An interrupted extraction of the same archive into the same folder: `resume` goes on from it
+   * (with its options; the files it made checked against the archive), `discard` removes what it
+   * made and starts over; without either, code EINTERRUPTED.
+   */
+  resume?: 'resume' | 'discard';
 }
 
 export type ExtractResult = EngineExtractResult;

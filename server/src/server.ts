@@ -18,8 +18,8 @@ import { defaultSystem } from './engine/io/system';
 import { zstdVersion } from './engine/codec/codec';
 import { bgzfEngine } from './engine/codec/libdeflate';
 import { ChunkpressError } from './engine/errors';
-import { describeInterrupted, formatAge } from './engine/compression/compress';
-import { discardInterrupted, interruptedJobAt } from './engine/io/journalFile';
+import { describeInterrupted, discardInterrupted, formatAge, interruptedJobAt } from './engine/io/interruptedJobs';
+import { journalProgress } from './engine/format/jobJournal';
 import { describeFrame } from './engine/inspection/frameDetail';
 import { readRange } from './engine/decoding/decompress';
 import { applyMeasuredSize } from './engine/inspection/inspect';
@@ -99,16 +99,19 @@ connection.onRequest(interruptedJobsRequest, async ({ journals, keepDays }) => {
       removed.push(`${target ?? journal} (stopped ${formatAge(now - job.modifiedMs)})`);
       continue;
     }
+    const header = job.journal?.header;
+    const progress = job.journal && journalProgress(job.journal);
     jobsFound.push({
       journal: job.journalPath,
+      job: header?.job,
       target,
-      source: job.journal?.header.source.path,
-      tree: job.journal?.header.tree && {
-        roots: job.journal.header.tree.roots.map((r) => r.path),
-        name: job.journal.header.tree.name,
-      },
-      chunksDone: job.journal?.frames.length ?? 0,
-      totalChunks: job.journal?.header.totalChunks ?? 0,
+      source: header?.source.path,
+      tree:
+        header?.job === 'compress' && header.tree
+          ? { roots: header.tree.roots.map((r) => r.path), name: header.tree.name }
+          : undefined,
+      chunksDone: progress?.done ?? 0,
+      totalChunks: progress?.total ?? 0,
       stoppedAt: job.modifiedMs,
       description: describeInterrupted(job, now),
       problem: job.problem,

@@ -5,7 +5,6 @@
  * exactly what was there before.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { compressTree } from '../../server/src/engine/compression/compressTree';
 import type { ChunkpressError } from '../../server/src/engine/errors';
 import { extractArchive, type ExtractJob } from '../../server/src/engine/extraction/extractArchive';
-import { sampleData, tempDir, testPool, withSmallTmpfs } from '../helpers';
+import { sampleData, tempDir, testPool, treeSnapshot, withSmallTmpfs } from '../helpers';
 
 const pool = testPool(2);
 const dir = tempDir('chunkpress-extract-');
@@ -23,30 +22,6 @@ after(async () => {
   await pool.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-/** Every entry under `root`: path, type, mode, size, mtime (s), and content digest or link target. */
-function snapshot(root: string): string[] {
-  const rows: string[] = [];
-  const walk = (rel: string): void => {
-    for (const name of fs.readdirSync(path.join(root, rel)).sort()) {
-      const sub = rel ? `${rel}/${name}` : name;
-      const abs = path.join(root, sub);
-      const s = fs.lstatSync(abs);
-      const mode = (s.mode & 0o7777).toString(8);
-      const mtime = Math.floor(s.mtimeMs / 1000);
-      if (s.isSymbolicLink()) rows.push(`${sub} link -> ${fs.readlinkSync(abs)}`);
-      else if (s.isDirectory()) {
-        rows.push(`${sub} dir ${mode} ${mtime}`);
-        walk(sub);
-      } else {
-        const digest = createHash('sha256').update(fs.readFileSync(abs)).digest('hex').slice(0, 16);
-        rows.push(`${sub} file ${mode} ${s.size} ${mtime} ${digest} links=${s.nlink}`);
-      }
-    }
-  };
-  walk('');
-  return rows;
-}
 
 const tarInto = (archive: string, args: string[] = []): string => {
   const out = tempDir('chunkpress-tarx-');
@@ -93,8 +68,8 @@ test('our archive extracts in parallel to what tar -xf makes of it', async () =>
   assert.equal(result.files, 206);
   assert.equal(result.links, 3);
   assert.equal(result.folders, 6);
-  const expected = snapshot(tarInto(ours));
-  assert.deepEqual(snapshot(target), expected);
+  const expected = treeSnapshot(tarInto(ours));
+  assert.deepEqual(treeSnapshot(target), expected);
   assert.ok(expected.some((r) => r.startsWith('proj/big.dat file 644 600000 1709210096 ')));
   assert.ok(
     expected.includes(
@@ -121,8 +96,8 @@ test('GNU tar archives (gnu and pax; zstd, gzip, plain) extract in one pass to w
       const result = await extract(archive, target);
       assert.equal(result.mode, 'streaming', archive);
       assert.deepEqual(result.refused, [], archive);
-      assert.deepEqual(snapshot(target), snapshot(tarInto(archive)), archive);
-      assert.deepEqual(snapshot(path.join(target)), snapshot(path.join(dir, 'out-ours')), archive);
+      assert.deepEqual(treeSnapshot(target), treeSnapshot(tarInto(archive)), archive);
+      assert.deepEqual(treeSnapshot(path.join(target)), treeSnapshot(path.join(dir, 'out-ours')), archive);
     }
   }
 });
@@ -131,7 +106,7 @@ test("a selection: members and folders by name, or a folder's content at the top
   const target = path.join(dir, 'out-some');
   const result = await extract(ours, target, { members: ['proj/src/lib/', 'proj/zero', 'proj/src/run-again.sh'] });
   assert.deepEqual(result.refused, []);
-  const rows = snapshot(target).map((r) => r.split(' ')[0]);
+  const rows = treeSnapshot(target).map((r) => r.split(' ')[0]);
   assert.ok(rows.includes('proj/src/lib/deep/f199.txt'));
   assert.ok(rows.includes('proj/zero'));
   assert.ok(!rows.includes('proj/big.dat'));
@@ -153,7 +128,7 @@ test("a selection: members and folders by name, or a folder's content at the top
   // The same for a foreign archive, read in one pass.
   const foreign = path.join(dir, 'out-base-gnu');
   await extract(path.join(dir, 'gnu-pax.tar.gz'), foreign, { base: 'proj/src/lib' });
-  assert.deepEqual(snapshot(foreign), snapshot(based));
+  assert.deepEqual(treeSnapshot(foreign), treeSnapshot(based));
 });
 
 test('what exists: stop names it and makes nothing, skip keeps it, replace replaces, ask asks', async () => {
@@ -162,13 +137,13 @@ test('what exists: stop names it and makes nothing, skip keeps it, replace repla
     fs.mkdirSync(path.join(target, 'proj'));
     fs.writeFileSync(path.join(target, 'proj', 'zero'), 'mine\n');
     fs.writeFileSync(path.join(target, 'proj', 'secret'), 'mine too\n');
-    const before = snapshot(target);
+    const before = treeSnapshot(target);
     await assert.rejects(extract(archive, target), (err: ChunkpressError) => {
       assert.equal(err.code, 'EEXIST');
       assert.match(err.message, /proj\/(zero|secret)" already exists/);
       return true;
     });
-    assert.deepEqual(snapshot(target), before, archive);
+    assert.deepEqual(treeSnapshot(target), before, archive);
 
     const kept = await extract(archive, target, { overwrite: 'skip' });
     assert.equal(kept.kept, 2);
@@ -198,7 +173,7 @@ test('what exists: stop names it and makes nothing, skip keeps it, replace repla
 
     const replaced = await extract(archive, target, { overwrite: 'replace' });
     assert.equal(replaced.kept, 0);
-    assert.deepEqual(snapshot(path.join(target)), snapshot(path.join(dir, 'out-ours')));
+    assert.deepEqual(treeSnapshot(path.join(target)), treeSnapshot(path.join(dir, 'out-ours')));
     fs.rmSync(target, { recursive: true });
   }
 });
@@ -209,7 +184,7 @@ test('cancel leaves exactly what was there before, replaced files included', asy
     fs.mkdirSync(path.join(target, 'proj'));
     fs.writeFileSync(path.join(target, 'proj', 'big.dat'), 'mine\n');
     fs.writeFileSync(path.join(target, 'unrelated'), "not the archive's\n");
-    const before = snapshot(target);
+    const before = treeSnapshot(target);
     const folderTime = fs.statSync(path.join(target, 'proj')).mtimeMs;
     const controller = new AbortController();
     let files = 0;
@@ -225,7 +200,7 @@ test('cancel leaves exactly what was there before, replaced files included', asy
       { code: 'ECANCELED' },
     );
     assert.ok(files >= 3, archive);
-    assert.deepEqual(snapshot(target), before, archive);
+    assert.deepEqual(treeSnapshot(target), before, archive);
     // To the microsecond (Node sets times from a double of seconds), not only the second.
     const drift = fs.statSync(path.join(target, 'proj')).mtimeMs - folderTime;
     assert.ok(Math.abs(drift) < 0.001, `${archive}: the existing folder's mtime moved by ${drift} ms`);

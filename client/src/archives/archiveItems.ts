@@ -1,6 +1,7 @@
 /** How each node of the Archives view is drawn. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { jobLabel, resumeHint } from '../resume/jobText';
 import type { FrameRow } from '../../../server/src/engine/inspection/inspect';
 import type { ArchiveSummary, MemberRow } from '../../../server/src/protocol';
 import { memberDescription, memberTooltip, TAR_NAME } from './memberRows';
@@ -38,10 +39,7 @@ export function treeItem(node: ArchiveNode): vscode.TreeItem {
       return archiveItem(node.entry);
     case 'interrupted': {
       const { job } = node;
-      const item = new vscode.TreeItem(
-        job.target ? path.basename(job.target) : path.basename(job.journal),
-        vscode.TreeItemCollapsibleState.None,
-      );
+      const item = new vscode.TreeItem(jobLabel(job), vscode.TreeItemCollapsibleState.None);
       item.id = `interrupted#${job.journal}`;
       item.description = job.description.replace(/^was /, '');
       item.iconPath = new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('problemsWarningIcon.foreground'));
@@ -49,9 +47,7 @@ export function treeItem(node: ArchiveNode): vscode.TreeItem {
         job.target ?? job.journal,
         '',
         `${job.source ? `From ${job.source}: ` : ''}${job.description}.`,
-        job.problem
-          ? `It cannot be resumed: ${job.problem}`
-          : 'Resume goes on after its last complete chunk, once it has been checked against the source.',
+        job.problem ? `It cannot be resumed: ${job.problem}` : resumeHint(job),
       ].join('\n');
       item.contextValue = job.problem ? 'interrupted.unreadable' : 'interrupted';
       return item;

@@ -5,9 +5,9 @@
  * and listed in the Archives panel until resumed or discarded. Those older than
  * `chunkpress.keepInterruptedDays` are removed by the helper, with a line in the log.
  */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { jobSubject } from './jobText';
 import { discardJobRequest, interruptedJobsRequest, type InterruptedJobInfo } from '../../../server/src/protocol';
 
 const JOURNAL_GLOB = '**/.*.journal';
@@ -67,7 +67,7 @@ export class InterruptedJobs implements vscode.Disposable {
       offered.add(key);
       await this.state.update(OFFERED_KEY, [...offered].slice(-200));
       void vscode.window
-        .showInformationMessage(`${path.basename(job.target)} ${job.description}.`, 'Resume', 'Discard')
+        .showInformationMessage(`${jobSubject(job)} ${job.description}.`, 'Resume', 'Discard')
         .then((choice) => {
           if (choice === 'Resume') void resume(job);
           else if (choice === 'Discard') void this.discard(job);

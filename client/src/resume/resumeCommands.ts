@@ -1,9 +1,9 @@
 /** Resume and Discard, on an interrupted row of the Archives panel or from the palette. */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { InterruptedJobInfo } from '../../../server/src/protocol';
 import type { ArchiveNode } from '../archives/archiveNodes';
 import type { InterruptedJobs } from './interruptedJobs';
+import { jobLabel } from './jobText';
 
 /** The row's job, or one picked from the list. */
 async function jobFor(
@@ -20,7 +20,7 @@ async function jobFor(
   }
   const pick = await vscode.window.showQuickPick(
     all.map((job) => ({
-      label: path.basename(job.target ?? job.journal),
+      label: jobLabel(job),
       description: job.description.replace(/^was /, ''),
       detail: job.target ?? job.journal,
       job,

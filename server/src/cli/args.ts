@@ -164,7 +164,7 @@ const OPTIONS_OF: Record<string, string[] | undefined> = {
   list: ['json'],
   cat: ['threads'],
   inspect: ['json', 'frame'],
-  decompress: [...OUTPUT_OPTIONS, 'threads'],
+  decompress: [...OUTPUT_OPTIONS, 'threads', 'resume', 'discard'],
   verify: ['verbose', 'quiet', 'json', 'threads'],
   extract: [
     ...OUTPUT_OPTIONS,
@@ -175,6 +175,8 @@ const OPTIONS_OF: Record<string, string[] | undefined> = {
     'keep',
     'same-owner',
     'preserve-permissions',
+    'resume',
+    'discard',
   ],
 };
 

@@ -3,7 +3,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { compress, type CompressInput, type CompressOutput, type CompressResult } from '../engine/compression/compress';
 import { summarize } from '../engine/compression/summary';
-import { ChunkpressError } from '../engine/errors';
 import { compressTree, type TreeCompressResult, type TreeProgressListener } from '../engine/compression/compressTree';
 import type { TarRoot } from '../engine/tar/collect';
 import type { ProgressSnapshot } from '../engine/progress';
@@ -11,6 +10,7 @@ import { formatDuration, formatRate, formatSize } from '../engine/sizes';
 import type { Args } from './args';
 import { runInputs } from './runInputs';
 import { UsageError } from './usageError';
+import { withHint } from './interruptedHint';
 
 /** One archive to make: of one file or stream, or a tar of trees and files. */
 export type PlannedJob =
@@ -116,18 +116,6 @@ const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' 
 function treeCounts(r: TreeCompressResult): string {
   const links = r.links > 0 ? `, ${plural(r.links, 'link')}` : '';
   return `${plural(r.files, 'file')}, ${plural(r.folders, 'folder')}${links}`;
-}
-
-/** What to type next, for the errors of an interrupted job. */
-function withHint(err: unknown): unknown {
-  const code = (err as ChunkpressError).code;
-  const hint =
-    code === 'EINTERRUPTED'
-      ? '--resume goes on from there, --discard starts over'
-      : code === 'ENOSPC' && /can be resumed/.test((err as Error).message)
-        ? 'free some space, then run the same command with --resume'
-        : undefined;
-  return hint ? new ChunkpressError(`${(err as Error).message}: ${hint}`, code, (err as ChunkpressError).path) : err;
 }
 
 /** Compresses each planned input; returns the exit status. */

@@ -10,6 +10,7 @@ import { howDecoded, verified, verifySummary } from '../decodeText';
 import { runInputs } from './runInputs';
 import { stdoutDescriptor, stdoutReaderGone } from './stdio';
 import { UsageError } from './usageError';
+import { withHint } from './interruptedHint';
 
 function outputFor(args: Args, file: string): DecodeOutput {
   const toStdout = args.output === '-' || (args.command === 'extract' && args.output === undefined);
@@ -58,6 +59,7 @@ export async function decodeFiles(args: Args): Promise<number> {
         pool,
         threads: args.threads,
         signal,
+        resume: args.resume ? 'resume' : args.discard ? 'discard' : undefined,
         onFrame: (frame) => {
           if (args.verbose && !frame.ok) process.stderr.write(`  frame ${frame.index}: ${frame.message}\n`);
         },
@@ -65,7 +67,7 @@ export async function decodeFiles(args: Args): Promise<number> {
         .catch((err: unknown) => {
           // As a write through process.stdout would: a reader gone ends the command with 141.
           if ((err as ChunkpressError).code === 'EPIPE') stdoutReaderGone();
-          throw err;
+          throw withHint(err);
         })
         .finally(() => {
           if (output.kind === 'descriptor' && output.fd !== 1) fs.closeSync(output.fd);

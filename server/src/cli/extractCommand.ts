@@ -3,6 +3,7 @@ import type { Args } from './args';
 import { extractArchive, type ExtractResult } from '../engine/extraction/extractArchive';
 import { formatDuration, formatRate, formatSize } from '../engine/sizes';
 import { runInputs } from './runInputs';
+import { withHint } from './interruptedHint';
 
 export async function extractMembers(args: Args): Promise<number> {
   const [file, ...members] = args.files;
@@ -22,6 +23,9 @@ export async function extractMembers(args: Args): Promise<number> {
         pool,
         threads: args.threads,
         signal,
+        resume: args.resume ? 'resume' : args.discard ? 'discard' : undefined,
+      }).catch((err: unknown) => {
+        throw withHint(err);
       });
       for (const r of result.refused)
         process.stderr.write(`chunkpress: ${file}: ${r.member}: not extracted: ${r.reason}\n`);
@@ -40,6 +44,7 @@ function summary(file: string, r: ExtractResult): string {
     ...(r.links > 0 ? [`${r.links} link${r.links === 1 ? '' : 's'}`] : []),
   ].join(', ');
   const also = [
+    ...(r.resumedFiles !== undefined ? [`resumed: ${r.resumedFiles} already extracted kept`] : []),
     ...(r.kept > 0 ? [`${r.kept} existing kept`] : []),
     ...(r.refused.length > 0 ? [`${r.refused.length} refused`] : []),
   ];

@@ -6,14 +6,15 @@ import { ArchiveWriter } from './archiveWriter';
 import { bgzf, gzipMember, seekableZstd, type BgzfContainer, type Container } from './containers';
 import { fileSink, type Sink } from '../io/outputSink';
 import { DEFLATE_WINDOW } from '../codec/deflate';
-import { JOURNAL_KIND, JOURNAL_VERSION, type JournalHeader, type SourceFingerprint } from '../format/jobJournal';
 import {
-  discardInterrupted,
-  findInterrupted,
-  journalPathOf,
-  JournalWriter,
-  type InterruptedJob,
-} from '../io/journalFile';
+  frameLine,
+  JOURNAL_KIND,
+  JOURNAL_VERSION,
+  type CompressHeader,
+  type SourceFingerprint,
+} from '../format/jobJournal';
+import { journalPathOf, JournalWriter } from '../io/journalFile';
+import { meetInterrupted } from '../io/interruptedJobs';
 import { prepareResume, type ResumedSource, type ResumePoint } from './resume';
 import { runPipeline, type FrameFeed, type FrameWork, type PipelineJob } from './framePipeline';
 import { streamSource, type ChunkSource, type StreamSource } from '../io/chunkSource';
@@ -289,13 +290,12 @@ export async function settleInterrupted(
   lanes: number,
   signal: AbortSignal | undefined,
 ): Promise<ResumePoint | undefined> {
-  const found = (await findInterrupted(path.dirname(target), target)).filter((j) => !j.running);
-  if (found.length === 0) return undefined;
-  const newest = [...found].sort((a, b) => b.modifiedMs - a.modifiedMs)[0];
-  if (resume === undefined) throw interruptedError(target, newest);
-  for (const other of found) if (resume === 'discard' || other !== newest) await discardInterrupted(other);
-  if (resume === 'discard') return undefined;
-  return prepareResume(newest, source, pool, lanes, signal);
+  const job = await meetInterrupted(resume, path.dirname(target), {
+    job: 'compress',
+    target,
+    prefix: `.${path.basename(target)}.`,
+  });
+  return job && prepareResume(job, source, pool, lanes, signal);
 }
 
 /**
@@ -322,34 +322,6 @@ export async function stopWriting(writer: ArchiveWriter | undefined, err: unknow
   return err;
 }
 
-/** "…was interrupted at 45% (12 of 27 chunks), 3 minutes ago." */
-export function interruptedError(target: string, job: InterruptedJob): ChunkpressError {
-  return new ChunkpressError(`"${target}" ${describeInterrupted(job)}`, 'EINTERRUPTED', target);
-}
-
-/** How far an interrupted job got, and when it stopped. */
-export function describeInterrupted(job: InterruptedJob, now = Date.now()): string {
-  const ago = formatAge(now - job.modifiedMs);
-  if (!job.journal) return `has an interrupted job whose journal cannot be read (${job.problem}), ${ago}`;
-  const { header, frames } = job.journal;
-  const done = frames.length;
-  // A folder's total is known once its walk is over.
-  if (header.totalChunks < done || header.totalChunks === 0)
-    return `was interrupted after ${done} chunk${done === 1 ? '' : 's'}, ${ago}`;
-  const pct = Math.floor((100 * done) / header.totalChunks);
-  return `was interrupted at ${pct}% (${done} of ${header.totalChunks} chunks), ${ago}`;
-}
-
-/** "just now", "3 minutes ago", "8 days ago". */
-export function formatAge(ms: number): string {
-  const minutes = Math.round(ms / 60_000);
-  if (minutes < 1) return 'just now';
-  if (minutes < 90) return `${minutes} minute${minutes === 1 ? '' : 's'} ago`;
-  const hours = Math.round(minutes / 60);
-  if (hours < 36) return `${hours} hours ago`;
-  return `${Math.round(hours / 24)} days ago`;
-}
-
 /**
  * Starts the journal of a job writing a file: a new one, or a resumed job's, rewritten with the
  * frames kept. `job`: what the job is besides where it writes.
@@ -358,10 +330,10 @@ export async function startJournal(
   writer: ArchiveWriter,
   target: string,
   point: ResumePoint | undefined,
-  job: Pick<JournalHeader, 'options' | 'source' | 'tree' | 'totalChunks'>,
+  job: Pick<CompressHeader, 'options' | 'source' | 'tree' | 'totalChunks'>,
 ): Promise<JournalWriter | undefined> {
   if (!writer.tempPath) return undefined;
-  const header: JournalHeader = {
+  const header: CompressHeader = {
     journal: JOURNAL_KIND,
     version: JOURNAL_VERSION,
     job: 'compress',
@@ -374,14 +346,14 @@ export async function startJournal(
   };
   const file = journalPathOf(writer.tempPath);
   const journal = point
-    ? await JournalWriter.rewrite(file, header, point.frames)
+    ? await JournalWriter.rewrite(file, header, point.frames.map(frameLine).join(''))
     : await JournalWriter.create(file, header);
   writer.keepJournal(journal);
   return journal;
 }
 
 /** The options a journal records: those that decide the archive's bytes. */
-export const journalOptions = (o: CompressOptions): JournalHeader['options'] => ({
+export const journalOptions = (o: CompressOptions): CompressHeader['options'] => ({
   format: o.format,
   gzipLayout: o.gzipLayout,
   gzi: o.gzi,

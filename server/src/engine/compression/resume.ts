@@ -8,14 +8,14 @@
  */
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { cancelled, ChunkpressError, describeFsError } from '../errors';
-import type { JournalFrame, JournalHeader } from '../format/jobJournal';
-import type { InterruptedJob } from '../io/journalFile';
-import type { TaskGroup, WorkerPool } from '../pool/pool';
-import type { TaskReply } from '../pool/workerMessages';
+import { ChunkpressError, describeFsError } from '../errors';
+import type { CompressHeader, JournalFrame } from '../format/jobJournal';
+import type { InterruptedJob } from '../io/interruptedJobs';
+import type { WorkerPool } from '../pool/pool';
+import { rangeDigests as digests } from '../pool/rangeDigests';
 
 export interface ResumePoint {
-  header: JournalHeader;
+  header: CompressHeader;
   journalPath: string;
   /** The frames kept: all those the journal lists up to the first that the file does not hold. */
   frames: JournalFrame[];
@@ -29,42 +29,6 @@ export interface ResumePoint {
 export type ResumedSource =
   | { kind: 'file'; path: string; fd: number }
   | { kind: 'tree'; roots: ReadonlyArray<{ path: string; name: string }> };
-
-interface Check {
-  fd: number;
-  position: number;
-  length: number;
-}
-
-/** XXH64 of each range, on the pool, at most `lanes * 2` at a time; stops early on a cancel. */
-async function digests(
-  pool: WorkerPool,
-  checks: readonly Check[],
-  lanes: number,
-  signal: AbortSignal | undefined,
-): Promise<Array<{ digest: string; read: number }>> {
-  const abortFlag = new SharedArrayBuffer(4);
-  const group: TaskGroup = { lanes };
-  const results: Array<{ digest: string; read: number }> = [];
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < checks.length) {
-      if (signal?.aborted) throw cancelled();
-      const i = next++;
-      const reply: TaskReply = await pool.run({ kind: 'digest', ...checks[i], abortFlag }, group);
-      const o = reply.outcome;
-      if (o.kind === 'digested') results[i] = { digest: o.digest, read: o.read };
-      else if (o.kind === 'aborted') throw cancelled();
-      else throw new ChunkpressError(o.kind === 'failed' ? o.message : `unexpected ${o.kind}`, 'EIO');
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.max(1, lanes * 2) }, lane));
-  } finally {
-    Atomics.store(new Int32Array(abortFlag), 0, 1);
-  }
-  return results;
-}
 
 /**
  * Checks `job` against its partial file and (a file's) the source, and says where to go on from;
@@ -82,7 +46,10 @@ export async function prepareResume(
   const how = '(--discard removes it, and compressing again starts over)';
   if (!job.journal)
     throw new ChunkpressError(`The interrupted job cannot be resumed: ${job.problem} ${how}`, 'EFORMAT');
-  const { header, frames } = job.journal;
+  const { frames } = job.journal;
+  const header = job.journal.header;
+  if (header.job !== 'compress')
+    throw new ChunkpressError(`"${job.journalPath}" is not the journal of a compression`, 'EINVAL', job.journalPath);
   const was = header.tree ? header.tree.roots.map((r) => path.resolve(r.path)) : [path.resolve(header.source.path)];
   const now = source.kind === 'tree' ? source.roots.map((r) => path.resolve(r.path)) : [path.resolve(source.path)];
   if ((source.kind === 'tree') !== (header.tree !== undefined) || was.join('\0') !== now.join('\0'))

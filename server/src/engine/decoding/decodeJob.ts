@@ -42,6 +42,13 @@ export interface DecodeJob {
   /** Each frame as it is checked (verify) or written. */
   onFrame?: (frame: FrameOutcome) => void;
   system?: SystemInfo;
+  /**
+   * The whole content into a file keeps a journal, so that a job that did not end can be resumed.
+   * When one of the same output is found: `resume` goes on from it (each frame it wrote checked
+   * against the archive's checksums), `discard` removes it and starts over; without either the
+   * job stops with EINTERRUPTED.
+   */
+  resume?: 'resume' | 'discard';
 }
 
 export interface FrameOutcome {
@@ -81,6 +88,8 @@ export interface DecodeResult {
   indexFindings: IndexFinding[];
   /** Said to the user, the job having succeeded (e.g. the output could not take the archive's permissions). */
   warnings: string[];
+  /** A resumed job: the frames an interrupted one had written that checked out, and were kept. */
+  resumedFrames?: number;
 }
 
 /** zstd's Block_Maximum_Size: no block decodes to more, so blocks × this bounds a frame of unknown size. */

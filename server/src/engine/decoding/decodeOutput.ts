@@ -17,6 +17,7 @@ export async function openOutput(
   wanted: number | undefined,
   whole: boolean,
   system: SystemInfo,
+  resume?: { tempPath: string; length: number },
 ): Promise<Sink | undefined> {
   if (job.output.kind === 'file' && path.resolve(job.output.path) === path.resolve(job.input))
     throw new ChunkpressError(`The output "${job.output.path}" would replace its own input`, 'EINVAL', job.output.path);
@@ -35,6 +36,7 @@ export async function openOutput(
         durable: false,
         like: await sourceStat(job.input, whole),
         sparse: true,
+        resume,
       })
     : job.output.kind === 'stream'
       ? streamSink(job.output.stream, job.output.label)

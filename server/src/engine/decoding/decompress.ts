@@ -5,6 +5,7 @@
  * (or declare huge ones) is decoded by one streaming context; gzip goes through zlib.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { treeDigest } from '../codec/hash';
 import { cancelled, ChunkpressError, describeFsError } from '../errors';
@@ -32,6 +33,8 @@ import {
   type RunContext,
 } from './decodeJob';
 import { openOutput } from './decodeOutput';
+import { settleInterruptedDecode, startDecodeJournal } from './decodeResume';
+import { decodedLine } from '../format/jobJournal';
 import { checkDamagedIndex, checkIndex } from './indexVerification';
 import { runGzip } from './gzipStream';
 import { bgzfRuns } from './bgzfRuns';
@@ -40,7 +43,8 @@ import { runStreaming } from './streamingFrames';
 
 export type { DecodeJob, DecodeOutput, DecodeResult, FrameOutcome } from './decodeJob';
 
-export async function decode(job: DecodeJob): Promise<DecodeResult> {
+export async function decode(request: DecodeJob): Promise<DecodeResult> {
+  let job = request;
   const system = job.system ?? defaultSystem;
   if (job.signal?.aborted) throw cancelled();
   let info = await inspectArchive(job.input, { readAhead: true });
@@ -83,9 +87,64 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
   const range = job.range && checkRange(job.input, job.range, total);
   const wanted = range ? range.length : total;
 
-  const sink = await openOutput(job, wanted, range === undefined, system);
+  // Frames without a declared size (pzstd, zstd from a pipe) still go in parallel when the header
+  // walk counted their blocks: that bounds the buffer. Their places are known only in order, so
+  // each is written after the one before it, and a range needs the streaming path that counts.
+  const parallel = !gzip && (known || !range) && data.every((f) => (sizeBound(f) ?? Infinity) <= MAX_WHOLE_FRAME);
+  // The whole content into a file can be resumed; only frames written at their places (their
+  // sizes known) are kept from an interrupted run, any other is decoded again from the start.
+  const target = job.output.kind === 'file' && !range && !job.verify ? path.resolve(job.output.path) : undefined;
+  const archive = target === undefined ? undefined : { path: job.input, stat: await statArchive(job.input) };
+  const resumable = parallel && known;
+  const point =
+    target !== undefined && archive
+      ? await settleInterruptedDecode(
+          job.resume,
+          target,
+          archive,
+          resumable ? data : [],
+          info.manifest?.chunks.digests,
+          total ?? 0,
+          job.pool,
+          Math.max(1, Math.min(system.cores, job.pool.size)),
+        )
+      : undefined;
+  const kept = point?.kept ?? new Set<number>();
+  const sink = await openOutput(
+    job,
+    wanted,
+    range === undefined,
+    system,
+    point && { tempPath: point.tempPath, length: resumable ? point.length : 0 },
+  );
+  const journal =
+    sink && target !== undefined && archive
+      ? await startDecodeJournal(sink, target, archive, data.length, point)
+      : undefined;
+  if (journal) {
+    const onFrame = job.onFrame;
+    job = {
+      ...job,
+      onFrame: (frame) => {
+        if (frame.ok) journal.record(decodedLine(frame.index));
+        onFrame?.(frame);
+      },
+    };
+  }
   const meter = new ProgressMeter(wanted, range ? undefined : data.length);
   meter.stage = job.verify ? 'verifying' : 'decompressing';
+  for (const f of data)
+    if (kept.has(f.index)) {
+      meter.bytesIn += f.contentSize!;
+      meter.bytesOut += f.contentSize!;
+      meter.chunksDone++;
+    }
+  meter.resumedBytes = meter.bytesIn;
+  const warnings: string[] = [];
+  if (point && point.dropped > 0)
+    warnings.push(
+      `${point.dropped} frame${point.dropped === 1 ? '' : 's'} the interrupted job had written did not check out against the archive, and were decoded again`,
+    );
   const context: RunContext = {
     job,
     info,
@@ -98,10 +157,6 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
     entryChecksums: index && !index.frames ? info.seekTable : undefined,
   };
   try {
-    // Frames without a declared size (pzstd, zstd from a pipe) still go in parallel when the header
-    // walk counted their blocks: that bounds the buffer. Their places are known only in order, so
-    // each is written after the one before it, and a range needs the streaming path that counts.
-    const parallel = !gzip && (known || !range) && data.every((f) => (sizeBound(f) ?? Infinity) <= MAX_WHOLE_FRAME);
     let mode: DecodeResult['mode'];
     let threads = 1;
     let note: string | undefined;
@@ -123,7 +178,7 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
         ? data.filter(
             (f) => f.contentOffset! < range.offset + range.length && f.contentOffset! + f.contentSize! > range.offset,
           )
-        : data;
+        : data.filter((f) => !kept.has(f.index));
       threads = Math.max(1, Math.min(system.cores, job.pool.size, job.threads ?? MAX_THREADS, frames.length));
       if (data.length === 1) note = 'a single frame: decoded on one thread (a frame cannot be split)';
       await runParallel(context, frames, known, threads);
@@ -159,7 +214,8 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
     if (job.signal?.aborted) throw cancelled();
     meter.stage = 'finalizing';
     job.onProgress?.(meter.snapshot());
-    const warnings = (await sink?.commit()) ?? [];
+    warnings.push(...((await sink?.commit()) ?? []));
+    await journal?.remove();
     meter.stage = 'done';
     const snapshot = meter.snapshot();
     job.onProgress?.(snapshot);
@@ -179,10 +235,30 @@ export async function decode(job: DecodeJob): Promise<DecodeResult> {
       indexChecked: index !== undefined,
       indexFindings: context.indexFindings,
       warnings,
+      ...(point && { resumedFrames: kept.size }),
     };
   } catch (err) {
+    // A full disk interrupts: what is written stays, to be resumed once there is room.
+    if ((err as ChunkpressError).code === 'ENOSPC' && journal && sink?.abandon) {
+      await journal.stop('no space left');
+      await sink.abandon();
+      throw new ChunkpressError(
+        `${(err as Error).message}; what is done is kept, and the job can be resumed once there is room`,
+        'ENOSPC',
+        (err as ChunkpressError).path,
+      );
+    }
     await sink?.discard().catch(() => undefined);
+    await journal?.remove().catch(() => undefined);
     throw err;
+  }
+}
+
+async function statArchive(file: string): Promise<fs.Stats> {
+  try {
+    return await fs.promises.stat(file);
+  } catch (err) {
+    throw describeFsError(err, file, 'read');
   }
 }
 

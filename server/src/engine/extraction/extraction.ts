@@ -49,6 +49,8 @@ export interface FileAction {
   mode: number;
   mtime: number;
   owner?: { uid: number; gid: number };
+  /** An interrupted run of this job made it: what it holds is checked, and written again only if wrong. */
+  resumed?: boolean;
 }
 
 export interface Refusal {
@@ -68,6 +70,8 @@ export class Extraction {
   links = 0;
   /** Members left as they were because their path exists (skip policy or answer). */
   kept = 0;
+  /** Of `files`, those an interrupted run of this job had written that checked out, and were kept. */
+  resumedFiles = 0;
   readonly refused: Refusal[] = [];
   readonly warnings: string[] = [];
   private readonly rules: PathRules;
@@ -159,7 +163,16 @@ export class Extraction {
     }
     this.written.set(rel, place.path);
     this.files++;
-    return { path: place.path, final: place.final, rel, size: m.size, mode: verdict.mode, mtime, owner };
+    return {
+      path: place.path,
+      final: place.final,
+      rel,
+      size: m.size,
+      mode: verdict.mode,
+      mtime,
+      owner,
+      ...(place.resumed && { resumed: true }),
+    };
   }
 
   /**
@@ -180,6 +193,8 @@ export class Extraction {
       else if (place.kind === 'kept') this.kept++;
       else {
         try {
+          // An interrupted run's link is made again: a hard link cannot be told from a copy.
+          if (place.resumed) fs.rmSync(place.path, { force: true });
           fs.linkSync(target, place.path);
         } catch (err) {
           throw describeFsError(err, place.final, 'create');

@@ -4,6 +4,7 @@
  * them at a time, and each worker writes the files its frame holds. Frames holding only headers and
  * folders are not decoded at all; with a selection, only the frames of the selected members are.
  */
+import * as fs from 'node:fs';
 import { cancelled, ChunkpressError, describeFsError } from '../errors';
 import type { MemberIndex } from '../format/memberIndex';
 import type { ArchiveInfo, FrameRow } from '../inspection/inspect';
@@ -14,6 +15,7 @@ import type { FileWrite, TaskReply } from '../pool/workerMessages';
 import { where } from '../decoding/decodeJob';
 import { finishFile, type Extraction, type FileAction } from './extraction';
 import type { ExtractMeter } from './extractMeter';
+import type { ExtractJournal } from './extractJournal';
 import { diskBytes } from './targetTree';
 
 /** Members planned between yields to the event loop (each may make a folder: one system call). */
@@ -22,6 +24,8 @@ const PLAN_BATCH = 2048;
 interface Planned {
   file: FileAction;
   dataOffset: number;
+  /** The member's SHA-256 in the index (what a resumed file is checked by). */
+  sha256: string | null;
 }
 
 export async function extractFrames(
@@ -33,11 +37,14 @@ export async function extractFrames(
     threads: number;
     signal?: AbortSignal;
     meter: ExtractMeter;
+    journal: ExtractJournal;
     checkSpace: (needed: number) => void;
   },
 ): Promise<void> {
   const { meter, signal } = run;
   const planned: Planned[] = [];
+  // What the plan creates is recorded in one line, before the first file is written.
+  run.journal.plan();
   for (let i = 0; i < index.count; i++) {
     if (i % PLAN_BATCH === PLAN_BATCH - 1) {
       await new Promise((resolve) => setImmediate(resolve));
@@ -46,25 +53,85 @@ export async function extractFrames(
     const m = index.member(i);
     let facts = m;
     let dataOffset = m.dataOffset;
+    let sha256 = m.sha256;
     if (m.type === 'hardlink' && !x.wants(m.link ?? '') && x.wants(m.path)) {
       // Its target stays in the archive: the link becomes a copy of the target's content.
       const at = index.find(m.link ?? '');
-      const target = at === undefined ? undefined : index.content(at);
+      const target = at === undefined ? undefined : index.member(at);
       if (target?.type === 'file') {
         facts = { ...m, type: 'file', size: target.size, link: null };
         dataOffset = target.dataOffset;
+        sha256 = target.sha256;
       }
     }
     const file = await x.admit(facts);
-    if (file) planned.push({ file, dataOffset });
+    if (file) planned.push({ file, dataOffset, sha256 });
   }
   meter.files = { done: 0, total: planned.length, current: undefined };
   meter.totalBytes = planned.reduce((sum, p) => sum + p.file.size, 0);
-  run.checkSpace(planned.reduce((sum, p) => sum + diskBytes(p.file.size), 0));
+  run.journal.planned(planned.length);
+  const intact = await checkResumed(x, planned, run);
+  run.checkSpace(planned.reduce((sum, p, i) => sum + (intact.has(i) ? 0 : diskBytes(p.file.size)), 0));
   const frames = info.frames.filter((f) => f.role === 'data');
-  const work = planWrites(planned, frames);
-  if (work.length > 0) await runFrames(work, planned, run, info.file);
+  const toWrite = planned.filter((_, i) => !intact.has(i));
+  const work = planWrites(toWrite, frames);
+  if (work.length > 0) await runFrames(work, toWrite, run, info.file);
+  run.journal.flush(meter.files.done);
   await x.finishLinks();
+}
+
+/**
+ * The files an interrupted run made, checked against the index: each one whose SHA-256 (hashed on
+ * the pool) is the member's is kept and given its mode and mtime again; any other is removed, to be
+ * written again. Returns the indexes (in `planned`) of those kept.
+ */
+async function checkResumed(
+  x: Extraction,
+  planned: readonly Planned[],
+  run: { pool: WorkerPool; threads: number; signal?: AbortSignal; meter: ExtractMeter },
+): Promise<Set<number>> {
+  const intact = new Set<number>();
+  const candidates: Array<{ i: number; mtimeNs: string }> = [];
+  planned.forEach((p, i) => {
+    if (!p.file.resumed) return;
+    const found = fs.lstatSync(p.file.path, { bigint: true, throwIfNoEntry: false });
+    if (p.sha256 && found?.isFile() && Number(found.size) === p.file.size)
+      candidates.push({ i, mtimeNs: found.mtimeNs.toString() });
+    else if (found) fs.rmSync(p.file.path, { force: true });
+  });
+  if (candidates.length === 0) return intact;
+  const abortFlag = new SharedArrayBuffer(4);
+  const group: TaskGroup = { lanes: run.threads };
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < candidates.length) {
+      if (run.signal?.aborted) throw cancelled();
+      const { i, mtimeNs } = candidates[next++];
+      const { file, sha256 } = planned[i];
+      const reply = await run.pool.run(
+        { kind: 'hash', member: i, path: file.path, size: file.size, mtimeNs, abortFlag },
+        group,
+      );
+      const o = reply.outcome;
+      if (o.kind === 'aborted') throw cancelled();
+      if (o.kind === 'hashed' && o.report.sha256 === sha256) {
+        finishFile(file);
+        intact.add(i);
+        x.resumedFiles++;
+        run.meter.bytesIn += file.size;
+        run.meter.bytesOut += file.size;
+        run.meter.resumedBytes += file.size;
+        run.meter.files!.done++;
+      } else fs.rmSync(file.path, { force: true });
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: run.threads * TASKS_PER_WORKER }, lane));
+  } finally {
+    Atomics.store(new Int32Array(abortFlag), 0, 1);
+  }
+  run.meter.report();
+  return intact;
 }
 
 interface FrameWork {
@@ -123,7 +190,7 @@ function planWrites(planned: readonly Planned[], frames: readonly FrameRow[]): F
 async function runFrames(
   work: readonly FrameWork[],
   planned: readonly Planned[],
-  run: { pool: WorkerPool; threads: number; signal?: AbortSignal; meter: ExtractMeter },
+  run: { pool: WorkerPool; threads: number; signal?: AbortSignal; meter: ExtractMeter; journal: ExtractJournal },
   file: string,
 ): Promise<void> {
   const { pool, threads, signal, meter } = run;
@@ -161,6 +228,7 @@ async function runFrames(
       }
       meter.files!.done += done;
       meter.files!.current = w.writes[w.writes.length - 1]?.path;
+      run.journal.progress(meter.files!.done);
       meter.report();
       return;
     }

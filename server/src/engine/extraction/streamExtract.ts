@@ -14,16 +14,17 @@ import { writeAllSync } from '../io/fileWrites';
 import { readTar } from '../tar/foreignIndex';
 import { finishFile, type Extraction, type FileAction } from './extraction';
 import type { ExtractMeter } from './extractMeter';
+import type { ExtractJournal } from './extractJournal';
 import { diskBytes } from './targetTree';
 
-const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+const { O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
 
 type TarEvent = { kind: 'member'; record: TarRecord } | { kind: 'content'; bytes: Uint8Array };
 
 export async function extractStream(
   x: Extraction,
   info: ArchiveInfo,
-  run: { pool: WorkerPool; signal?: AbortSignal; meter: ExtractMeter; freeBytes: number },
+  run: { pool: WorkerPool; signal?: AbortSignal; meter: ExtractMeter; freeBytes: number; journal: ExtractJournal },
 ): Promise<void> {
   const { meter } = run;
   const events: TarEvent[] = [];
@@ -31,27 +32,51 @@ export async function extractStream(
     (record) => events.push({ kind: 'member', record }),
     (bytes) => events.push({ kind: 'content', bytes }),
   );
-  let open: { fd: number; left: number; file: FileAction } | undefined;
+  /**
+   * The file being written; `comparing` while it is an interrupted run's whose bytes so far are
+   * the archive's (read back and compared, not written), until the first that is not.
+   */
+  let open: { fd: number; left: number; file: FileAction; comparing: boolean } | undefined;
+  let scratch: Buffer | undefined;
   let claimed = 0;
   meter.files = { done: 0, total: 0, current: undefined };
   const close = (): void => {
-    const { fd, file } = open!;
+    const { fd, file, comparing } = open!;
     open = undefined;
     try {
+      // An interrupted run's file may be longer than the member.
+      if (file.resumed) fs.ftruncateSync(fd, file.size);
       fs.closeSync(fd);
     } catch (err) {
       throw describeFsError(err, file.final, 'write');
     }
     finishFile(file);
+    if (file.resumed && comparing) {
+      x.resumedFiles++;
+      meter.resumedBytes += file.size;
+    }
     meter.files!.done++;
+  };
+  /** Whether the file at `fd` holds `bytes` at `position`. */
+  const holds = (fd: number, bytes: Uint8Array, position: number): boolean => {
+    if (!scratch || scratch.length < bytes.length) scratch = Buffer.allocUnsafe(Math.max(bytes.length, 1 << 16));
+    let read = 0;
+    while (read < bytes.length) {
+      const n = fs.readSync(fd, scratch, read, bytes.length - read, position + read);
+      if (n === 0) return false;
+      read += n;
+    }
+    return scratch.subarray(0, bytes.length).equals(bytes);
   };
   const take = async (bytes: Buffer): Promise<void> => {
     reader.push(bytes);
     for (const event of events.splice(0)) {
       if (event.kind === 'content') {
         if (!open) continue; // a member not extracted: its content is passed over
+        const at = open.file.size - open.left;
         try {
-          writeAllSync(open.fd, event.bytes, open.file.size - open.left);
+          if (open.comparing && !holds(open.fd, event.bytes, at)) open.comparing = false;
+          if (!open.comparing) writeAllSync(open.fd, event.bytes, at);
         } catch (err) {
           throw describeFsError(err, open.file.final, 'write');
         }
@@ -72,13 +97,16 @@ export async function extractStream(
       claimed += diskBytes(file.size);
       meter.files!.total++;
       meter.files!.current = file.rel;
+      run.journal.progress(meter.files!.done);
       let fd: number;
       try {
-        fd = fs.openSync(file.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+        fd = file.resumed
+          ? fs.openSync(file.path, O_RDWR | O_NOFOLLOW)
+          : fs.openSync(file.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
       } catch (err) {
         throw describeFsError(err, file.final, 'create');
       }
-      open = { fd, left: file.size, file };
+      open = { fd, left: file.size, file, comparing: file.resumed === true };
       if (file.size === 0) close();
     }
   };
@@ -99,5 +127,6 @@ export async function extractStream(
   } finally {
     if (open) fs.closeSync(open.fd);
   }
+  run.journal.flush(meter.files.done);
   await x.finishLinks();
 }

@@ -23,9 +23,12 @@ export type AskOverwrite = (conflict: {
   existing: 'file' | 'symlink' | 'other';
 }) => Promise<OverwriteAnswer>;
 
-/** Where a member goes: `path` is written (maybe a hidden name, renamed over `final` at the end). */
+/**
+ * Where a member goes: `path` is written (maybe a hidden name, renamed over `final` at the end).
+ * `resumed`: an interrupted run of this job made it, and what it holds is to be checked.
+ */
 export type Placement =
-  | { kind: 'write'; path: string; final: string; fresh: boolean }
+  | { kind: 'write'; path: string; final: string; fresh: boolean; resumed?: boolean }
   | { kind: 'kept' }
   | { kind: 'refused'; reason: string };
 
@@ -49,6 +52,10 @@ export class TargetTree {
   /** Folders that existed, with their times: a cancel puts back the mtime that adding to them changed. */
   private readonly found = new Map<string, { atime: number; mtime: number }>();
   private tempCount = 0;
+  /** Files an interrupted run of this job made (relative): they are its to check or write again. */
+  private readonly resumed = new Set<string>();
+  /** Told of each path this job creates, before the file is written (a folder: once it is made). */
+  onCreate: ((made: { file?: string; folder?: string; temp?: string }) => void) | undefined;
 
   private constructor(
     readonly root: string,
@@ -127,6 +134,7 @@ export class TargetTree {
         this.created.push({ abs, folder: true });
         this.made.add(sub);
         this.folders.add(sub);
+        this.onCreate?.({ folder: sub });
         continue;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw describeFsError(err, abs, 'create');
@@ -169,15 +177,51 @@ export class TargetTree {
       }
       if (found) {
         if (found.isDirectory()) return { kind: 'refused', reason: `a folder "${rel}" exists in the target folder` };
-        if (!(await this.replaces(rel, found))) return { kind: 'kept' };
-        const temp = `${final.slice(0, final.length - (rel.length - slash - 1))}.${rel.slice(slash + 1)}.chunkpress-${this.tag}-${this.tempCount++}`;
-        this.replacements.push({ temp, final });
-        this.created.push({ abs: temp, folder: false });
-        return { kind: 'write', path: temp, final, fresh: false };
+        if (this.resumed.has(rel) && found.isFile())
+          return { kind: 'write', path: final, final, fresh: true, resumed: true };
+        if (this.resumed.has(rel)) this.drop(final);
+        else if (!(await this.replaces(rel, found))) return { kind: 'kept' };
+        else {
+          const temp = `${final.slice(0, final.length - (rel.length - slash - 1))}.${rel.slice(slash + 1)}.chunkpress-${this.tag}-${this.tempCount++}`;
+          this.replacements.push({ temp, final });
+          this.created.push({ abs: temp, folder: false });
+          this.onCreate?.({ temp });
+          return { kind: 'write', path: temp, final, fresh: false };
+        }
       }
     }
     this.created.push({ abs: final, folder: false });
+    this.onCreate?.({ file: rel });
     return { kind: 'write', path: final, final, fresh: true };
+  }
+
+  /**
+   * What an interrupted run of this job created: its folders and files are this job's (a cancel
+   * removes them too), its files are met again as its own, not as existing ones, and its hidden
+   * replacements go (those members are placed again).
+   */
+  adopt(made: { files: readonly string[]; folders: readonly string[]; temps: readonly string[] }): void {
+    for (const temp of made.temps) this.drop(temp);
+    for (const rel of [...made.folders].sort((a, b) => a.length - b.length)) {
+      const abs = this.abs(rel);
+      const found = fs.lstatSync(abs, { throwIfNoEntry: false });
+      if (!found?.isDirectory()) continue;
+      this.created.push({ abs, folder: true });
+      this.folders.add(rel);
+    }
+    for (const rel of made.files) {
+      this.resumed.add(rel);
+      this.created.push({ abs: this.abs(rel), folder: false });
+    }
+  }
+
+  /** Removes a file this job (or its interrupted run) made, to make it again. */
+  private drop(abs: string): void {
+    try {
+      fs.unlinkSync(abs);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw describeFsError(err, abs, 'write');
+    }
   }
 
   private async replaces(rel: string, found: fs.Stats): Promise<boolean> {

@@ -1,9 +1,10 @@
 /**
- * A job's journal on disk (format/jobJournal.ts): written as frames reach the partial file, synced
- * every few frames and at each stage change, and found again beside the target after a crash.
+ * A job's journal on disk (format/jobJournal.ts): written as work is done (frames reach the partial
+ * file, files are made), synced every few records and at each stage change, and read again after a
+ * crash.
  */
+import { writeSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import * as path from 'node:path';
 import { ChunkpressError, describeFsError } from '../errors';
 import { FormatError } from '../format/formatError';
 import {
@@ -19,6 +20,8 @@ import {
 
 /** Frames between two syncs of the journal: at 4 MiB chunks, at most about 16 MiB of work lost. */
 const SYNC_EVERY = 4;
+/** Lines written ahead (an extraction's files) between two syncs. */
+const SYNC_EVERY_AHEAD = 256;
 
 /** `.big.log.zst.1a2b3c4d.journal` beside `.big.log.zst.1a2b3c4d.partial`. */
 export const journalPathOf = (partial: string): string => partial.replace(/\.partial$/, '.journal');
@@ -46,11 +49,14 @@ export class JournalWriter {
     return writer;
   }
 
-  /** The journal of a resumed job: its header and the frames kept, in place of what was there. */
-  static async rewrite(file: string, header: JournalHeader, frames: readonly JournalFrame[]): Promise<JournalWriter> {
+  /**
+   * The journal of a resumed job: its header and the records of what is kept (lines that
+   * format/jobJournal.ts makes), in place of what was there.
+   */
+  static async rewrite(file: string, header: JournalHeader, records: string): Promise<JournalWriter> {
     const temp = `${file}.rewrite`;
     try {
-      await fsp.writeFile(temp, headerLine(header) + frames.map(frameLine).join(''), { mode: 0o600 });
+      await fsp.writeFile(temp, headerLine(header) + records, { mode: 0o600 });
       const h = await fsp.open(temp, 'r+');
       await h.sync().finally(() => h.close());
       await fsp.rename(temp, file);
@@ -63,8 +69,29 @@ export class JournalWriter {
 
   /** Records a frame that is in the partial file (its bytes written before this is called). */
   append(frame: JournalFrame): void {
+    this.record(frameLine(frame));
+  }
+
+  /** Records one line of what is done (format/jobJournal.ts makes them), synced every few. */
+  record(line: string): void {
     this.unsynced++;
-    void this.put(frameLine(frame), this.unsynced >= SYNC_EVERY);
+    void this.put(line, this.unsynced >= SYNC_EVERY);
+  }
+
+  /**
+   * Records a line before what it announces is made (an extraction names each file before it
+   * creates it): written at once, synchronously, so that a kill right after still finds it; synced
+   * in the background every few hundred. Not to be mixed with `record`.
+   */
+  recordNow(line: string): void {
+    if (this.failed !== undefined) return;
+    try {
+      writeSync(this.handle.fd, line);
+    } catch (err) {
+      this.failed = err;
+      return;
+    }
+    if (++this.unsynced >= SYNC_EVERY_AHEAD) void this.put('', true);
   }
 
   /** A folder's walk is over: how many frames the job makes. */
@@ -129,78 +156,4 @@ export async function readJournal(file: string): Promise<Journal> {
     if (err instanceof FormatError) throw new ChunkpressError(err.message, 'EFORMAT', file);
     throw err;
   }
-}
-
-/** A job that did not end, as its journal and partial file tell it. */
-export interface InterruptedJob {
-  journalPath: string;
-  /** Undefined when the journal cannot be read (`problem` says why). */
-  journal: Journal | undefined;
-  problem: string | undefined;
-  /** The partial file's size now (undefined if it is gone). */
-  partialSize: number | undefined;
-  /** When the journal was last written. */
-  modifiedMs: number;
-  /** Its process still runs it: not interrupted, only in progress. */
-  running: boolean;
-}
-
-/** Whether process `pid` is alive (signal 0 checks without sending anything). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** The job of one journal file (undefined if it is gone). */
-export async function interruptedJobAt(journalPath: string): Promise<InterruptedJob | undefined> {
-  const file = path.resolve(journalPath);
-  const stat = await fsp.stat(file).catch(() => undefined);
-  if (!stat) return undefined;
-  let journal: Journal | undefined;
-  let problem: string | undefined;
-  try {
-    journal = await readJournal(file);
-  } catch (err) {
-    problem = (err as Error).message;
-  }
-  const partial = journal?.header.partial ?? file.replace(/\.journal$/, '.partial');
-  const partialSize = (await fsp.stat(partial).catch(() => undefined))?.size;
-  const running = journal !== undefined && journal.stopped === undefined && alive(journal.header.pid);
-  return { journalPath: file, journal, problem, partialSize, modifiedMs: stat.mtimeMs, running };
-}
-
-/** The interrupted jobs whose journals are in `dir` (those of `target` only, when given). */
-export async function findInterrupted(dir: string, target?: string): Promise<InterruptedJob[]> {
-  let names: string[];
-  try {
-    names = await fsp.readdir(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw describeFsError(err, dir, 'read');
-  }
-  const jobs: InterruptedJob[] = [];
-  for (const name of names.filter((n) => n.startsWith('.') && n.endsWith('.journal')).sort()) {
-    const job = await interruptedJobAt(path.join(dir, name));
-    if (!job) continue;
-    // An unreadable journal is taken to be the target's only if its name says so.
-    if (
-      target !== undefined &&
-      job.journal?.header.target !== path.resolve(target) &&
-      (job.journal || !name.startsWith(`.${path.basename(target)}.`))
-    )
-      continue;
-    jobs.push(job);
-  }
-  return jobs;
-}
-
-/** Removes a job's partial file and journal (discard, or a start over). */
-export async function discardInterrupted(job: InterruptedJob): Promise<void> {
-  const partial = job.journal?.header.partial ?? job.journalPath.replace(/\.journal$/, '.partial');
-  await fsp.rm(partial, { force: true });
-  await fsp.rm(job.journalPath, { force: true });
 }

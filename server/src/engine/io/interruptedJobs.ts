@@ -1,0 +1,173 @@
+/**
+ * Jobs that did not end, found by their journals: where they are, whether their process still runs
+ * them, how far they got, and removing one (its partial file, or what an extraction created).
+ */
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import { ChunkpressError, describeFsError } from '../errors';
+import { journalProgress, type Journal, type JournalHeader } from '../format/jobJournal';
+import { readJournal } from './journalFile';
+
+/** A job that did not end, as its journal and partial file tell it. */
+export interface InterruptedJob {
+  journalPath: string;
+  /** Undefined when the journal cannot be read (`problem` says why). */
+  journal: Journal | undefined;
+  problem: string | undefined;
+  /** The partial file's size now (undefined if it is gone, or for an extraction). */
+  partialSize: number | undefined;
+  /** When the journal was last written. */
+  modifiedMs: number;
+  /** Its process still runs it: not interrupted, only in progress. */
+  running: boolean;
+}
+
+/** Whether process `pid` is alive (signal 0 checks without sending anything). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The partial file a job writes (an extraction writes into its target instead). */
+export const partialOf = (header: JournalHeader): string | undefined =>
+  header.job === 'extract' ? undefined : header.partial;
+
+/** The job of one journal file (undefined if it is gone). */
+export async function interruptedJobAt(journalPath: string): Promise<InterruptedJob | undefined> {
+  const file = path.resolve(journalPath);
+  const stat = await fsp.stat(file).catch(() => undefined);
+  if (!stat) return undefined;
+  let journal: Journal | undefined;
+  let problem: string | undefined;
+  try {
+    journal = await readJournal(file);
+  } catch (err) {
+    problem = (err as Error).message;
+  }
+  const partial = journal ? partialOf(journal.header) : file.replace(/\.journal$/, '.partial');
+  const partialSize = partial === undefined ? undefined : (await fsp.stat(partial).catch(() => undefined))?.size;
+  const running = journal !== undefined && journal.stopped === undefined && alive(journal.header.pid);
+  return { journalPath: file, journal, problem, partialSize, modifiedMs: stat.mtimeMs, running };
+}
+
+/** Which of a folder's journals are wanted: those of one job kind making one target. */
+export interface JobFilter {
+  job: JournalHeader['job'];
+  target: string;
+  /** How an unreadable journal of that target's is named (it is taken to be the target's if so). */
+  prefix: string;
+}
+
+/** The interrupted jobs whose journals are in `dir` (only those `filter` picks, when given). */
+export async function findInterrupted(dir: string, filter?: JobFilter): Promise<InterruptedJob[]> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw describeFsError(err, dir, 'read');
+  }
+  const jobs: InterruptedJob[] = [];
+  for (const name of names.filter((n) => n.startsWith('.') && n.endsWith('.journal')).sort()) {
+    const job = await interruptedJobAt(path.join(dir, name));
+    if (!job) continue;
+    if (filter) {
+      const header = job.journal?.header;
+      const ours = header
+        ? header.job === filter.job && header.target === path.resolve(filter.target)
+        : name.startsWith(filter.prefix);
+      if (!ours) continue;
+    }
+    jobs.push(job);
+  }
+  return jobs;
+}
+
+/**
+ * The interrupted job of `filter`'s target that a new job of it meets: undefined when there is
+ * none or `resume` is 'discard' (all are removed); else the newest (the others removed). Without a
+ * decision, EINTERRUPTED says how far it got and how to go on.
+ */
+export async function meetInterrupted(
+  resume: 'resume' | 'discard' | undefined,
+  dir: string,
+  filter: JobFilter,
+): Promise<InterruptedJob | undefined> {
+  const found = (await findInterrupted(dir, filter)).filter((j) => !j.running);
+  if (found.length === 0) return undefined;
+  const newest = [...found].sort((a, b) => b.modifiedMs - a.modifiedMs)[0];
+  if (resume === undefined) throw interruptedError(filter.target, newest);
+  for (const other of found) if (resume === 'discard' || other !== newest) await discardInterrupted(other);
+  return resume === 'discard' ? undefined : newest;
+}
+
+/**
+ * Removes a job's partial file and journal (discard, or a start over); for an extraction, the
+ * files, links and hidden replacements it created, and its folders that are empty then.
+ */
+export async function discardInterrupted(job: InterruptedJob): Promise<void> {
+  const header = job.journal?.header;
+  if (header?.job === 'extract') {
+    const { files, temps, folders } = job.journal!.made;
+    const under = (rel: string): string => path.join(header.target, rel);
+    for (const rel of files) await fsp.rm(under(rel), { force: true });
+    for (const temp of temps) await fsp.rm(temp, { force: true });
+    // The deepest first; a folder that holds anything else now stays.
+    for (const rel of [...folders].sort((a, b) => b.length - a.length)) removeEmptyFolders(under(rel));
+  } else {
+    const partial = header ? partialOf(header)! : job.journalPath.replace(/\.journal$/, '.partial');
+    await fsp.rm(partial, { force: true });
+  }
+  await fsp.rm(job.journalPath, { force: true });
+}
+
+/**
+ * Removes the folder at `abs` if nothing but empty folders is in it. Inside a folder the job made,
+ * every folder is the job's, even one made just before a kill kept it from the journal.
+ */
+function removeEmptyFolders(abs: string): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(abs, { withFileTypes: true });
+  } catch {
+    return; // gone, or not a folder
+  }
+  for (const e of entries) if (e.isDirectory()) removeEmptyFolders(path.join(abs, e.name));
+  try {
+    fs.rmdirSync(abs);
+  } catch {
+    // Not empty: what is in it stays.
+  }
+}
+
+/** "…was interrupted at 45% (12 of 27 chunks), 3 minutes ago." */
+export function interruptedError(target: string, job: InterruptedJob): ChunkpressError {
+  return new ChunkpressError(`"${target}" ${describeInterrupted(job)}`, 'EINTERRUPTED', target);
+}
+
+/** How far an interrupted job got, and when it stopped. */
+export function describeInterrupted(job: InterruptedJob, now = Date.now()): string {
+  const ago = formatAge(now - job.modifiedMs);
+  if (!job.journal) return `has an interrupted job whose journal cannot be read (${job.problem}), ${ago}`;
+  const { done, total, unit } = journalProgress(job.journal);
+  const units = (n: number): string => `${unit}${n === 1 ? '' : 's'}`;
+  // A folder's total is known once its walk is over.
+  if (total < done || total === 0) return `was interrupted after ${done} ${units(done)}, ${ago}`;
+  const pct = Math.floor((100 * done) / total);
+  return `was interrupted at ${pct}% (${done} of ${total} ${units(total)}), ${ago}`;
+}
+
+/** "just now", "3 minutes ago", "8 days ago". */
+export function formatAge(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 1) return 'just now';
+  if (minutes < 90) return `${minutes} minute${minutes === 1 ? '' : 's'} ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 36) return `${hours} hours ago`;
+  return `${Math.round(hours / 24)} days ago`;
+}
