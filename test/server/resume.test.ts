@@ -12,7 +12,9 @@ import { after, test } from 'node:test';
 import { ResponseError } from 'vscode-languageserver-protocol/node';
 import {
   compressRequest,
+  decodeRequest,
   discardJobRequest,
+  extractRequest,
   interruptedJobsRequest,
   type JobErrorData,
 } from '../../server/src/protocol';
@@ -142,4 +144,87 @@ test('a folder job killed with the helper: listed with its roots, resumed to the
   assert.ok((result.resumedChunks ?? 0) >= 6);
   assert.ok(fs.readFileSync(archive).equals(fs.readFileSync(path.join(dir, 'site-reference.tar.zst'))));
   assert.deepEqual(journals(), []);
+});
+
+test('the helper killed mid-decompression and mid-extraction: listed by kind, EINTERRUPTED, resumed with what was written checked', async () => {
+  const sub = path.join(dir, 'decode');
+  fs.mkdirSync(sub);
+  const content = path.join(sub, 'content.log');
+  fs.writeFileSync(content, sampleData(32 << 20, 23));
+  const archive = path.join(sub, 'content.log.zst');
+  const first = await helper();
+  await first.connection.sendRequest(compressRequest, {
+    input: content,
+    output: archive,
+    overwrite: false,
+    level: 1,
+    chunkSize: 256 << 10,
+  });
+  const output = path.join(sub, 'out.log');
+  const decodeParams = { kind: 'decompress' as const, input: archive, output, overwrite: false, threads: 1 };
+  const journalsOf = (folder: string): string[] =>
+    fs
+      .readdirSync(folder)
+      .filter((f) => f.endsWith('.journal'))
+      .map((f) => path.join(folder, f));
+  let h = await helper();
+  void h.connection.sendRequest(decodeRequest, decodeParams).catch(() => undefined);
+  while (!(journalsOf(sub)[0] && framesIn(journalsOf(sub)[0]) >= 20)) await new Promise((r) => setTimeout(r, 1));
+  await killed(h);
+  h = await helper();
+  let { jobs } = await h.connection.sendRequest(interruptedJobsRequest, { journals: journalsOf(sub), keepDays: 7 });
+  assert.equal(jobs.length, 1);
+  assert.deepEqual(
+    [jobs[0].job, jobs[0].target, jobs[0].source, jobs[0].totalChunks],
+    ['decompress', output, archive, 128],
+  );
+  assert.match(jobs[0].description, /^was interrupted at \d+% \(\d+ of 128 frames\), just now$/);
+  await assert.rejects(
+    h.connection.sendRequest(decodeRequest, decodeParams),
+    (err: ResponseError<JobErrorData>) => err.data?.code === 'EINTERRUPTED',
+  );
+  const decoded = await h.connection.sendRequest(decodeRequest, { ...decodeParams, resume: 'resume' });
+  assert.ok((decoded.resumedFrames ?? 0) >= 20, `${decoded.resumedFrames} frames kept`);
+  assert.ok(fs.readFileSync(output).equals(fs.readFileSync(content)));
+  assert.deepEqual(journalsOf(sub), []);
+
+  // A folder's archive, extracted by a helper that is killed once some files are in.
+  const tree = path.join(sub, 'tree');
+  for (let i = 0; i < 400; i++) {
+    fs.mkdirSync(path.join(tree, `d${i % 20}`), { recursive: true });
+    fs.writeFileSync(path.join(tree, `d${i % 20}`, `f${i}.txt`), sampleData(30_000, i));
+  }
+  const tarZst = path.join(sub, 'tree.tar.zst');
+  await h.connection.sendRequest(compressRequest, {
+    input: tree,
+    tree: { roots: [{ path: tree, name: 'tree' }], name: 'tree', respectGitignore: true, exclude: [] },
+    output: tarZst,
+    overwrite: false,
+    level: 1,
+    chunkSize: 64 << 10,
+  });
+  const into = path.join(sub, 'into');
+  const extractParams = { archive: tarZst, target: into, overwrite: 'skip' as const, threads: 1 };
+  h = await helper();
+  void h.connection.sendRequest(extractRequest, extractParams).catch(() => undefined);
+  const some = (): boolean => fs.existsSync(path.join(into, 'tree', 'd0', 'f100.txt'));
+  while (!some()) await new Promise((r) => setTimeout(r, 1));
+  await killed(h);
+  h = await helper();
+  ({ jobs } = await h.connection.sendRequest(interruptedJobsRequest, { journals: journalsOf(into), keepDays: 7 }));
+  assert.deepEqual([jobs[0].job, jobs[0].target, jobs[0].source], ['extract', into, tarZst]);
+  await assert.rejects(
+    h.connection.sendRequest(extractRequest, extractParams),
+    (err: ResponseError<JobErrorData>) => err.data?.code === 'EINTERRUPTED',
+  );
+  const extracted = await h.connection.sendRequest(extractRequest, { ...extractParams, resume: 'resume' });
+  assert.equal(extracted.files, 400);
+  assert.ok((extracted.resumedFiles ?? 0) > 0, `${extracted.resumedFiles} files kept`);
+  assert.equal(extracted.kept, 0, 'its own files are not "existing ones" to skip');
+  for (let i = 0; i < 400; i += 37)
+    assert.ok(
+      fs.readFileSync(path.join(into, 'tree', `d${i % 20}`, `f${i}.txt`)).equals(sampleData(30_000, i)),
+      `f${i}.txt`,
+    );
+  assert.deepEqual(journalsOf(into), []);
 });

@@ -31,16 +31,16 @@ async function jobFor(
 }
 
 export function resumeJobCommand(jobs: InterruptedJobs, resume: (job: InterruptedJobInfo) => Promise<unknown>) {
-  return async (node?: ArchiveNode): Promise<void> => {
+  return async (node?: ArchiveNode): Promise<unknown> => {
     const job = await jobFor(jobs, node, 'Resume');
-    if (!job) return;
+    if (!job) return undefined;
     if (job.problem || !job.source || !job.target) {
       void vscode.window.showErrorMessage(
         `Chunkpress: this job cannot be resumed: ${job.problem ?? 'its journal is incomplete'}`,
       );
-      return;
+      return undefined;
     }
-    await resume(job);
+    return resume(job);
   };
 }
 

@@ -14,7 +14,7 @@ import { UsageError } from './usageError';
 
 export const USAGE = `Usage: chunkpress compress FILE... [--format gzip [--gzip-layout bgzf [--gzi]]] [options]
        chunkpress compress DIR... [-o OUT.tar.zst] [--each] [--exclude GLOB]... [--no-gitignore] [options]
-       chunkpress compress FILE|DIR... --resume | --discard
+       chunkpress compress|decompress|extract ... --resume | --discard
        chunkpress status [DIR...] [--json]
        chunkpress list ARCHIVE [--json]
        chunkpress cat ARCHIVE MEMBER...
@@ -37,6 +37,9 @@ A file or folder compressed into a file keeps a journal beside its partial archi
 not end (killed, a crash, a full disk), --resume goes on after its last complete chunk, once the
 part already compressed has been read again and found the same; --discard starts over. Without
 either, an interrupted job of the same archive stops the command and says how far it got.
+decompress into a file and extract keep one too, and take --resume and --discard the same way:
+what they had written is checked against the archive (frames by their checksums, files by their
+SHA-256 or their bytes) and only the rest is made; --discard removes what the job had made.
 
 --format gzip writes FILE.gz and DIR.tar.gz instead (also chosen by an -o ending in .gz or .tgz),
 compressed on all cores too: as one gzip member that every gzip reader takes (pigz's method), or
@@ -53,8 +56,8 @@ Options:
   -c, --chunk-size SIZE   uncompressed bytes per frame, K/M/G = KiB/MiB/GiB (default ${formatSize(DEFAULT_CHUNK_SIZE)})
   -T, --threads N         at most N workers (default: automatic, up to ${MAX_THREADS})
       --memory-factor F   share of available memory the workers may use (default ${DEFAULT_MEMORY_FACTOR})
-      --resume            go on with an interrupted job of the same archive (else start one)
-      --discard           remove an interrupted job of the same archive, and start over
+      --resume            go on with an interrupted job of the same output (else start one)
+      --discard           remove an interrupted job of the same output, and start over
       --each              with folders: one archive per input
       --exclude GLOB      leave out what GLOB matches (.gitignore syntax, inside each folder); repeatable
       --no-gitignore      take in what .gitignore files leave out, and .git folders
@@ -65,8 +68,9 @@ Options:
   -h, --help              show this help
   -V, --version           print the versions of chunkpress and of its zstd
 
-status: the interrupted jobs in each DIR (default: the current folder): their archive, how far
-they got, and when they stopped. --json prints one object per job.
+status: the interrupted jobs in each DIR (default: the current folder) and the extractions into its
+folders: what they were making, how far they got, and when they stopped. --json prints one object
+per job.
 
 inspect: lists what a .zst or .gz holds, from its headers alone (nothing is decompressed): its
 layout (Chunkpress, seekable, pzstd, single or multi-frame, gzip, BGZF), the manifest, and one row

@@ -9,7 +9,7 @@ import Mocha from 'mocha';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', timeout: 120_000, color: false });
-  for (const file of ['extension', 'archives', 'decode', 'extract'])
+  for (const file of ['extension', 'archives', 'decode', 'extract', 'resume'])
     mocha.addFile(path.join(__dirname, `${file}.test.js`));
   return new Promise((resolve, reject) => {
     const passed: string[] = [];
