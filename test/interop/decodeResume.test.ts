@@ -379,3 +379,49 @@ test('an archive changed since its extraction was interrupted is refused, and wh
   assert.equal(run(['extract', '-q', ours, '-C', 'x', '--discard']).status, 0);
   assertTarTree(target, 'after the discard');
 });
+
+test("a planted journal never has a discard remove what is not its job's: paths out, other folders, partial files elsewhere", async () => {
+  const victim = path.join(dir, 'victim.txt');
+  const folder = path.join(dir, 'planted');
+  fs.mkdirSync(folder, { recursive: true });
+  fs.symlinkSync(dir, path.join(folder, 'link'));
+  const header = {
+    journal: 'chunkpress-journal',
+    version: 1,
+    startedAt: 1,
+    pid: 999_999_999,
+    source: { path: ours, size: 1, mtimeMs: 1, ino: 1, dev: 1 },
+    totalChunks: 1,
+  };
+  const extract = {
+    ...header,
+    job: 'extract',
+    target: folder,
+    options: { overwrite: 'stop', keepSetuid: false, sameOwner: false },
+  };
+  const cases: Array<[string, object[], RegExp]> = [
+    ['out.extract', [extract, { made: { files: ['../victim.txt'] } }], /are not paths inside the target folder/],
+    ['through.extract', [extract, { made: { files: ['link/victim.txt'] } }], /^$/],
+    [
+      'elsewhere.extract',
+      [{ ...extract, target: dir }, { made: { files: ['victim.txt'] } }],
+      /is in ".*planted", not in the folder it names/,
+    ],
+    ['temp.extract', [extract, { made: { temps: [victim] } }], /names a hidden file that is not one of an extraction/],
+    [
+      'partial',
+      [{ ...header, job: 'decompress', target: victim, partial: victim }],
+      /names a partial file that is not beside it/,
+    ],
+  ];
+  for (const [name, lines, problem] of cases) {
+    fs.writeFileSync(victim, 'keep me\n');
+    const journal = path.join(folder, `.${name}.journal`);
+    fs.writeFileSync(journal, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    const job = (await interruptedJobAt(journal))!;
+    assert.match(job.problem ?? '', problem, name);
+    await discardInterrupted(job);
+    assert.equal(fs.readFileSync(victim, 'utf8'), 'keep me\n', `${name}: the file outside stays`);
+    assert.ok(!fs.existsSync(journal), `${name}: the journal itself goes`);
+  }
+});

@@ -338,7 +338,7 @@ export async function startJournal(
     version: JOURNAL_VERSION,
     job: 'compress',
     target,
-    partial: writer.tempPath,
+    partial: path.resolve(writer.tempPath),
     startedAt: point?.header.startedAt ?? Date.now(),
     pid: process.pid,
     ...job,

@@ -47,6 +47,7 @@ export async function settleInterruptedExtract(
   const job = await meetInterrupted(resume, root, {
     job: 'extract',
     target: root,
+    source: archive.path,
     prefix: `.${path.basename(archive.path)}.`,
   });
   if (!job) return undefined;
@@ -59,12 +60,6 @@ export async function settleInterruptedExtract(
   const header = job.journal.header as ExtractHeader;
   const was = header.source;
   const { stat } = archive;
-  if (path.resolve(was.path) !== path.resolve(archive.path))
-    throw new ChunkpressError(
-      `The interrupted extraction into "${root}" was of "${was.path}", not "${archive.path}" ${HOW}`,
-      'EINVAL',
-      root,
-    );
   if (was.size !== stat.size || was.mtimeMs !== stat.mtimeMs || was.ino !== stat.ino)
     throw new ChunkpressError(
       `"${archive.path}" changed since its extraction into "${root}" was interrupted (${was.size !== stat.size ? `${was.size} bytes then, ${stat.size} now` : 'its modification time or inode differ'}): what was extracted is not going on from it ${HOW}`,

@@ -160,9 +160,15 @@ export function parseJournal(text: string, file: string): Journal {
   const made: ExtractMade = { files: [], folders: [], temps: [] };
   let extracted = 0;
   let stopped: string | undefined;
-  const strings = (v: unknown, what: string, i: number): string[] => {
+  // What an extraction made is removed on a discard: only plain paths inside its target (and
+  // absolute hidden names, checked against the target by who removes them) are taken.
+  const strings = (v: unknown, what: string, i: number, absolute = false): string[] => {
     if (v === undefined) return [];
-    if (!Array.isArray(v) || !v.every((e) => typeof e === 'string')) bad(`line ${i + 1}'s ${what} are not paths`);
+    if (
+      !Array.isArray(v) ||
+      !v.every((e) => typeof e === 'string' && (absolute ? isAbsolutePlain(e) : isRelativePlain(e)))
+    )
+      bad(`line ${i + 1}'s ${what} are not paths inside the target folder`);
     return v as string[];
   };
   for (const [i, line] of lines.entries()) {
@@ -194,7 +200,7 @@ export function parseJournal(text: string, file: string): Journal {
       if (record?.made !== undefined) {
         made.files.push(...strings(record.made?.files, 'files', i));
         made.folders.push(...strings(record.made?.folders, 'folders', i));
-        made.temps.push(...strings(record.made?.temps, 'hidden files', i));
+        made.temps.push(...strings(record.made?.temps, 'hidden files', i, true));
       }
       if (Number.isSafeInteger(record?.extracted)) extracted = record!.extracted as number;
       if (typeof record?.stopped === 'string') stopped = record.stopped;
@@ -204,6 +210,11 @@ export function parseJournal(text: string, file: string): Journal {
   }
   return { header: header!, frames, decoded, made, extracted, torn, stopped };
 }
+
+/** `a/b/c`: no empty, `.` or `..` part, no NUL. */
+const isRelativePlain = (p: string): boolean =>
+  p !== '' && !p.includes('\0') && p.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
+const isAbsolutePlain = (p: string): boolean => p.startsWith('/') && isRelativePlain(p.slice(1));
 
 function checkHeader(value: unknown, bad: (why: string) => never): JournalHeader {
   const h = value as

@@ -46,19 +46,46 @@ export async function interruptedJobAt(journalPath: string): Promise<Interrupted
   let problem: string | undefined;
   try {
     journal = await readJournal(file);
+    problem = misplaced(file, journal.header, journal.made.temps);
   } catch (err) {
     problem = (err as Error).message;
   }
+  // Only a journal that describes a job of its own folder is acted on: one that names a partial
+  // file elsewhere, or another target, would have a discard remove what is not its.
+  if (problem !== undefined) journal = undefined;
   const partial = journal ? partialOf(journal.header) : file.replace(/\.journal$/, '.partial');
   const partialSize = partial === undefined ? undefined : (await fsp.stat(partial).catch(() => undefined))?.size;
   const running = journal !== undefined && journal.stopped === undefined && alive(journal.header.pid);
   return { journalPath: file, journal, problem, partialSize, modifiedMs: stat.mtimeMs, running };
 }
 
+/** Why a journal cannot be the one its job wrote where it is (undefined when it can). */
+function misplaced(file: string, header: JournalHeader, temps: readonly string[]): string | undefined {
+  const dir = path.dirname(file);
+  if (header.job !== 'extract') {
+    const beside = file.replace(/\.journal$/, '.partial');
+    // A job given a relative output recorded its partial file relative to where it ran.
+    const named = path.isAbsolute(header.partial) ? header.partial : path.join(dir, header.partial);
+    if (path.basename(named) !== path.basename(beside) || (path.isAbsolute(header.partial) && named !== beside))
+      return `"${file}" names a partial file that is not beside it ("${header.partial}")`;
+    header.partial = beside;
+    return undefined;
+  }
+  if (header.target !== dir) return `"${file}" is in "${dir}", not in the folder it names ("${header.target}")`;
+  const stray = temps.find(
+    (t) => !t.startsWith(`${dir}/`) || !/^\..*\.chunkpress-[0-9a-z]+-\d+$/.test(path.basename(t)),
+  );
+  return stray === undefined
+    ? undefined
+    : `"${file}" names a hidden file that is not one of an extraction ("${stray}")`;
+}
+
 /** Which of a folder's journals are wanted: those of one job kind making one target. */
 export interface JobFilter {
   job: JournalHeader['job'];
   target: string;
+  /** Only a job of this source (an extraction of another archive into the same folder is another job). */
+  source?: string;
   /** How an unreadable journal of that target's is named (it is taken to be the target's if so). */
   prefix: string;
 }
@@ -79,7 +106,9 @@ export async function findInterrupted(dir: string, filter?: JobFilter): Promise<
     if (filter) {
       const header = job.journal?.header;
       const ours = header
-        ? header.job === filter.job && header.target === path.resolve(filter.target)
+        ? header.job === filter.job &&
+          header.target === path.resolve(filter.target) &&
+          (filter.source === undefined || path.resolve(header.source.path) === path.resolve(filter.source))
         : name.startsWith(filter.prefix);
       if (!ours) continue;
     }
@@ -114,16 +143,38 @@ export async function discardInterrupted(job: InterruptedJob): Promise<void> {
   const header = job.journal?.header;
   if (header?.job === 'extract') {
     const { files, temps, folders } = job.journal!.made;
-    const under = (rel: string): string => path.join(header.target, rel);
-    for (const rel of files) await fsp.rm(under(rel), { force: true });
-    for (const temp of temps) await fsp.rm(temp, { force: true });
+    const root = header.target;
+    // Never through a symlink: what is in the target may have changed since.
+    const under = (rel: string): string | undefined => (throughFolders(root, rel) ? path.join(root, rel) : undefined);
+    for (const rel of files) {
+      const abs = under(rel);
+      if (abs) await fsp.rm(abs, { force: true });
+    }
+    for (const temp of temps) {
+      const abs = under(path.relative(root, temp));
+      if (abs) await fsp.rm(abs, { force: true });
+    }
     // The deepest first; a folder that holds anything else now stays.
-    for (const rel of [...folders].sort((a, b) => b.length - a.length)) removeEmptyFolders(under(rel));
+    for (const rel of [...folders].sort((a, b) => b.length - a.length)) {
+      const abs = under(rel);
+      if (abs && fs.lstatSync(abs, { throwIfNoEntry: false })?.isDirectory()) removeEmptyFolders(abs);
+    }
   } else {
-    const partial = header ? partialOf(header)! : job.journalPath.replace(/\.journal$/, '.partial');
-    await fsp.rm(partial, { force: true });
+    // Its partial file is beside it (interruptedJobAt refuses a journal that names another).
+    await fsp.rm(job.journalPath.replace(/\.journal$/, '.partial'), { force: true });
   }
   await fsp.rm(job.journalPath, { force: true });
+}
+
+/** Whether every folder on the way from `root` to `rel` is a real folder (none a symlink). */
+function throughFolders(root: string, rel: string): boolean {
+  const parts = rel.split('/');
+  let at = root;
+  for (const part of parts.slice(0, -1)) {
+    at = path.join(at, part);
+    if (!fs.lstatSync(at, { throwIfNoEntry: false })?.isDirectory()) return false;
+  }
+  return true;
 }
 
 /**
