@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import { compressTree } from '../../server/src/engine/compression/compressTree';
 import type { ChunkpressError } from '../../server/src/engine/errors';
 import { extractArchive, type ExtractJob } from '../../server/src/engine/extraction/extractArchive';
+import { discardInterrupted, interruptedJobAt } from '../../server/src/engine/io/interruptedJobs';
 import { sampleData, tempDir, testPool, treeSnapshot, withSmallTmpfs } from '../helpers';
 
 const pool = testPool(2);
@@ -208,7 +209,7 @@ test('cancel leaves exactly what was there before, replaced files included', asy
   }
 });
 
-test('space: declared sizes over the free space are refused up front; a full disk removes what was made', async (t) => {
+test('space: declared sizes over the free space are refused up front; a full disk keeps what was made, to resume', async (t) => {
   const target = path.join(dir, 'out-nospace');
   const system = { cores: 2, availableMemory: 1 << 30, freeSpace: async () => 100_000 };
   for (const archive of [ours, path.join(dir, 'gnu-pax.tar.zst')]) {
@@ -222,15 +223,30 @@ test('space: declared sizes over the free space are refused up front; a full dis
     });
     assert.equal(fs.existsSync(target), false);
   }
-  await withSmallTmpfs(t, '256k', 'cannot mount a small tmpfs here (needs root)', async (mount) => {
+  // Room for big.dat and a few small files, not for all of them: the disk fills up mid-job.
+  await withSmallTmpfs(t, '768k', 'cannot mount a small tmpfs here (needs root)', async (mount) => {
     const unknown = { cores: 2, availableMemory: 1 << 30, freeSpace: async () => undefined }; // let it try
     for (const archive of [ours, path.join(dir, 'gnu-gnu.tar')]) {
       await assert.rejects(extract(archive, path.join(mount, 'x'), { system: unknown }), (err: ChunkpressError) => {
         assert.equal(err.code, 'ENOSPC');
-        assert.match(err.message, /^No space left on the device while writing ".*proj\/.*"$/);
+        assert.match(
+          err.message,
+          /^No space left on the device while writing ".*proj\/.*"; what is extracted is kept, and the job can be resumed once there is room$/,
+        );
         return true;
       });
-      assert.deepEqual(fs.readdirSync(mount), [], archive);
+      // Discarded, what it made goes: the folder it extracted into is left empty.
+      const made = await extract(archive, path.join(mount, 'x'), { system: unknown, resume: 'discard' }).catch(
+        (err: ChunkpressError) => err.code,
+      );
+      assert.equal(made, 'ENOSPC', 'the disk is still full');
+      const left = fs.readdirSync(path.join(mount, 'x'));
+      assert.equal(left.filter((f) => f.endsWith('.journal')).length, 1, 'the new attempt is the one kept');
+      await discardInterrupted(
+        (await interruptedJobAt(path.join(mount, 'x', left.find((f) => f.endsWith('.journal'))!)))!,
+      );
+      assert.deepEqual(fs.readdirSync(path.join(mount, 'x')), [], archive);
+      fs.rmdirSync(path.join(mount, 'x'));
     }
   });
 });

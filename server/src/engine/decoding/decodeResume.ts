@@ -28,18 +28,22 @@ export interface DecodeResumePoint {
   dropped: number;
 }
 
+/** The decoding that cannot keep frames of an interrupted run: their places are not known ahead. */
+export const UNPLACED = `its frames do not say how long they are, so those written cannot be found in the file: decoded again from the start`;
+
 const HOW = '(--discard removes it, and decompressing again starts over)';
 
 /**
  * The interrupted decompression into `target` that this job meets, checked: undefined when there is
  * none or it is discarded; EINTERRUPTED without a decision. `frames` are the archive's data frames
- * (their sizes known), `digests` the manifest's XXH64 of each, when there is one.
+ * (undefined when their sizes are not all known: nothing is kept), `digests` the manifest's XXH64
+ * of each, when there is one.
  */
 export async function settleInterruptedDecode(
   resume: 'resume' | 'discard' | undefined,
   target: string,
   archive: { path: string; stat: fs.Stats },
-  frames: readonly FrameRow[],
+  frames: readonly FrameRow[] | undefined,
   digests: readonly string[] | undefined,
   contentSize: number,
   pool: WorkerPool,
@@ -85,6 +89,7 @@ export async function settleInterruptedDecode(
     throw describeFsError(err, header.partial, 'read');
   }
   try {
+    if (!frames) return { header, tempPath: header.partial, length: 0, kept: new Set(), dropped: 0 };
     const length = Math.min((await partial.stat()).size, contentSize);
     const listed = [...new Set(job.journal.decoded)].filter((i) => i < frames.length).sort((a, b) => a - b);
     // A frame is checked by what the archive says of its content: without that, it is made again.

@@ -33,7 +33,7 @@ import {
   type RunContext,
 } from './decodeJob';
 import { openOutput } from './decodeOutput';
-import { settleInterruptedDecode, startDecodeJournal } from './decodeResume';
+import { settleInterruptedDecode, startDecodeJournal, UNPLACED } from './decodeResume';
 import { decodedLine } from '../format/jobJournal';
 import { checkDamagedIndex, checkIndex } from './indexVerification';
 import { runGzip } from './gzipStream';
@@ -102,7 +102,7 @@ export async function decode(request: DecodeJob): Promise<DecodeResult> {
           job.resume,
           target,
           archive,
-          resumable ? data : [],
+          resumable ? data : undefined,
           info.manifest?.chunks.digests,
           total ?? 0,
           job.pool,
@@ -115,7 +115,7 @@ export async function decode(request: DecodeJob): Promise<DecodeResult> {
     wanted,
     range === undefined,
     system,
-    point && { tempPath: point.tempPath, length: resumable ? point.length : 0 },
+    point && { tempPath: point.tempPath, length: point.length },
   );
   const journal =
     sink && target !== undefined && archive
@@ -141,6 +141,7 @@ export async function decode(request: DecodeJob): Promise<DecodeResult> {
     }
   meter.resumedBytes = meter.bytesIn;
   const warnings: string[] = [];
+  if (point && !resumable) warnings.push(`"${job.input}": ${UNPLACED}`);
   if (point && point.dropped > 0)
     warnings.push(
       `${point.dropped} frame${point.dropped === 1 ? '' : 's'} the interrupted job had written did not check out against the archive, and were decoded again`,
@@ -238,8 +239,9 @@ export async function decode(request: DecodeJob): Promise<DecodeResult> {
       ...(point && { resumedFrames: kept.size }),
     };
   } catch (err) {
-    // A full disk interrupts: what is written stays, to be resumed once there is room.
-    if ((err as ChunkpressError).code === 'ENOSPC' && journal && sink?.abandon) {
+    // A full disk interrupts: what is written stays, to be resumed once there is room (if a
+    // resume can keep any of it).
+    if ((err as ChunkpressError).code === 'ENOSPC' && journal && sink?.abandon && resumable && meter.chunksDone > 0) {
       await journal.stop('no space left');
       await sink.abandon();
       throw new ChunkpressError(

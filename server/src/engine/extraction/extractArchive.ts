@@ -13,7 +13,7 @@ import type { WorkerPool } from '../pool/pool';
 import type { ProgressSnapshot } from '../progress';
 import { ExtractMeter } from './extractMeter';
 import { formatSize } from '../sizes';
-import { Extraction, type ExtractOptions, type Refusal } from './extraction';
+import { diskFull, Extraction, spaceRefusal, type ExtractOptions, type Refusal } from './extraction';
 import { extractFrames } from './parallelExtract';
 import { extractStream } from './streamExtract';
 import { diskBytes, TargetTree } from './targetTree';
@@ -136,7 +136,7 @@ export async function extractArchive(request: ExtractJob): Promise<ExtractResult
     await journal.remove();
   } catch (err) {
     // A full disk interrupts: what is extracted stays, to go on from once there is room.
-    if ((err as ChunkpressError).code === 'ENOSPC' && (meter.files?.done ?? 0) > 0) {
+    if (diskFull(err) && (meter.bytesOut > 0 || (meter.files?.done ?? 0) > 0)) {
       await journal.stop('no space left');
       throw new ChunkpressError(
         `${(err as Error).message}; what is extracted is kept, and the job can be resumed once there is room`,
@@ -196,9 +196,8 @@ function neededBytes(sizes: readonly number[], types: readonly string[]): number
 }
 
 function noSpace(job: ExtractJob, needed: number, free: number): ChunkpressError {
-  return new ChunkpressError(
+  return spaceRefusal(
     `Extracting "${job.archive}" needs ${formatSize(needed)}, and only ${formatSize(free)} is free where "${job.target}" is: nothing was extracted`,
-    'ENOSPC',
     job.target,
   );
 }

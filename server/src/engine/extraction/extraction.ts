@@ -5,7 +5,7 @@
  * and what is said at the end (counts, refusals, warnings).
  */
 import * as fs from 'node:fs';
-import { describeFsError } from '../errors';
+import { ChunkpressError, describeFsError } from '../errors';
 import type { ManifestMember } from '../format/memberIndex';
 import type { TarRecord } from '../format/tarReader';
 import { memberSelection } from '../tar/memberSelection';
@@ -57,6 +57,19 @@ export interface Refusal {
   member: string;
   reason: string;
 }
+
+/** Refusals for want of space made before the disk is full (declared sizes): nothing is kept. */
+const spaceRefusals = new WeakSet<Error>();
+
+export function spaceRefusal(message: string, target: string): ChunkpressError {
+  const err = new ChunkpressError(message, 'ENOSPC', target);
+  spaceRefusals.add(err);
+  return err;
+}
+
+/** A full disk met while writing, as opposed to a size refused up front. */
+export const diskFull = (err: unknown): boolean =>
+  (err as ChunkpressError).code === 'ENOSPC' && !(err instanceof Error && spaceRefusals.has(err));
 
 /** Normalizes an archive path for matching: no "./", no trailing slash; undefined if it is unsafe. */
 function plainPath(path: string): string | undefined {

@@ -5,14 +5,14 @@
  * is refused rather than believed.
  */
 import * as fs from 'node:fs';
-import { ChunkpressError, describeFsError } from '../errors';
+import { describeFsError } from '../errors';
 import { formatSize } from '../sizes';
 import { TarReader, type TarRecord } from '../format/tarReader';
 import type { ArchiveInfo } from '../inspection/inspect';
 import type { WorkerPool } from '../pool/pool';
 import { writeAllSync } from '../io/fileWrites';
 import { readTar } from '../tar/foreignIndex';
-import { finishFile, type Extraction, type FileAction } from './extraction';
+import { finishFile, spaceRefusal, type Extraction, type FileAction } from './extraction';
 import type { ExtractMeter } from './extractMeter';
 import type { ExtractJournal } from './extractJournal';
 import { diskBytes } from './targetTree';
@@ -87,9 +87,8 @@ export async function extractStream(
       }
       const r = event.record;
       if (r.type === 'file' && diskBytes(r.size) + claimed > run.freeBytes && x.wants(r.path))
-        throw new ChunkpressError(
+        throw spaceRefusal(
           `Extracting "${info.file}" needs more than the ${formatSize(run.freeBytes)} free where "${x.tree.root}" is: "${r.path}" declares ${formatSize(r.size)}${claimed > 0 ? ` after ${formatSize(claimed)} before it` : ''}; nothing was extracted`,
-          'ENOSPC',
           x.tree.root,
         );
       const file = await x.admit(r);

@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ChunkpressError, describeFsError } from '../errors';
+import { removeCaseProbes, throughFolders } from '../io/interruptedJobs';
 
 /** Bytes a file of `size` takes on disk, at least: whole 4 KiB blocks. */
 export const diskBytes = (size: number): number => Math.ceil(size / 4096) * 4096;
@@ -201,7 +202,9 @@ export class TargetTree {
    * replacements go (those members are placed again).
    */
   adopt(made: { files: readonly string[]; folders: readonly string[]; temps: readonly string[] }): void {
-    for (const temp of made.temps) this.drop(temp);
+    removeCaseProbes(this.root);
+    // Never through a symlink: the target may have changed since.
+    for (const temp of made.temps) if (throughFolders(this.root, path.relative(this.root, temp))) this.drop(temp);
     for (const rel of [...made.folders].sort((a, b) => a.length - b.length)) {
       const abs = this.abs(rel);
       const found = fs.lstatSync(abs, { throwIfNoEntry: false });

@@ -144,6 +144,7 @@ export async function discardInterrupted(job: InterruptedJob): Promise<void> {
   if (header?.job === 'extract') {
     const { files, temps, folders } = job.journal!.made;
     const root = header.target;
+    removeCaseProbes(root);
     // Never through a symlink: what is in the target may have changed since.
     const under = (rel: string): string | undefined => (throughFolders(root, rel) ? path.join(root, rel) : undefined);
     for (const rel of files) {
@@ -166,8 +167,17 @@ export async function discardInterrupted(job: InterruptedJob): Promise<void> {
   await fsp.rm(job.journalPath, { force: true });
 }
 
+/** The probe an extraction writes in its target to learn whether names fold case (targetTree.ts). */
+export const CASE_PROBE = /^\.chunkpress-case-[0-9a-z]+$/;
+
+/** Removes the case probes a killed extraction left in `root`. */
+export function removeCaseProbes(root: string): void {
+  for (const name of fs.readdirSync(root).filter((n) => CASE_PROBE.test(n)))
+    fs.rmSync(path.join(root, name), { force: true });
+}
+
 /** Whether every folder on the way from `root` to `rel` is a real folder (none a symlink). */
-function throughFolders(root: string, rel: string): boolean {
+export function throughFolders(root: string, rel: string): boolean {
   const parts = rel.split('/');
   let at = root;
   for (const part of parts.slice(0, -1)) {
