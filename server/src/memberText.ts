@@ -24,14 +24,26 @@ export function modeString(type: ManifestMember['type'], mode: number): string {
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
+/** The last time shown: the members of a tree mostly share a few (a listing's lines ask in turn). */
+let lastTime: { mtime: number; text: string } | undefined;
+
 /** "2026-12-02 16:44", local time, as tar -tv shows it. */
 export function mtimeText(m: Pick<ManifestMember, 'mtime'>): string {
+  if (lastTime?.mtime === m.mtime) return lastTime.text;
   const d = new Date(m.mtime * 1000);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const text = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  lastTime = { mtime: m.mtime, text };
+  return text;
 }
 
+/** What a listing line shows of a member. */
+export type ListedMember = Pick<
+  ManifestMember,
+  'path' | 'type' | 'mode' | 'size' | 'mtime' | 'uid' | 'gid' | 'uname' | 'gname' | 'link'
+>;
+
 /** One line as `tar -tv` prints it: mode, owner/group, size, local mtime to the minute, path. */
-export function listLine(m: ManifestMember): string {
+export function listLine(m: ListedMember): string {
   const when = mtimeText(m);
   const owner = `${m.uname || m.uid}/${m.gname || m.gid}`;
   const name = m.type === 'directory' ? `${m.path}/` : m.path;

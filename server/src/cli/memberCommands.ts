@@ -19,8 +19,7 @@ export async function listArchive(args: Args): Promise<number> {
       // A kernel tree is 84,000 lines: written in pieces, not a line per write.
       let out = '';
       for (let i = 0; i < members.count; i++) {
-        const m = members.member(i);
-        out += args.json ? `${JSON.stringify(m)}\n` : `${listLine(m)}\n`;
+        out += args.json ? `${JSON.stringify(members.member(i))}\n` : `${listLine(members.listed(i))}\n`;
         if (out.length > 1 << 16) {
           process.stdout.write(out);
           out = '';

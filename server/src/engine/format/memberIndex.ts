@@ -137,6 +137,30 @@ export class MemberIndex {
     return m;
   }
 
+  /**
+   * What `tar -tv` shows of member `i` (mode, owner, size, mtime, path, link), from those columns
+   * alone: a listing of 100,000 members decodes no digests or offsets.
+   */
+  listed(
+    i: number,
+  ): Pick<ManifestMember, 'path' | 'type' | 'mode' | 'size' | 'mtime' | 'uid' | 'gid' | 'uname' | 'gname' | 'link'> {
+    if (this.list) return this.list[i];
+    const text = (name: TextField): string => (this.column(name) as string[])[i];
+    const num = (name: NumberField): number => (this.column(name) as number[])[i];
+    return {
+      path: text('path'),
+      type: LETTER_TYPE[(this.column('type') as string[])[i]]!,
+      mode: num('mode'),
+      size: num('size'),
+      mtime: num('mtime'),
+      uid: num('uid'),
+      gid: num('gid'),
+      uname: text('uname'),
+      gname: text('gname'),
+      link: text('link') || null,
+    };
+  }
+
   /** Every member, in archive order. */
   all(): ManifestMember[] {
     if (this.list) return [...this.list];
