@@ -22,11 +22,13 @@ export function bgzfRuns(members: readonly FrameRow[]): FrameRow[] {
         contentOffset: m.contentOffset,
         contentSize: 0,
         checksum: undefined,
+        blocks: [],
       };
       runs.push(run);
     }
     run.compressedSize += m.compressedSize;
     run.contentSize! += m.contentSize;
+    run.blocks!.push({ size: m.contentSize, crc32: m.checksum });
   }
   return runs;
 }

@@ -1,9 +1,10 @@
 /**
  * Decompression to a file that did not end: its partial output and journal say which frames were
  * written, and none is taken on trust. Each frame the journal lists is read back from the partial
- * file and hashed on the pool (XXH64, no decoding) and kept only where that matches the archive's
- * own checksum of it (the manifest's digest, else the frame's content checksum); every other frame
- * is decoded again. The archive must be the one the job was decoding.
+ * file and hashed on the pool (XXH64, or a BGZF run's CRC-32 block by block; no decoding) and kept
+ * only where that matches the archive's own checksum of it (the manifest's digest, else the
+ * frame's content checksum, else each block's CRC-32); every other frame is decoded again. The
+ * archive must be the one the job was decoding.
  */
 import * as fsp from 'node:fs/promises';
 import type * as fs from 'node:fs';
@@ -92,24 +93,36 @@ export async function settleInterruptedDecode(
     if (!frames) return { header, tempPath: header.partial, length: 0, kept: new Set(), dropped: 0 };
     const length = Math.min((await partial.stat()).size, contentSize);
     const listed = [...new Set(job.journal.decoded)].filter((i) => i < frames.length).sort((a, b) => a - b);
-    // A frame is checked by what the archive says of its content: without that, it is made again.
+    // A frame is checked by what the archive says of its content (a run of BGZF blocks, by each
+    // block's CRC-32): without that, it is made again.
     const expected = (f: FrameRow): string | undefined =>
       digests?.[f.index] ?? (f.checksum === undefined ? undefined : f.checksum.toString(16).padStart(8, '0'));
+    const byBlocks = (f: FrameRow): boolean => f.blocks !== undefined && f.blocks.every((b) => b.crc32 !== undefined);
     const checkable = listed
       .map((i) => frames[i])
-      .filter((f) => expected(f) !== undefined && f.contentOffset! + f.contentSize! <= length);
+      .filter((f) => (byBlocks(f) || expected(f) !== undefined) && f.contentOffset! + f.contentSize! <= length);
     const found = await rangeDigests(
       pool,
-      checkable.map((f) => ({ fd: partial.fd, position: f.contentOffset!, length: f.contentSize! })),
+      checkable.map((f) => ({
+        fd: partial.fd,
+        position: f.contentOffset!,
+        length: f.contentSize!,
+        ...(byBlocks(f) && { crc32Pieces: f.blocks!.map((b) => b.size) }),
+      })),
       lanes,
       undefined,
     );
     const kept = new Set<number>();
     checkable.forEach((f, i) => {
+      if (found[i].read !== f.contentSize) return;
+      if (byBlocks(f)) {
+        if (f.blocks!.every((b, k) => found[i].crc32s?.[k] === b.crc32)) kept.add(f.index);
+        return;
+      }
       const want = expected(f)!;
       // A frame's own checksum is the low 32 bits of its content's XXH64.
       const got = want.length === 8 ? found[i].digest.slice(8) : found[i].digest;
-      if (found[i].read === f.contentSize && got === want) kept.add(f.index);
+      if (got === want) kept.add(f.index);
     });
     return { header, tempPath: header.partial, length, kept, dropped: listed.length - kept.size };
   } finally {

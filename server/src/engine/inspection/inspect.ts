@@ -60,6 +60,8 @@ export interface FrameRow {
   gzip?: GzipHeader;
   /** zstd frames found by the header walk: how many blocks they have. */
   blockCount?: number;
+  /** A run of BGZF blocks (decoding/bgzfRuns.ts): each block's content size and CRC-32. */
+  blocks?: Array<{ size: number; crc32: number | undefined }>;
 }
 
 /** Where a file stopped making sense; everything before it is listed. */

@@ -12,6 +12,8 @@ export interface RangeCheck {
   fd: number;
   position: number;
   length: number;
+  /** Also the CRC-32 of each consecutive piece of these lengths. */
+  crc32Pieces?: number[];
 }
 
 /** XXH64 of each range, on the pool, at most `lanes * 2` at a time; stops early on a cancel. */
@@ -20,10 +22,10 @@ export async function rangeDigests(
   checks: readonly RangeCheck[],
   lanes: number,
   signal: AbortSignal | undefined,
-): Promise<Array<{ digest: string; read: number }>> {
+): Promise<Array<{ digest: string; read: number; crc32s?: number[] }>> {
   const abortFlag = new SharedArrayBuffer(4);
   const group: TaskGroup = { lanes };
-  const results: Array<{ digest: string; read: number }> = [];
+  const results: Array<{ digest: string; read: number; crc32s?: number[] }> = [];
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < checks.length) {
@@ -31,7 +33,7 @@ export async function rangeDigests(
       const i = next++;
       const reply: TaskReply = await pool.run({ kind: 'digest', ...checks[i], abortFlag }, group);
       const o = reply.outcome;
-      if (o.kind === 'digested') results[i] = { digest: o.digest, read: o.read };
+      if (o.kind === 'digested') results[i] = { digest: o.digest, read: o.read, crc32s: o.crc32s };
       else if (o.kind === 'aborted') throw cancelled();
       else throw new ChunkpressError(o.kind === 'failed' ? o.message : `unexpected ${o.kind}`, 'EIO');
     }

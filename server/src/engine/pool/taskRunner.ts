@@ -249,15 +249,42 @@ function digestRange(task: DigestTask): TaskOutcome {
   const stopped = stopCheck(task.abortFlag);
   hashBuffer ??= Buffer.allocUnsafe(HASH_READ);
   const hash = new Xxh64();
+  // CRC-32s of consecutive pieces, each read cut at its piece's end.
+  const pieces = task.crc32Pieces;
+  const crc32s: number[] = [];
+  let piece = 0;
+  let pieceLeft = pieces?.[0] ?? Infinity;
+  let crc = 0;
   let done = 0;
+  /** Ends the pieces that are complete (an empty one is complete at once). */
+  const endPieces = (): void => {
+    while (pieces && pieceLeft === 0) {
+      crc32s.push(crc);
+      crc = 0;
+      pieceLeft = pieces[++piece] ?? Infinity;
+    }
+  };
   while (done < task.length) {
     if (stopped()) return { kind: 'aborted' };
-    const read = readSync(task.fd, hashBuffer, 0, Math.min(HASH_READ, task.length - done), task.position + done);
+    endPieces();
+    const want = Math.min(HASH_READ, task.length - done, pieceLeft);
+    const read = readSync(task.fd, hashBuffer, 0, want, task.position + done);
     if (read === 0) break;
-    hash.update(hashBuffer.subarray(0, read));
+    const bytes = hashBuffer.subarray(0, read);
+    hash.update(bytes);
     done += read;
+    if (pieces) {
+      crc = crc32(bytes, crc);
+      pieceLeft -= read;
+    }
   }
-  return { kind: 'digested', digest: hash.digest().toString(16).padStart(16, '0'), read: done };
+  endPieces();
+  return {
+    kind: 'digested',
+    digest: hash.digest().toString(16).padStart(16, '0'),
+    read: done,
+    ...(pieces && { crc32s }),
+  };
 }
 
 /**

@@ -88,6 +88,8 @@ export interface DigestTask {
   fd: number;
   position: number;
   length: number;
+  /** Also the CRC-32 of each consecutive piece of these lengths (a run of BGZF blocks). */
+  crc32Pieces?: number[];
   abortFlag: SharedArrayBuffer;
 }
 
@@ -210,7 +212,7 @@ export type TaskOutcome =
     }
   | { kind: 'hashed'; report: PieceReport }
   /** A digest task's XXH64, of the `read` bytes there were (fewer than asked where the file ends). */
-  | { kind: 'digested'; digest: string; read: number }
+  | { kind: 'digested'; digest: string; read: number; crc32s?: number[] }
   /** `size`: the bytes the frame decoded to. */
   | { kind: 'decoded'; size: number; digest: string | undefined; elapsedMs: number }
   /**
