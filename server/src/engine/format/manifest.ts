@@ -1,6 +1,6 @@
 import { MANIFEST_MAGIC, SKIPPABLE_HEADER_SIZE } from './constants';
 import { FormatError } from './formatError';
-import { MEMBER_COLUMNS, MemberIndex, memberColumns, type MemberColumn } from './memberIndex';
+import { MEMBER_COLUMNS, MemberIndex, memberColumn, type MemberColumn } from './memberIndex';
 import { readSkippableHeader, writeSkippableFrame } from './skippableFrame';
 
 export type { ManifestMember, MemberType } from './memberIndex';
@@ -61,12 +61,12 @@ export interface Manifest {
 export function writeManifest(manifest: Manifest, deflate?: Deflate): Buffer {
   const { members, ...rest } = manifest;
   if (members && !deflate) throw new RangeError('a manifest with members is compressed: writeManifest needs deflate');
-  const columns = members ? memberColumns(members.all()) : [];
-  const frames = columns.map((c) => deflate!(Buffer.from(c.json, 'utf8')));
+  const all = members?.all() ?? [];
+  const frames = members ? MEMBER_COLUMNS.map((name) => deflate!(Buffer.from(memberColumn(all, name), 'utf8'))) : [];
   const head: object = members
     ? {
         ...rest,
-        members: { count: members.count, columns: columns.map((c, i) => ({ name: c.name, size: frames[i].length })) },
+        members: { count: members.count, columns: MEMBER_COLUMNS.map((name, i) => ({ name, size: frames[i].length })) },
       }
     : rest;
   let body: Uint8Array = Buffer.from(JSON.stringify(head), 'utf8');

@@ -63,15 +63,16 @@ const TYPE_LETTER: Record<MemberType, string> = { file: 'f', directory: 'd', sym
 const LETTER_TYPE: Record<string, MemberType | undefined> = { f: 'file', d: 'directory', l: 'symlink', h: 'hardlink' };
 const SEPARATOR = '\u0000';
 
-/** The columns' JSON values, for a writer. */
-export function memberColumns(members: readonly ManifestMember[]): Array<{ name: MemberColumn; json: string }> {
-  return MEMBER_COLUMNS.map((name) => {
-    let value: unknown;
-    if (name === 'type') value = members.map((m) => TYPE_LETTER[m.type]).join('');
-    else if (TEXT.has(name)) value = members.map((m) => m[name as TextField] ?? '').join(SEPARATOR);
-    else value = members.map((m) => m[name as NumberField]);
-    return { name, json: JSON.stringify(value) };
-  });
+/**
+ * One column's JSON value, for a writer: made one at a time, so that a writer holds one column's
+ * text at once, not the 26 MB of all fifteen for a kernel tree.
+ */
+export function memberColumn(members: readonly ManifestMember[], name: MemberColumn): string {
+  let value: unknown;
+  if (name === 'type') value = members.map((m) => TYPE_LETTER[m.type]).join('');
+  else if (TEXT.has(name)) value = members.map((m) => m[name as TextField] ?? '').join(SEPARATOR);
+  else value = members.map((m) => m[name as NumberField]);
+  return JSON.stringify(value);
 }
 
 /** The bounds the members must keep to: the archive's content and its frames. */
@@ -100,12 +101,7 @@ export class MemberIndex {
 
   /** An index of the members a writer made, taken as they are. */
   static of(members: readonly ManifestMember[], bounds: MemberBounds): MemberIndex {
-    const index = new MemberIndex(
-      members.length,
-      (name) => memberColumns(members).find((c) => c.name === name)!.json,
-      bounds,
-      0,
-    );
+    const index = new MemberIndex(members.length, (name) => memberColumn(members, name), bounds, 0);
     index.list = members;
     return index;
   }
