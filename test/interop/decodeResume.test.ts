@@ -168,14 +168,12 @@ test('an archive changed since is refused, keeping what was written; --discard s
   }
 });
 
-test('frames with no checksum to check them by are decoded again (pzstd): the content is still right', async () => {
-  const pz = path.join(dir, 'pz.zst');
-  execFileSync('pzstd', ['-q', '-p', '2', '-1', source, '-o', pz]);
-  const target = path.join(dir, 'pz');
-  // Its journal says every frame is written, and the partial file is garbage: none is believed.
-  const partial = path.join(dir, '.pz.0badf00d.partial');
-  fs.writeFileSync(partial, Buffer.alloc(1 << 20, 0x41));
-  const stat = fs.statSync(pz);
+/**
+ * The journal an interrupted decompression of `archive` into `target` would have left beside its
+ * `partial` file, listing the frames `decoded` (its process long gone).
+ */
+function plantDecodeJournal(archive: string, target: string, partial: string, frames: number, decoded: number[]): void {
+  const stat = fs.statSync(archive);
   const header = {
     journal: 'chunkpress-journal',
     version: 1,
@@ -184,11 +182,21 @@ test('frames with no checksum to check them by are decoded again (pzstd): the co
     partial,
     startedAt: Date.now(),
     pid: 999_999_999,
-    source: { path: pz, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, dev: stat.dev },
-    totalChunks: 4,
+    source: { path: archive, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, dev: stat.dev },
+    totalChunks: frames,
   };
-  const lines = [header, { decoded: 0 }, { decoded: 1 }, { decoded: 2 }, { decoded: 3 }];
-  fs.writeFileSync(path.join(dir, '.pz.0badf00d.journal'), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+  const lines = [header, ...decoded.map((i) => ({ decoded: i }))];
+  fs.writeFileSync(partial.replace(/\.partial$/, '.journal'), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+}
+
+test('frames with no checksum to check them by are decoded again (pzstd): the content is still right', async () => {
+  const pz = path.join(dir, 'pz.zst');
+  execFileSync('pzstd', ['-q', '-p', '2', '-1', source, '-o', pz]);
+  const target = path.join(dir, 'pz');
+  // Its journal says every frame is written, and the partial file is garbage: none is believed.
+  const partial = path.join(dir, '.pz.0badf00d.partial');
+  fs.writeFileSync(partial, Buffer.alloc(1 << 20, 0x41));
+  plantDecodeJournal(pz, target, partial, 4, [0, 1, 2, 3]);
   const result = await decode({
     input: pz,
     output: { kind: 'file', path: target, overwrite: false },
@@ -442,20 +450,7 @@ test('BGZF: the runs written are checked block by block against their CRC-32s, a
   content.copy(written, 0, 0, 5 * (4 << 20));
   written[2 * (4 << 20) + 12345] ^= 0xff;
   fs.writeFileSync(partial, written);
-  const stat = fs.statSync(bgzf);
-  const header = {
-    journal: 'chunkpress-journal',
-    version: 1,
-    job: 'decompress',
-    target,
-    partial,
-    startedAt: Date.now(),
-    pid: 999_999_999,
-    source: { path: bgzf, size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, dev: stat.dev },
-    totalChunks: 12,
-  };
-  const lines = [header, ...[0, 1, 2, 3, 4].map((decoded) => ({ decoded }))];
-  fs.writeFileSync(path.join(dir, '.bgzf.out.0badf00d.journal'), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+  plantDecodeJournal(bgzf, target, partial, 12, [0, 1, 2, 3, 4]);
   const result = await decode({
     input: bgzf,
     output: { kind: 'file', path: target, overwrite: false },

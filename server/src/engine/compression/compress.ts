@@ -6,14 +6,8 @@ import { ArchiveWriter } from './archiveWriter';
 import { bgzf, gzipMember, seekableZstd, type BgzfContainer, type Container } from './containers';
 import { fileSink, type Sink } from '../io/outputSink';
 import { DEFLATE_WINDOW } from '../codec/deflate';
-import {
-  frameLine,
-  JOURNAL_KIND,
-  JOURNAL_VERSION,
-  type CompressHeader,
-  type SourceFingerprint,
-} from '../format/jobJournal';
-import { journalPathOf, JournalWriter } from '../io/journalFile';
+import { frameLine, JOURNAL_KIND, JOURNAL_VERSION, type CompressHeader } from '../format/jobJournal';
+import { fingerprintOf, journalPathOf, JournalWriter } from '../io/journalFile';
 import { meetInterrupted } from '../io/interruptedJobs';
 import { prepareResume, type ResumedSource, type ResumePoint } from './resume';
 import { runPipeline, type FrameFeed, type FrameWork, type PipelineJob } from './framePipeline';
@@ -359,14 +353,6 @@ export const journalOptions = (o: CompressOptions): CompressHeader['options'] =>
   gzi: o.gzi,
   level: o.level,
   chunkSize: o.chunkSize,
-});
-
-export const fingerprintOf = (file: string, stat: fs.Stats): SourceFingerprint => ({
-  path: path.resolve(file),
-  size: stat.size,
-  mtimeMs: stat.mtimeMs,
-  ino: stat.ino,
-  dev: stat.dev,
 });
 
 /** The 32 KiB of the source before `offset`: a resumed gzip member's next chunk is primed with them. */

@@ -9,7 +9,6 @@
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import {
-  fingerprintOf,
   journalOptions,
   openOutput,
   settleInterrupted,
@@ -20,6 +19,7 @@ import {
   type GziSidecar,
 } from './compress';
 import type { JournalFrame } from '../format/jobJournal';
+import { fingerprintOf } from '../io/journalFile';
 import type { JournalWriter } from '../io/journalFile';
 import { resolveOptions, type CompressOptions } from './compressOptions';
 import { runPipeline, type FrameFeed } from './framePipeline';

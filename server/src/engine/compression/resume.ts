@@ -6,11 +6,10 @@
  * read again and hashed: a resume never makes an archive of two versions of the source. Hashing
  * only, on the pool: a few hundred MB/s of re-reading per core, no compression.
  */
-import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { ChunkpressError, describeFsError } from '../errors';
+import { ChunkpressError } from '../errors';
 import type { CompressHeader, JournalFrame } from '../format/jobJournal';
-import type { InterruptedJob } from '../io/interruptedJobs';
+import { openPartial, type InterruptedJob } from '../io/interruptedJobs';
 import type { WorkerPool } from '../pool/pool';
 import { rangeDigests as digests } from '../pool/rangeDigests';
 
@@ -58,18 +57,12 @@ export async function prepareResume(
       'EINVAL',
       header.target,
     );
-  let partial: fsp.FileHandle;
-  try {
-    partial = await fsp.open(header.partial, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new ChunkpressError(
-        `The interrupted job making "${header.target}" cannot be resumed: its partial file "${header.partial}" is gone ${how}`,
-        'EFORMAT',
-        header.target,
-      );
-    throw describeFsError(err, header.partial, 'read');
-  }
+  const partial = await openPartial(
+    header.partial,
+    `The interrupted job making "${header.target}"`,
+    header.target,
+    how,
+  );
   try {
     const size = (await partial.stat()).size;
     // Only frames the file holds whole can be intact; the bytes of each are checked too.

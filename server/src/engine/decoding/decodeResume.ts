@@ -6,14 +6,13 @@
  * frame's content checksum, else each block's CRC-32); every other frame is decoded again. The
  * archive must be the one the job was decoding.
  */
-import * as fsp from 'node:fs/promises';
 import type * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ChunkpressError, describeFsError } from '../errors';
+import { ChunkpressError } from '../errors';
 import { decodedLine, JOURNAL_KIND, JOURNAL_VERSION, type DecompressHeader } from '../format/jobJournal';
 import type { FrameRow } from '../inspection/inspect';
-import { meetInterrupted } from '../io/interruptedJobs';
-import { journalPathOf, JournalWriter } from '../io/journalFile';
+import { meetInterrupted, openPartial, refuseChangedArchive } from '../io/interruptedJobs';
+import { fingerprintOf, journalPathOf, JournalWriter } from '../io/journalFile';
 import type { Sink } from '../io/outputSink';
 import type { WorkerPool } from '../pool/pool';
 import { rangeDigests } from '../pool/rangeDigests';
@@ -64,31 +63,14 @@ export async function settleInterruptedDecode(
     );
   const header = job.journal.header as DecompressHeader;
   const was = header.source;
-  const { stat } = archive;
   if (path.resolve(was.path) !== path.resolve(archive.path))
     throw new ChunkpressError(
       `The interrupted job making "${target}" decompressed "${was.path}", not "${archive.path}" ${HOW}`,
       'EINVAL',
       target,
     );
-  if (was.size !== stat.size || was.mtimeMs !== stat.mtimeMs || was.ino !== stat.ino)
-    throw new ChunkpressError(
-      `"${archive.path}" changed since its decompression into "${target}" was interrupted (${was.size !== stat.size ? `${was.size} bytes then, ${stat.size} now` : 'its modification time or inode differ'}): what was written is not going on from it ${HOW}`,
-      'ECHANGED',
-      target,
-    );
-  let partial: fsp.FileHandle;
-  try {
-    partial = await fsp.open(header.partial, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new ChunkpressError(
-        `The interrupted decompression into "${target}" cannot be resumed: its partial file "${header.partial}" is gone ${HOW}`,
-        'EFORMAT',
-        target,
-      );
-    throw describeFsError(err, header.partial, 'read');
-  }
+  refuseChangedArchive(archive, was, 'decompression', target, HOW);
+  const partial = await openPartial(header.partial, `The interrupted decompression into "${target}"`, target, HOW);
   try {
     if (!frames) return { header, tempPath: header.partial, length: 0, kept: new Set(), dropped: 0 };
     const length = Math.min((await partial.stat()).size, contentSize);
@@ -142,7 +124,6 @@ export async function startDecodeJournal(
   point: DecodeResumePoint | undefined,
 ): Promise<JournalWriter | undefined> {
   if (!sink.tempPath) return undefined;
-  const { stat } = archive;
   const header: DecompressHeader = {
     journal: JOURNAL_KIND,
     version: JOURNAL_VERSION,
@@ -151,7 +132,7 @@ export async function startDecodeJournal(
     partial: path.resolve(sink.tempPath),
     startedAt: point?.header.startedAt ?? Date.now(),
     pid: process.pid,
-    source: { path: path.resolve(archive.path), size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, dev: stat.dev },
+    source: fingerprintOf(archive.path, archive.stat),
     totalChunks: frames,
   };
   const file = journalPathOf(header.partial);

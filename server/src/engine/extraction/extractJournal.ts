@@ -18,8 +18,8 @@ import {
   type ExtractJournalOptions,
   type ExtractMade,
 } from '../format/jobJournal';
-import { meetInterrupted } from '../io/interruptedJobs';
-import { JournalWriter } from '../io/journalFile';
+import { meetInterrupted, refuseChangedArchive } from '../io/interruptedJobs';
+import { fingerprintOf, JournalWriter } from '../io/journalFile';
 
 /** How an extraction's journal is named: `.<archive>.<tag>.extract.journal`. */
 export const EXTRACT_JOURNAL = '.extract.journal';
@@ -58,14 +58,7 @@ export async function settleInterruptedExtract(
       root,
     );
   const header = job.journal.header as ExtractHeader;
-  const was = header.source;
-  const { stat } = archive;
-  if (was.size !== stat.size || was.mtimeMs !== stat.mtimeMs || was.ino !== stat.ino)
-    throw new ChunkpressError(
-      `"${archive.path}" changed since its extraction into "${root}" was interrupted (${was.size !== stat.size ? `${was.size} bytes then, ${stat.size} now` : 'its modification time or inode differ'}): what was extracted is not going on from it ${HOW}`,
-      'ECHANGED',
-      root,
-    );
+  refuseChangedArchive(archive, header.source, 'extraction', root, HOW);
   return { journalPath: job.journalPath, header, made: job.journal.made, extracted: job.journal.extracted };
 }
 
@@ -88,7 +81,6 @@ export class ExtractJournal {
     options: ExtractJournalOptions,
     point: ExtractResumePoint | undefined,
   ): Promise<ExtractJournal> {
-    const { stat } = archive;
     const header: ExtractHeader = {
       journal: JOURNAL_KIND,
       version: JOURNAL_VERSION,
@@ -96,13 +88,7 @@ export class ExtractJournal {
       target: root,
       startedAt: point?.header.startedAt ?? Date.now(),
       pid: process.pid,
-      source: {
-        path: path.resolve(archive.path),
-        size: stat.size,
-        mtimeMs: stat.mtimeMs,
-        ino: stat.ino,
-        dev: stat.dev,
-      },
+      source: fingerprintOf(archive.path, archive.stat),
       totalChunks: 0,
       options,
     };

@@ -3,10 +3,11 @@
  * them, how far they got, and removing one (its partial file, or what an extraction created).
  */
 import * as fs from 'node:fs';
+import type { Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { ChunkpressError, describeFsError } from '../errors';
-import { journalProgress, type Journal, type JournalHeader } from '../format/jobJournal';
+import { journalProgress, type Journal, type JournalHeader, type SourceFingerprint } from '../format/jobJournal';
 import { readJournal } from './journalFile';
 
 /** A job that did not end, as its journal and partial file tell it. */
@@ -203,6 +204,46 @@ function removeEmptyFolders(abs: string): void {
     fs.rmdirSync(abs);
   } catch {
     // Not empty: what is in it stays.
+  }
+}
+
+/**
+ * ECHANGED when `archive` is not the file it was when its `job` ("decompression", "extraction")
+ * into `target` was interrupted (its size, mtime or inode); `how` says how to start over.
+ */
+export function refuseChangedArchive(
+  archive: { path: string; stat: Stats },
+  was: SourceFingerprint,
+  job: string,
+  target: string,
+  how: string,
+): void {
+  const { stat } = archive;
+  if (was.size === stat.size && was.mtimeMs === stat.mtimeMs && was.ino === stat.ino) return;
+  const what =
+    was.size !== stat.size ? `${was.size} bytes then, ${stat.size} now` : 'its modification time or inode differ';
+  throw new ChunkpressError(
+    `"${archive.path}" changed since its ${job} into "${target}" was interrupted (${what}): what was written is not going on from it ${how}`,
+    'ECHANGED',
+    target,
+  );
+}
+
+/**
+ * Opens an interrupted job's partial file to check it; EFORMAT when it is gone. `job` names the
+ * job in the message ("The interrupted decompression into …"), `how` says how to start over.
+ */
+export async function openPartial(partial: string, job: string, target: string, how: string): Promise<fsp.FileHandle> {
+  try {
+    return await fsp.open(partial, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new ChunkpressError(
+        `${job} cannot be resumed: its partial file "${partial}" is gone ${how}`,
+        'EFORMAT',
+        target,
+      );
+    throw describeFsError(err, partial, 'read');
   }
 }
 

@@ -3,8 +3,9 @@
  * file, files are made), synced every few records and at each stage change, and read again after a
  * crash.
  */
-import { writeSync } from 'node:fs';
+import { writeSync, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
 import { ChunkpressError, describeFsError } from '../errors';
 import { FormatError } from '../format/formatError';
 import {
@@ -16,12 +17,22 @@ import {
   type Journal,
   type JournalFrame,
   type JournalHeader,
+  type SourceFingerprint,
 } from '../format/jobJournal';
 
 /** Frames between two syncs of the journal: at 4 MiB chunks, at most about 16 MiB of work lost. */
 const SYNC_EVERY = 4;
 /** Lines written ahead (an extraction's files) between two syncs. */
 const SYNC_EVERY_AHEAD = 256;
+
+/** What a journal records of the file a job reads, to know it again. */
+export const fingerprintOf = (file: string, stat: Stats): SourceFingerprint => ({
+  path: path.resolve(file),
+  size: stat.size,
+  mtimeMs: stat.mtimeMs,
+  ino: stat.ino,
+  dev: stat.dev,
+});
 
 /** `.big.log.zst.1a2b3c4d.journal` beside `.big.log.zst.1a2b3c4d.partial`. */
 export const journalPathOf = (partial: string): string => partial.replace(/\.partial$/, '.journal');
