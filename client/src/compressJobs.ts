@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { askToResume, type Resume } from './resume/resumeQuestion';
+import { withResumeQuestion, type Resume } from './resume/resumeQuestion';
 import { summarize } from '../../server/src/engine/compression/summary';
 import {
   compressPartialType,
@@ -93,19 +93,14 @@ async function compressOne(
     target.kind === 'file'
       ? (target.output ?? vscode.Uri.file(`${target.input.fsPath}${suffixOf(settings.format)}`))
       : target.output;
-  for (;;) {
-    const outcome = await withConsent(output, settings.overwrite, (overwrite) =>
-      attempt(ctx, target, output, overwrite, settings, resume),
-    );
-    if (outcome.kind !== 'failed' || outcome.code !== 'EINTERRUPTED') return outcome;
-    // Compressing the same source to the same target again: go on, or start over?
-    resume = await askToResume(
-      outcome.message,
-      path.basename(output.fsPath),
-      'Resume goes on after its last complete chunk, once the part already done has been checked against the file.',
-    );
-    if (!resume) return { kind: 'skipped' };
-  }
+  // Compressing the same source to the same target again: go on, or start over?
+  return withResumeQuestion(
+    resume,
+    (answer) =>
+      withConsent(output, settings.overwrite, (overwrite) => attempt(ctx, target, output, overwrite, settings, answer)),
+    path.basename(output.fsPath),
+    'Resume goes on after its last complete chunk, once the part already done has been checked against the file.',
+  );
 }
 
 async function attempt(

@@ -25,7 +25,7 @@ import {
   type JobOutcome,
 } from './jobRun';
 import type { Settings } from './settings';
-import { askToResume, type Resume } from './resume/resumeQuestion';
+import { withResumeQuestion, type Resume } from './resume/resumeQuestion';
 
 export type DecodeOutcome = JobOutcome<DecodeResult>;
 
@@ -75,19 +75,17 @@ export async function decompressTo(
   settings: Settings,
   resume: Resume | undefined,
 ): Promise<DecodeOutcome> {
-  for (;;) {
-    const outcome = await withConsent(output, settings.overwrite, (overwrite) =>
-      attempt(ctx, 'decompress', input, output, overwrite, settings, undefined, resume),
-    );
-    if (outcome.kind === 'done') reportWritten(ctx, outcome.result, output);
-    if (outcome.kind !== 'failed' || outcome.code !== 'EINTERRUPTED') return outcome;
-    resume = await askToResume(
-      outcome.message,
-      path.basename(output.fsPath),
-      "Resume checks each frame already written against the archive's checksums, keeps those that match and decodes the rest.",
-    );
-    if (!resume) return { kind: 'skipped' };
-  }
+  const outcome = await withResumeQuestion(
+    resume,
+    (answer) =>
+      withConsent(output, settings.overwrite, (overwrite) =>
+        attempt(ctx, 'decompress', input, output, overwrite, settings, undefined, answer),
+      ),
+    path.basename(output.fsPath),
+    "Resume checks each frame already written against the archive's checksums, keeps those that match and decodes the rest.",
+  );
+  if (outcome.kind === 'done') reportWritten(ctx, outcome.result, output);
+  return outcome;
 }
 
 /** Writes bytes `offset`..`offset + length` of the content beside the archive; only the frames covering them are decoded. */

@@ -21,7 +21,7 @@ import {
 import { refuseUnlessOnDisk, runJob, showWarnings, type JobContext, type JobOutcome } from './jobRun';
 import { requestWithProgress } from './serverProgress';
 import type { Settings } from './settings';
-import { askToResume, type Resume } from './resume/resumeQuestion';
+import { withResumeQuestion, type Resume } from './resume/resumeQuestion';
 
 export type ExtractOutcome = JobOutcome<ExtractResult>;
 
@@ -103,28 +103,28 @@ export async function extractArchive(
   ctx.log.appendLine(
     `[${new Date().toLocaleTimeString()}] extract ${params.archive}${params.members ? ` (${params.members.join(', ')})` : ''} -> ${params.target}`,
   );
-  for (;;) {
-    const attempt = await runJob(ctx, {
-      verb: 'Extracting',
-      input: target.archive,
-      leaves: 'extraction',
-      progressLocation: settings.progressLocation,
-      partialType: extractPartialType,
-      handles: resume === undefined ? ['EINTERRUPTED'] : [],
-      resumable: true,
-      send: (tokens, cancel) => ctx.client.sendRequest(extractRequest, { ...params, resume, ...tokens }, cancel),
-    });
-    const outcome: ExtractOutcome = attempt.kind === 'exists' ? { kind: 'failed', message: 'exists' } : attempt;
-    if (outcome.kind === 'done') report(ctx, outcome.result, target.folder);
-    if (outcome.kind !== 'failed' || outcome.code !== 'EINTERRUPTED') return outcome;
-    // The same archive into the same folder again: go on, or start over?
-    resume = await askToResume(
-      outcome.message,
-      `Extracting ${path.basename(target.archive.fsPath)} into ${path.basename(target.folder.fsPath)}`,
-      'Resume checks the files already extracted against the archive, keeps those that match and extracts the rest.',
-    );
-    if (!resume) return { kind: 'skipped' };
-  }
+  // The same archive into the same folder again: go on, or start over?
+  const outcome = await withResumeQuestion(
+    resume,
+    async (answer): Promise<ExtractOutcome> => {
+      const attempt = await runJob(ctx, {
+        verb: 'Extracting',
+        input: target.archive,
+        leaves: 'extraction',
+        progressLocation: settings.progressLocation,
+        partialType: extractPartialType,
+        handles: answer === undefined ? ['EINTERRUPTED'] : [],
+        resumable: true,
+        send: (tokens, cancel) =>
+          ctx.client.sendRequest(extractRequest, { ...params, resume: answer, ...tokens }, cancel),
+      });
+      return attempt.kind === 'exists' ? { kind: 'failed', message: 'exists' } : attempt;
+    },
+    `Extracting ${path.basename(target.archive.fsPath)} into ${path.basename(target.folder.fsPath)}`,
+    'Resume checks the files already extracted against the archive, keeps those that match and extracts the rest.',
+  );
+  if (outcome.kind === 'done') report(ctx, outcome.result, target.folder);
+  return outcome;
 }
 
 function report(ctx: JobContext, r: ExtractResult, folder: vscode.Uri): void {
