@@ -6,8 +6,10 @@ import {
   paxTime,
   splitUstarPath,
   tarHeader,
+  tarHeaderSize,
   tarPadding,
   TAR_BLOCK,
+  writeTarHeader,
   type TarEntry,
 } from '../../server/src/engine/format/tarHeader';
 
@@ -118,4 +120,35 @@ test('a pax record counts its own length, across a change in digits', () => {
 
 test('padding rounds content up to the next block', () => {
   assert.deepEqual([0, 1, 511, 512, 513].map(tarPadding), [0, 511, 1, 0, 511]);
+});
+
+test("written into a buffer that holds other bytes, the blocks are tarHeader's, of tarHeaderSize bytes", () => {
+  const entries = [
+    entry(),
+    entry({ path: 'é'.repeat(40) }),
+    entry({ path: `${'p'.repeat(120)}/${'n'.repeat(90)}` }),
+    entry({ path: `${'d'.repeat(200)}/${'é'.repeat(60)}` }),
+    entry({ path: 'a'.repeat(101) }),
+    entry({ path: 'l', type: 'symlink', size: 0, linkTarget: 'ü'.repeat(70) }),
+    entry({ size: 8 * 2 ** 30, uid: 3_000_000, uname: 'u'.repeat(40), gname: 'ö'.repeat(20) }),
+    entry({ path: 'x/'.repeat(60) + 'y', type: 'directory', size: 0 }),
+    entry({ mtime: { seconds: -5, nanoseconds: 0 } }),
+  ];
+  const out = new Uint8Array(8192);
+  for (const options of [{}, { subsecondMtime: true }]) {
+    for (const e of entries) {
+      out.fill(0xaa);
+      const expected = tarHeader(e, options);
+      assert.equal(tarHeaderSize(e, options), expected.length, e.path);
+      assert.equal(writeTarHeader(e, out, 13, options), expected.length, e.path);
+      assert.deepEqual(out.subarray(13, 13 + expected.length), expected, e.path);
+      assert.equal(out[12], 0xaa, 'nothing before');
+      assert.equal(out[13 + expected.length], 0xaa, 'nothing after');
+      assert.ok(checksumOk(expected.subarray(expected.length - TAR_BLOCK)), e.path);
+    }
+  }
+  // The pax header's own name is its first 100 bytes, never split at a slash.
+  const long = tarHeader(entry({ path: 'a'.repeat(101) }));
+  assert.equal(field(long, 0, 100), `PaxHeaders/${'a'.repeat(89)}`);
+  assert.equal(field(long, 345, 155), '');
 });

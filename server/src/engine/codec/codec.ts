@@ -165,11 +165,24 @@ const MANIFEST_MAX = 1 << 30;
 
 /** Compresses a manifest's JSON body into one frame with its content size. */
 export function compressManifestBody(json: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(zstd.compressBound(json.length));
+  return manifestDeflater()(json);
+}
+
+/**
+ * Compresses manifest bodies one after another (a manifest's head, then its member columns) with
+ * one context and one output buffer, each frame copied out at its own size: a kernel tree's
+ * fifteen columns then hold their 4 MB of frames, not fifteen buffers as big as their JSON.
+ */
+export function manifestDeflater(): (json: Uint8Array) => Buffer {
   const cctx = new zstd.CCtx();
   cctx.setParameter(zstd.CParameter.checksumFlag, 1);
-  const size = cctx.compress(out, json, MANIFEST_LEVEL);
-  return out.subarray(0, size);
+  let out = Buffer.alloc(0);
+  return (json) => {
+    const bound = zstd.compressBound(json.length);
+    if (out.length < bound) out = Buffer.allocUnsafe(bound);
+    const size = cctx.compress(out, json, MANIFEST_LEVEL);
+    return Buffer.from(out.subarray(0, size));
+  };
 }
 
 /** Decodes a compressed manifest body, which must declare its size (at most 1 GiB). */

@@ -25,17 +25,18 @@ import { resolveOptions, type CompressOptions } from './compressOptions';
 import { runPipeline, type FrameFeed } from './framePipeline';
 import { cancelled, ChunkpressError } from '../errors';
 import { treeDigest } from '../codec/hash';
-import { MANIFEST_VERSION, type Manifest, type ManifestMember } from '../format/manifest';
-import { MemberIndex } from '../format/memberIndex';
-import { TAR_BLOCK, tarHeader } from '../format/tarHeader';
+import { MANIFEST_VERSION, type Manifest } from '../format/manifest';
+import { MemberIndex, type MemberType } from '../format/memberIndex';
+import { TAR_BLOCK, tarHeaderSize, writeTarHeader } from '../format/tarHeader';
 import { partialName } from '../io/outputNames';
 import { defaultSystem, type SystemInfo } from '../io/system';
 import type { WorkerPool } from '../pool/pool';
 import { planThreads } from '../pool/threadPlan';
 import type { FilePiece, PieceReport, TaskReply } from '../pool/workerMessages';
 import { ProgressMeter, type ProgressListener } from '../progress';
-import { walkTree, type CollectedEntry, type TarRoot, type WalkTally } from '../tar/collect';
-import { TarFramer, type TarPlan } from '../tar/framePlan';
+import { TreeWalk, turn, type CollectedEntry, type TarRoot, type WalkTally } from '../tar/collect';
+import { TarFramer } from '../tar/framePlan';
+import { MemberTable } from '../tar/memberTable';
 import type { ArchiveWriter } from './archiveWriter';
 
 export interface TreeSelection {
@@ -142,7 +143,7 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
     }
     const tally: WalkTally = { warnings: [], files: 0, folders: 0, bytes: 0 };
     const tree = new TreeSource(
-      walkTree(
+      await TreeWalk.start(
         job.roots,
         {
           ...selection,
@@ -157,7 +158,7 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
     // The first frames' worth before planning: a small tree is then known whole, and gets no more
     // workers than it has frames (one lane runs on the CLI's own thread).
     await tree.pull(FRAMES_BEFORE_PLANNING);
-    if (tree.ended && tree.entries.length === 0) {
+    if (tree.ended && tree.table.count === 0) {
       throw new ChunkpressError(`Nothing to pack in ${job.roots.map((r) => `"${r.path}"`).join(', ')}`, 'EINVAL');
     }
     const plan = planThreads({
@@ -221,13 +222,13 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
           const done = feed.completes.get(index) ?? [];
           feed.completes.delete(index);
           files.done += done.length;
-          files.current = tree.entries[done.at(-1) ?? -1]?.path ?? files.current;
+          if (done.length > 0) files.current = tree.table.path(done.at(-1)!);
           countTotals();
         },
       },
     );
-    const entries = tree.entries;
-    const tar = tree.framer.end();
+    const table = tree.table;
+    const tarSize = tree.framer.end();
     warnings.push(...tally.warnings);
     for (const reply of await Promise.all(feed.hashes)) {
       if (reply.outcome.kind === 'hashed') reports.add([reply.outcome.report]);
@@ -238,22 +239,24 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
     packing.stage = 'finalizing';
     listener?.onStage?.(packing.snapshot());
     // Before the index: a member whose content is not the file's gets no digest.
-    const problems = reports.problems(entries);
+    const problems = reports.problems(table);
     const manifest: Manifest = {
       format: 'chunkpress',
       version: MANIFEST_VERSION,
       options: { level: options.level, chunkSize },
-      source: { name: job.name, kind: 'tree', size: tar.tarSize, mtime: null, mode: null },
+      source: { name: job.name, kind: 'tree', size: tarSize, mtime: null, mode: null },
       content: {
-        size: tar.tarSize,
+        size: tarSize,
         chunkCount: writer.digests.length,
         digestAlgorithm: 'xxh64-tree',
         digest: treeDigest(writer.digests),
       },
       chunks: { digestAlgorithm: 'xxh64', digests: writer.digests },
-      members: MemberIndex.of(
-        entries.map((e, i) => memberOf(e, tar, i, reports.sha256Of(e, i))),
-        { contentSize: tar.tarSize, frames: writer.digests.length },
+      members: new MemberIndex(
+        table.count,
+        (name) => (name === 'sha256' ? reports.column(table) : table.columnJson(name)),
+        { contentSize: tarSize, frames: writer.digests.length },
+        0,
       ),
     };
     warnings.push(...problems);
@@ -267,7 +270,7 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
     return {
       inputName: job.name,
       outputPath: writer.path,
-      inputSize: tar.tarSize,
+      inputSize: tarSize,
       outputSize,
       chunks: writer.digests.length,
       elapsedMs: meter.snapshot().elapsedMs,
@@ -278,7 +281,7 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
       warnings,
       files: tally.files,
       folders: tally.folders,
-      links: entries.length - tally.files - tally.folders,
+      links: table.count - tally.files - tally.folders,
       problems,
       ...(point && { resumedChunks: point.frames.length }),
     };
@@ -329,53 +332,65 @@ class MemberReports {
   }
 
   /** A file's digest, unless its content is not the file's; an empty file has no piece to hash. */
-  sha256Of(entry: CollectedEntry, member: number): string | null {
-    if (entry.type !== 'file' || this.trouble.has(member)) return null;
-    return entry.size === 0 ? EMPTY_SHA256 : (this.sha256.get(member) ?? null);
+  sha256Of(type: MemberType, size: number, member: number): string | null {
+    if (type !== 'file' || this.trouble.has(member)) return null;
+    return size === 0 ? EMPTY_SHA256 : (this.sha256.get(member) ?? null);
+  }
+
+  /** The manifest's sha256 column (memberIndex.ts): "" where there is none. */
+  column(table: MemberTable): string {
+    const digests = Array.from({ length: table.count }, (_, i) => this.sha256Of(table.type(i), table.size(i), i) ?? '');
+    return JSON.stringify(digests.join('\u0000'));
   }
 
   /** "path: why", in archive order. */
-  problems(entries: readonly CollectedEntry[]): string[] {
-    return [...this.trouble.entries()].sort(([a], [b]) => a - b).map(([m, why]) => `${entries[m].path}: ${why}`);
+  problems(table: MemberTable): string[] {
+    return [...this.trouble.entries()].sort(([a], [b]) => a - b).map(([m, why]) => `${table.path(m)}: ${why}`);
   }
 }
 
 /**
  * The walk and the frame plan, advanced together as frames are asked for: the walk stays ahead of
- * compression by the frames in flight, not by the whole tree.
+ * compression by the frames in flight, not by the whole tree. Members are kept in the compact
+ * table; their entries only while a frame to fill still needs them.
  */
 class TreeSource {
-  readonly entries: CollectedEntry[] = [];
+  readonly table = new MemberTable();
   ended = false;
-  /** Header blocks made when planned, until their frame is filled: only those walked ahead. */
-  private readonly headers = new Map<number, Uint8Array>();
+  /** Entries walked ahead, or whose content goes on into frames not yet filled. */
+  private readonly pending = new Map<number, CollectedEntry>();
 
   constructor(
-    private readonly walk: AsyncGenerator<CollectedEntry>,
+    private readonly walk: TreeWalk,
     readonly framer: TarFramer,
   ) {}
 
   /** Walks until frame `index` is final, or the walk has ended. */
   async pull(index: number): Promise<void> {
+    let first = true;
     while (!this.ended && this.framer.ready <= index) {
-      const next = await this.walk.next();
-      if (next.done) {
+      if (!first) await turn();
+      first = false;
+      if (this.walk.ended) {
         this.ended = true;
         this.framer.end();
         break;
       }
-      const header = tarHeader(next.value);
-      this.headers.set(this.entries.length, header);
-      this.entries.push(next.value);
-      this.framer.add({ header: header.length, content: next.value.size });
+      for (const entry of this.walk.step()) {
+        const placed = this.framer.add({ header: tarHeaderSize(entry), content: entry.size });
+        this.pending.set(this.table.add(entry, placed), entry);
+      }
     }
   }
 
-  /** Member `member`'s header blocks, once: its frame is being filled. */
-  takeHeader(member: number): Uint8Array {
-    const header = this.headers.get(member) ?? tarHeader(this.entries[member]);
-    this.headers.delete(member);
-    return header;
+  /** Member `member`'s entry, while its frames are being filled. */
+  entry(member: number): CollectedEntry {
+    return this.pending.get(member)!;
+  }
+
+  /** Member `member`'s last bytes are in a frame: its entry is not needed again. */
+  filled(member: number): void {
+    this.pending.delete(member);
   }
 }
 
@@ -401,7 +416,6 @@ function treeFeed(
   const completes = new Map<number, number[]>();
   /** Each frame in flight's first and last members, for the journal. */
   const spans = new Map<number, [string, string]>();
-  const entries = tree.entries;
   // Room for the biggest frame: a chunk, or a member's headers (a pax path of PATH_MAX and a link
   // target as long) with the start of its content.
   const frameCapacity = chunkSize + HEADER_ROOM;
@@ -427,10 +441,14 @@ function treeFeed(
           at += segment.length;
           continue;
         }
-        const e = entries[segment.member];
+        const e = tree.entry(segment.member);
         if (segment.kind === 'header') {
-          input.set(tree.takeHeader(segment.member), at);
-          if (e.type === 'file' && e.size === 0) done.push(segment.member);
+          if (writeTarHeader(e, input, at) !== segment.length)
+            throw new ChunkpressError(`${e.path}: its header is not the size it was planned at`, 'EINTERNAL');
+          if (e.size === 0) {
+            if (e.type === 'file') done.push(segment.member);
+            tree.filled(segment.member);
+          }
         } else {
           const whole = segment.offset === 0 && segment.length === e.size;
           const mtimeNs = mtimeNsOf(e);
@@ -450,13 +468,16 @@ function treeFeed(
             hash.catch(() => undefined);
             hashes.push(hash);
           }
-          if (segment.offset + segment.length === e.size) done.push(segment.member);
+          if (segment.offset + segment.length === e.size) {
+            done.push(segment.member);
+            tree.filled(segment.member);
+          }
         }
         at += segment.length;
       }
       completes.set(index, done);
       const held = frame.segments.filter((g) => g.kind !== 'zeros') as Array<{ member: number }>;
-      if (held.length > 0) spans.set(index, [entries[held[0].member].path, entries[held.at(-1)!.member].path]);
+      if (held.length > 0) spans.set(index, [tree.table.path(held[0].member), tree.table.path(held.at(-1)!.member)]);
       // Planned and handed over: its segments are not needed again.
       frame.segments = [];
       return { size: frame.size, offset: frame.tarOffset, read: { pieces } };
@@ -477,24 +498,3 @@ function treeFeed(
 
 const mtimeNsOf = (e: CollectedEntry): string =>
   (BigInt(e.mtime.seconds) * 1_000_000_000n + BigInt(e.mtime.nanoseconds)).toString();
-
-function memberOf(e: CollectedEntry, tar: TarPlan, i: number, sha256: string | null): ManifestMember {
-  const placed = tar.members[i];
-  return {
-    path: e.path,
-    type: e.type,
-    mode: e.mode,
-    size: e.size,
-    mtime: e.mtime.seconds,
-    mtimeNs: e.mtime.nanoseconds,
-    uid: e.uid,
-    gid: e.gid,
-    uname: e.uname,
-    gname: e.gname,
-    link: e.linkTarget ?? null,
-    headerOffset: placed.headerOffset,
-    dataOffset: placed.dataOffset,
-    frame: placed.firstFrame,
-    sha256: e.type === 'file' ? sha256 : null,
-  };
-}

@@ -4,7 +4,7 @@
  * for BGZF the end-of-file block, and the block offsets a `.gzi` lists.
  */
 import * as zlib from 'node:zlib';
-import { compressManifestBody } from '../codec/codec';
+import { manifestDeflater } from '../codec/codec';
 import { crc32Combine } from '../codec/crc32Combine';
 import { BGZF_BLOCK_INPUT, BGZF_EOF, writeGzi, type GziEntry } from '../format/bgzfBlock';
 import { FINAL_EMPTY_BLOCK, writeGzipHeader, writeGzipTrailer, type GzipHeaderFields } from '../format/gzipHeader';
@@ -39,7 +39,7 @@ export function seekableZstd(): Container {
     head: new Uint8Array(0),
     frame: (entry) => void entries.push(entry),
     tail(manifest) {
-      const manifestFrame = writeManifest(manifest, compressManifestBody);
+      const manifestFrame = writeManifest(manifest, manifestDeflater());
       const all = [...entries, { compressedSize: manifestFrame.length, decompressedSize: 0, checksum: 0 }];
       return Buffer.concat([manifestFrame, writeSeekTable(all)]);
     },

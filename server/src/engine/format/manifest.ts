@@ -1,6 +1,6 @@
 import { MANIFEST_MAGIC, SKIPPABLE_HEADER_SIZE } from './constants';
 import { FormatError } from './formatError';
-import { MEMBER_COLUMNS, MemberIndex, memberColumn, type MemberColumn } from './memberIndex';
+import { MEMBER_COLUMNS, MemberIndex, type MemberColumn } from './memberIndex';
 import { readSkippableHeader, writeSkippableFrame } from './skippableFrame';
 
 export type { ManifestMember, MemberType } from './memberIndex';
@@ -24,7 +24,7 @@ export type SourceKind = 'file' | 'stream' | 'tree';
 
 /** Decodes one zstd frame of a compressed body (the caller's zstd: this module has no codec). */
 export type Inflate = (frame: Uint8Array) => Uint8Array;
-/** Compresses a JSON text into one zstd frame. */
+/** Compresses a JSON text into one zstd frame, in bytes of its own (writers reuse the input's buffer). */
 export type Deflate = (json: Uint8Array) => Uint8Array;
 
 /** How the member columns are listed in a compressed body's JSON. */
@@ -61,8 +61,15 @@ export interface Manifest {
 export function writeManifest(manifest: Manifest, deflate?: Deflate): Buffer {
   const { members, ...rest } = manifest;
   if (members && !deflate) throw new RangeError('a manifest with members is compressed: writeManifest needs deflate');
-  const all = members?.all() ?? [];
-  const frames = members ? MEMBER_COLUMNS.map((name) => deflate!(Buffer.from(memberColumn(all, name), 'utf8'))) : [];
+  // Each column's text encoded into one buffer in turn, not a buffer each.
+  let scratch = Buffer.alloc(0);
+  const encoded = (text: string): Uint8Array => {
+    const length = Buffer.byteLength(text);
+    if (scratch.length < length) scratch = Buffer.allocUnsafe(Math.max(length, 2 * scratch.length));
+    scratch.write(text);
+    return scratch.subarray(0, length);
+  };
+  const frames = members ? MEMBER_COLUMNS.map((name) => deflate!(encoded(members.columnText(name)))) : [];
   const head: object = members
     ? {
         ...rest,

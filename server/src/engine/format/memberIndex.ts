@@ -197,6 +197,11 @@ export class MemberIndex {
     return m;
   }
 
+  /** Column `name`'s JSON text as it is stored: what a writer compresses, with no member made. */
+  columnText(name: MemberColumn): string {
+    return this.readColumn(name);
+  }
+
   /** One column's values, decoded and checked on first use. */
   column(name: MemberColumn): string[] | number[] {
     let values = this.columns.get(name);

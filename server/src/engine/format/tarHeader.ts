@@ -70,55 +70,73 @@ export function splitUstarPath(path: Uint8Array): { prefix: Uint8Array; name: Ui
  * header, a multiple of 512 bytes. Content and its padding follow, written by the caller.
  */
 export function tarHeader(entry: TarEntry, options: HeaderOptions = {}): Uint8Array {
-  const path = enc.encode(entry.type === 'directory' ? `${entry.path}/` : entry.path);
-  const link = enc.encode(entry.linkTarget ?? '');
-  const uname = enc.encode(entry.uname);
-  const gname = enc.encode(entry.gname);
-  const pax: PaxValues = {};
-  const split = splitUstarPath(path);
-  if (!split) pax.path = entry.type === 'directory' ? `${entry.path}/` : entry.path;
-  if (link.length > 100) pax.linkpath = entry.linkTarget;
-  if (entry.size > MAX_SIZE) pax.size = String(entry.size);
-  if (entry.uid > MAX_ID) pax.uid = String(entry.uid);
-  if (entry.gid > MAX_ID) pax.gid = String(entry.gid);
-  if (uname.length > 32) pax.uname = entry.uname;
-  if (gname.length > 32) pax.gname = entry.gname;
-  if (entry.mtime.seconds > MAX_MTIME || entry.mtime.seconds < 0 || (options.subsecondMtime && entry.mtime.nanoseconds))
-    pax.mtime = paxTime(entry.mtime);
-  const ustar = ustarHeader({
-    name: split ? split.name : truncatedName(path),
-    prefix: split ? split.prefix : new Uint8Array(0),
-    mode: entry.mode & 0o7777,
-    uid: Math.min(entry.uid, MAX_ID),
-    gid: Math.min(entry.gid, MAX_ID),
-    size: entry.size > MAX_SIZE ? 0 : entry.size,
-    mtime: Math.min(Math.max(0, entry.mtime.seconds), MAX_MTIME),
-    typeflag: TYPE_FLAGS[entry.type],
-    linkname: link.length > 100 ? link.subarray(0, 100) : link,
-    uname: uname.length > 32 ? new Uint8Array(0) : uname,
-    gname: gname.length > 32 ? new Uint8Array(0) : gname,
-  });
-  if (Object.keys(pax).length === 0) return ustar;
-  const records = paxRecords(pax);
-  const paxName = enc.encode(`PaxHeaders/${entry.path.split('/').pop() ?? ''}`);
-  const paxHeaderBlock = ustarHeader({
-    name: paxName.length > 100 ? paxName.subarray(0, 100) : paxName,
-    prefix: new Uint8Array(0),
-    mode: 0o644,
-    uid: 0,
-    gid: 0,
-    size: records.length,
-    mtime: Math.min(Math.max(0, entry.mtime.seconds), MAX_MTIME),
-    typeflag: 'x',
-    linkname: new Uint8Array(0),
-    uname: new Uint8Array(0),
-    gname: new Uint8Array(0),
-  });
-  const out = new Uint8Array(TAR_BLOCK + records.length + tarPadding(records.length) + TAR_BLOCK);
-  out.set(paxHeaderBlock, 0);
-  out.set(records, TAR_BLOCK);
-  out.set(ustar, out.length - TAR_BLOCK);
+  const out = new Uint8Array(tarHeaderSize(entry, options));
+  writeTarHeader(entry, out, 0, options);
   return out;
+}
+
+/** How many bytes `entry`'s header blocks take (what writeTarHeader writes). */
+export function tarHeaderSize(entry: TarEntry, options: HeaderOptions = {}): number {
+  const pax = paxValuesOf(entry, options);
+  if (!pax) return TAR_BLOCK;
+  const records = paxRecords(pax).length;
+  return TAR_BLOCK + records + tarPadding(records) + TAR_BLOCK;
+}
+
+/**
+ * Writes `entry`'s header blocks into `out` at `at` (whatever bytes were there), without a
+ * buffer of their own: a packer writes them straight into the frame they go in. Returns their size.
+ */
+export function writeTarHeader(entry: TarEntry, out: Uint8Array, at: number, options: HeaderOptions = {}): number {
+  const stored = headerPath(entry);
+  const mtime = Math.min(Math.max(0, entry.mtime.seconds), MAX_MTIME);
+  let pos = at;
+  const pax = paxValuesOf(entry, options);
+  if (pax) {
+    const records = paxRecords(pax);
+    const base = entry.path.split('/').pop() ?? '';
+    // Its name is only for tars that do not know pax: the first 100 bytes, never split.
+    writeUstar(out, pos, `PaxHeaders/${base}`, 0o644, 0, 0, records.length, mtime, 'x', '', '', '', false);
+    out.set(records, pos + TAR_BLOCK);
+    const end = pos + TAR_BLOCK + records.length;
+    out.fill(0, end, end + tarPadding(records.length));
+    pos = end + tarPadding(records.length);
+  }
+  writeUstar(
+    out,
+    pos,
+    stored,
+    entry.mode & 0o7777,
+    Math.min(entry.uid, MAX_ID),
+    Math.min(entry.gid, MAX_ID),
+    entry.size > MAX_SIZE ? 0 : entry.size,
+    mtime,
+    TYPE_FLAGS[entry.type],
+    entry.linkTarget ?? '',
+    Buffer.byteLength(entry.uname) > 32 ? '' : entry.uname,
+    Buffer.byteLength(entry.gname) > 32 ? '' : entry.gname,
+    true,
+  );
+  return pos + TAR_BLOCK - at;
+}
+
+const headerPath = (entry: TarEntry): string => (entry.type === 'directory' ? `${entry.path}/` : entry.path);
+
+/** What does not fit the ustar fields, or undefined when everything does (nearly every member). */
+function paxValuesOf(entry: TarEntry, options: HeaderOptions): PaxValues | undefined {
+  let pax: PaxValues | undefined;
+  const stored = headerPath(entry);
+  if (Buffer.byteLength(stored) > 100 && !splitUstarPath(enc.encode(stored))) (pax ??= {}).path = stored;
+  if (entry.linkTarget !== undefined && Buffer.byteLength(entry.linkTarget) > 100)
+    (pax ??= {}).linkpath = entry.linkTarget;
+  if (entry.size > MAX_SIZE) (pax ??= {}).size = String(entry.size);
+  if (entry.uid > MAX_ID) (pax ??= {}).uid = String(entry.uid);
+  if (entry.gid > MAX_ID) (pax ??= {}).gid = String(entry.gid);
+  if (Buffer.byteLength(entry.uname) > 32) (pax ??= {}).uname = entry.uname;
+  if (Buffer.byteLength(entry.gname) > 32) (pax ??= {}).gname = entry.gname;
+  if (entry.mtime.seconds > MAX_MTIME || entry.mtime.seconds < 0 || (options.subsecondMtime && entry.mtime.nanoseconds))
+    (pax ??= {}).mtime = paxTime(entry.mtime);
+  return pax;
 }
 
 /** "1700000000.5" for a pax mtime: seconds, and the fraction without trailing zeros. */
@@ -127,53 +145,75 @@ export function paxTime({ seconds, nanoseconds }: TarEntry['mtime']): string {
   return `${seconds}.${String(nanoseconds).padStart(9, '0').replace(/0+$/, '')}`;
 }
 
-/** A path that only a pax reader gets whole: its last 100 bytes for the ustar name. */
-function truncatedName(path: Uint8Array): Uint8Array {
-  return path.subarray(Math.max(0, path.length - 100));
-}
-
-interface UstarFields {
-  name: Uint8Array;
-  prefix: Uint8Array;
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: number;
-  typeflag: string;
-  linkname: Uint8Array;
-  uname: Uint8Array;
-  gname: Uint8Array;
-}
-
-function ustarHeader(f: UstarFields): Uint8Array {
-  const block = new Uint8Array(TAR_BLOCK);
-  const octal = (value: number, at: number, width: number): void => {
-    const digits = value.toString(8).padStart(width - 1, '0');
-    for (let i = 0; i < width - 1; i++) block[at + i] = digits.charCodeAt(i);
-    block[at + width - 1] = 0;
-  };
-  const ascii = (text: string, at: number): void => {
-    for (let i = 0; i < text.length; i++) block[at + i] = text.charCodeAt(i);
-  };
-  block.set(f.name, 0);
-  octal(f.mode, 100, 8);
-  octal(f.uid, 108, 8);
-  octal(f.gid, 116, 8);
-  octal(f.size, 124, 12);
-  octal(f.mtime, 136, 12);
-  ascii('        ', 148); // the checksum counts its own field as spaces
-  ascii(f.typeflag, 156);
-  block.set(f.linkname, 157);
-  ascii('ustar\0', 257);
-  ascii('00', 263);
-  block.set(f.uname, 265);
-  block.set(f.gname, 297);
+/**
+ * One ustar block at `at`. `path` goes in name, or (`split`) into prefix and name at a slash, or
+ * (a path only a pax reader gets whole) its last 100 bytes; text fields are cut to their width.
+ */
+function writeUstar(
+  out: Uint8Array,
+  at: number,
+  path: string,
+  mode: number,
+  uid: number,
+  gid: number,
+  size: number,
+  mtime: number,
+  typeflag: string,
+  linkname: string,
+  uname: string,
+  gname: string,
+  split: boolean,
+): void {
+  out.fill(0, at, at + TAR_BLOCK);
+  if (!putAscii(out, at, 100, path)) {
+    const bytes = enc.encode(path);
+    const parts = split ? splitUstarPath(bytes) : undefined;
+    if (parts) {
+      out.set(parts.name, at);
+      out.set(parts.prefix, at + 345);
+    } else if (split) out.set(bytes.subarray(Math.max(0, bytes.length - 100)), at);
+    else out.set(bytes.subarray(0, 100), at);
+  }
+  putOctal(out, at + 100, 8, mode);
+  putOctal(out, at + 108, 8, uid);
+  putOctal(out, at + 116, 8, gid);
+  putOctal(out, at + 124, 12, size);
+  putOctal(out, at + 136, 12, mtime);
+  out[at + 156] = typeflag.charCodeAt(0);
+  putText(out, at + 157, 100, linkname);
+  putAscii(out, at + 257, 6, 'ustar');
+  out[at + 263] = 0x30; // version "00"
+  out[at + 264] = 0x30;
+  putText(out, at + 265, 32, uname);
+  putText(out, at + 297, 32, gname);
   // devmajor and devminor (329, 337) stay zero: no device is ever archived.
-  block.set(f.prefix, 345);
-  let sum = 0;
-  for (let i = 0; i < TAR_BLOCK; i++) sum += block[i];
+  // The checksum counts its own field as eight spaces.
+  let sum = 8 * 0x20;
+  for (let i = at; i < at + TAR_BLOCK; i++) sum += out[i];
   // Six octal digits, a NUL, a space: as GNU tar and bsdtar write it.
-  ascii(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  return block;
+  putOctal(out, at + 148, 7, sum);
+  out[at + 155] = 0x20;
+}
+
+/** `width - 1` octal digits and a NUL. */
+function putOctal(out: Uint8Array, at: number, width: number, value: number): void {
+  let v = value;
+  for (let i = width - 2; i >= 0; i--) {
+    out[at + i] = 0x30 + (v % 8);
+    v = Math.floor(v / 8);
+  }
+  out[at + width - 1] = 0;
+}
+
+/** Writes `text` if it is ASCII and fits in `width` bytes; false (nothing written) if not. */
+function putAscii(out: Uint8Array, at: number, width: number, text: string): boolean {
+  if (text.length > width) return false;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  for (let i = 0; i < text.length; i++) out[at + i] = text.charCodeAt(i);
+  return true;
+}
+
+/** `text` as UTF-8, cut to `width` bytes. */
+function putText(out: Uint8Array, at: number, width: number, text: string): void {
+  if (!putAscii(out, at, width, text)) out.set(enc.encode(text).subarray(0, width), at);
 }

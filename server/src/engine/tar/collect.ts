@@ -6,9 +6,11 @@
  * name of a file already stored becomes a hard link to the first; sockets, FIFOs and devices are
  * skipped, each named in a warning, as is anything that vanished or could not be read meanwhile.
  *
- * The calls are synchronous, a folder at a time (lstat is 3 us so, 10-25 us through the thread
- * pool's promises: on two cores the walk's CPU is taken from compression), and the walk yields to
- * the event loop between folders, so that the process still answers while it runs.
+ * The calls are synchronous (lstat is 3 us so, 10-25 us through the thread pool's promises: on two
+ * cores the walk's CPU is taken from compression), in steps of a few hundred entries between
+ * which the caller turns the event loop, so that the process still answers while it runs. The walk
+ * is a loop over a stack of open folders, not nested generators: a value yielded through ten
+ * levels of `yield*` costs ten promises.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -62,118 +64,100 @@ interface Rules {
   matcher: Ignore;
 }
 
-/** Entries between two turns of the event loop. */
-const ENTRIES_PER_TURN = 512;
+/** Entries a step of the walk returns at most: between two turns of the event loop. */
+export const ENTRIES_PER_STEP = 512;
 
 /** Every entry, in archive order (for tests and small trees; compression walks as it goes). */
 export async function collectTree(roots: readonly TarRoot[], options: CollectOptions): Promise<Collection> {
   const tally: WalkTally = { warnings: [], files: 0, folders: 0, bytes: 0 };
   const entries: CollectedEntry[] = [];
-  for await (const entry of walkTree(roots, options, tally)) entries.push(entry);
+  const walk = await TreeWalk.start(roots, options, tally);
+  while (!walk.ended) {
+    entries.push(...walk.step());
+    await turn();
+  }
   return { entries, ...tally };
 }
 
-/** The entries in archive order; `tally` is filled in as they come. */
-export async function* walkTree(
-  roots: readonly TarRoot[],
-  options: CollectOptions,
-  tally: WalkTally,
-): AsyncGenerator<CollectedEntry> {
-  const owners = options.owners ?? (await ownerNames());
-  // No patterns, no matcher: asking an empty one costs 5 us a path.
-  const excluded = options.exclude.length > 0 ? ignore().add([...options.exclude]) : undefined;
+export const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** A folder being walked: its sorted names, and how far the walk is through them. */
+interface OpenFolder {
+  abs: string;
+  rel: string;
+  root: TarRoot;
+  names: string[];
+  next: number;
+  rules: readonly Rules[];
+}
+
+/**
+ * The entries in archive order, a step at a time: each step is synchronous and returns up to
+ * ENTRIES_PER_STEP of them (fewer, maybe none, when it looked at many names that are left out), so
+ * that the caller turns the event loop between steps. `tally` is filled in as they come.
+ */
+export class TreeWalk {
+  ended = false;
+  private readonly stack: OpenFolder[] = [];
+  private nextRoot = 0;
   /** The first name of each file with several, by device and inode. */
-  const firstNames = new Map<string, string>();
-  let found = 0;
-  let sinceTurn = 0;
-  const warn = (message: string): void => void tally.warnings.push(message);
+  private readonly firstNames = new Map<string, string>();
+  private found = 0;
+  private readonly excluded: Ignore | undefined;
 
-  const stored = (root: TarRoot, rel: string): string => (rel === '' ? root.name : `${root.name}/${rel}`);
-
-  /** The entry for `abs`, or undefined (with a warning) when it cannot or may not go in. */
-  const entryOf = (abs: string, name: string): CollectedEntry | undefined => {
-    let stat: fs.BigIntStats;
-    try {
-      stat = fs.lstatSync(abs, { bigint: true });
-    } catch (err) {
-      warn(`${name}: ${reason(err)}, left out`);
-      return undefined;
-    }
-    const entry = toEntry(abs, name, stat, owners, warn);
-    if (!entry) return undefined;
-    if (entry.type === 'file' && stat.nlink > 1n) {
-      const key = `${stat.dev}:${stat.ino}`;
-      const first = firstNames.get(key);
-      if (first !== undefined) return { ...entry, type: 'hardlink', size: 0, linkTarget: first };
-      firstNames.set(key, entry.path);
-    }
-    return entry;
-  };
-
-  const count = (entry: CollectedEntry): void => {
-    found++;
-    if (entry.type === 'file') {
-      tally.files++;
-      tally.bytes += entry.size;
-    } else if (entry.type === 'directory') tally.folders++;
-    if (options.onProgress && found % 256 === 0) options.onProgress(found);
-  };
-
-  /** `entry` (at `abs`), then what is under it. */
-  async function* subtree(
-    entry: CollectedEntry,
-    abs: string,
-    rel: string,
-    root: TarRoot,
-    rules: readonly Rules[],
-  ): AsyncGenerator<CollectedEntry> {
-    count(entry);
-    yield entry;
-    if (entry.type !== 'directory') return;
-    if (options.signal?.aborted) throw cancelled();
-    sinceTurn += 1;
-    if (sinceTurn >= 64) {
-      sinceTurn = 0;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    let names: string[];
-    try {
-      names = fs.readdirSync(abs);
-    } catch (err) {
-      warn(`${entry.path}/: ${reason(err)}; its contents are left out`);
-      return;
-    }
-    // By their bytes, as tar --sort=name: the same order on every machine and file system.
-    const keyed = names.map((name) => ({ name, key: Buffer.from(name) }));
-    keyed.sort((a, b) => Buffer.compare(a.key, b.key));
-    let inner = rules;
-    if (options.respectGitignore && names.includes('.gitignore')) {
-      try {
-        const text = fs.readFileSync(path.join(abs, '.gitignore'), 'utf8');
-        inner = [...rules, { dir: rel, matcher: ignore().add(text) }];
-      } catch (err) {
-        warn(`${entry.path}/.gitignore: ${reason(err)}; its rules are not applied`);
-      }
-    }
-    for (const { name } of keyed) {
-      const childRel = rel === '' ? name : `${rel}/${name}`;
-      const childAbs = path.join(abs, name);
-      if (options.respectGitignore && name === '.git') continue;
-      if (options.skip?.(childAbs)) continue;
-      if (excluded && excludedBy(excluded, childRel, childAbs)) continue;
-      if (options.respectGitignore && ignoredByRules(inner, childRel, childAbs)) continue;
-      const child = entryOf(childAbs, stored(root, childRel));
-      if (!child) continue;
-      if (++sinceTurn >= ENTRIES_PER_TURN) {
-        sinceTurn = 0;
-        await new Promise((resolve) => setImmediate(resolve));
-        if (options.signal?.aborted) throw cancelled();
-      }
-      yield* subtree(child, childAbs, childRel, root, inner);
-    }
+  private constructor(
+    private readonly roots: readonly TarRoot[],
+    private readonly options: CollectOptions,
+    private readonly tally: WalkTally,
+    private readonly owners: OwnerNames,
+  ) {
+    // No patterns, no matcher: asking an empty one costs 5 us a path.
+    this.excluded = options.exclude.length > 0 ? ignore().add([...options.exclude]) : undefined;
   }
 
-  for (const root of roots) {
+  static async start(roots: readonly TarRoot[], options: CollectOptions, tally: WalkTally): Promise<TreeWalk> {
+    return new TreeWalk(roots, options, tally, options.owners ?? (await ownerNames()));
+  }
+
+  /** The next entries; once `ended`, the walk has found everything and `tally` is complete. */
+  step(): CollectedEntry[] {
+    const out: CollectedEntry[] = [];
+    if (this.options.signal?.aborted) throw cancelled();
+    const { options } = this;
+    let looked = 0;
+    while (out.length < ENTRIES_PER_STEP && looked < 4 * ENTRIES_PER_STEP) {
+      const folder = this.stack.at(-1);
+      if (!folder) {
+        if (!this.nextEntryOfRoots(out)) {
+          this.end();
+          break;
+        }
+        continue;
+      }
+      if (folder.next >= folder.names.length) {
+        this.stack.pop();
+        continue;
+      }
+      looked++;
+      const name = folder.names[folder.next++];
+      const childRel = folder.rel === '' ? name : `${folder.rel}/${name}`;
+      const childAbs = folder.abs.endsWith(path.sep) ? folder.abs + name : folder.abs + path.sep + name;
+      if (options.respectGitignore && name === '.git') continue;
+      if (options.skip?.(childAbs)) continue;
+      if (this.excluded && excludedBy(this.excluded, childRel, childAbs)) continue;
+      if (options.respectGitignore && ignoredByRules(folder.rules, childRel, childAbs)) continue;
+      const child = this.entryOf(childAbs, stored(folder.root, childRel));
+      if (!child) continue;
+      this.emit(out, child);
+      if (child.type === 'directory') this.open(child, childAbs, childRel, folder.root, folder.rules);
+    }
+    return out;
+  }
+
+  /** The next root's own entry; false once there are no more roots. */
+  private nextEntryOfRoots(out: CollectedEntry[]): boolean {
+    const root = this.roots[this.nextRoot++];
+    if (!root) return false;
     const abs = path.resolve(root.path);
     // What was asked for must be there (tar fails too); what vanishes below it is a warning.
     try {
@@ -181,12 +165,96 @@ export async function* walkTree(
     } catch (err) {
       throw describeFsError(err, root.path, 'read');
     }
-    const entry = entryOf(abs, root.name);
-    if (entry) yield* subtree(entry, abs, '', root, []);
+    const entry = this.entryOf(abs, root.name);
+    if (entry) {
+      this.emit(out, entry);
+      if (entry.type === 'directory') this.open(entry, abs, '', root, []);
+    }
+    return true;
   }
-  tally.warnings.sort();
-  options.onProgress?.(found);
+
+  private end(): void {
+    this.ended = true;
+    this.tally.warnings.sort();
+    this.options.onProgress?.(this.found);
+  }
+
+  private emit(out: CollectedEntry[], entry: CollectedEntry): void {
+    out.push(entry);
+    this.found++;
+    const { tally } = this;
+    if (entry.type === 'file') {
+      tally.files++;
+      tally.bytes += entry.size;
+    } else if (entry.type === 'directory') tally.folders++;
+    if (this.options.onProgress && this.found % 256 === 0) this.options.onProgress(this.found);
+  }
+
+  /** Reads a folder's names, which the walk then goes through before what follows the folder. */
+  private open(entry: CollectedEntry, abs: string, rel: string, root: TarRoot, rules: readonly Rules[]): void {
+    let names: string[];
+    try {
+      names = fs.readdirSync(abs);
+    } catch (err) {
+      this.warn(`${entry.path}/: ${reason(err)}; its contents are left out`);
+      return;
+    }
+    sortByBytes(names);
+    let inner = rules;
+    if (this.options.respectGitignore && names.includes('.gitignore')) {
+      try {
+        const text = fs.readFileSync(path.join(abs, '.gitignore'), 'utf8');
+        inner = [...rules, { dir: rel, matcher: ignore().add(text) }];
+      } catch (err) {
+        this.warn(`${entry.path}/.gitignore: ${reason(err)}; its rules are not applied`);
+      }
+    }
+    this.stack.push({ abs, rel, root, names, next: 0, rules: inner });
+  }
+
+  /** The entry for `abs`, or undefined (with a warning) when it cannot or may not go in. */
+  private entryOf(abs: string, name: string): CollectedEntry | undefined {
+    let stat: fs.BigIntStats;
+    try {
+      stat = fs.lstatSync(abs, { bigint: true });
+    } catch (err) {
+      this.warn(`${name}: ${reason(err)}, left out`);
+      return undefined;
+    }
+    const entry = toEntry(abs, name, stat, this.owners, (m) => this.warn(m));
+    if (!entry) return undefined;
+    if (entry.type === 'file' && stat.nlink > 1n) {
+      const key = `${stat.dev}:${stat.ino}`;
+      const first = this.firstNames.get(key);
+      if (first !== undefined) return { ...entry, type: 'hardlink', size: 0, linkTarget: first };
+      this.firstNames.set(key, entry.path);
+    }
+    return entry;
+  }
+
+  private warn(message: string): void {
+    this.tally.warnings.push(message);
+  }
 }
+
+const stored = (root: TarRoot, rel: string): string => (rel === '' ? root.name : `${root.name}/${rel}`);
+
+/**
+ * In the order of the names' UTF-8 bytes, as tar --sort=name: the same order on every machine and
+ * file system. That is JavaScript's own order (UTF-16 units) unless a name holds a unit from
+ * U+D800 up, where the two differ; only then are the names encoded to be compared.
+ */
+export function sortByBytes(names: string[]): void {
+  if (!names.some((n) => HIGH_UNITS.test(n))) {
+    names.sort();
+    return;
+  }
+  const keyed = names.map((name) => ({ name, key: Buffer.from(name) }));
+  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+  for (let i = 0; i < names.length; i++) names[i] = keyed[i].name;
+}
+
+const HIGH_UNITS = /[\ud800-\uffff]/;
 
 function toEntry(
   abs: string,

@@ -47,11 +47,13 @@ export interface MemberSizes {
 
 /**
  * The plan made member by member, as a walk finds them: frames before the one still being filled
- * are final (`ready`), so compression can start on them while the walk goes on.
+ * are final (`ready`), so compression can start on them while the walk goes on. Each member's
+ * place is returned by `add`, not kept: a packer keeps it in its own compact table.
  */
 export class TarFramer {
   readonly frames: PlannedFrame[] = [];
-  readonly members: PlannedMember[] = [];
+  /** Members planned so far. */
+  members = 0;
   /** Bytes of the tar stream planned so far. */
   offset = 0;
   private current: PlannedFrame | undefined;
@@ -69,7 +71,7 @@ export class TarFramer {
   }
 
   add({ header, content }: MemberSizes): PlannedMember {
-    const member = this.members.length;
+    const member = this.members++;
     const padding = tarPadding(content);
     const record = header + content + padding;
     const current = this.current;
@@ -95,19 +97,18 @@ export class TarFramer {
     }
     if (padding > 0) this.put(frame, { kind: 'zeros', length: padding });
     const planned = { headerOffset, dataOffset: headerOffset + header, firstFrame, lastFrame: frame.index };
-    this.members.push(planned);
     // A frame that a big member filled takes no more members.
     this.current = frame.size >= this.chunkSize ? undefined : frame;
     return planned;
   }
 
-  /** The end-of-archive blocks, in the last frame: every frame is then ready. */
-  end(): TarPlan {
+  /** The end-of-archive blocks, in the last frame: every frame is then ready. Returns the tar's size. */
+  end(): number {
     if (!this.ended) {
       this.put(this.current ?? this.frames.at(-1) ?? this.open(), { kind: 'zeros', length: END_OF_ARCHIVE_SIZE });
       this.ended = true;
     }
-    return { frames: this.frames, members: this.members, tarSize: this.offset };
+    return this.offset;
   }
 
   private open(): PlannedFrame {
@@ -126,6 +127,7 @@ export class TarFramer {
 
 export function planTarFrames(sizes: readonly MemberSizes[], chunkSize: number): TarPlan {
   const framer = new TarFramer(chunkSize);
-  for (const size of sizes) framer.add(size);
-  return framer.end();
+  const members = sizes.map((size) => framer.add(size));
+  const tarSize = framer.end();
+  return { frames: framer.frames, members, tarSize };
 }

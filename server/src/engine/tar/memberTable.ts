@@ -1,0 +1,157 @@
+/**
+ * The members of a tar being packed, kept for its index: a column per field (typed arrays, and
+ * the paths), about 100 bytes a member where an object each took 400, and what the manifest's
+ * member columns are made from (memberIndex.ts) without an object per member.
+ */
+import type { MemberColumn, MemberType } from '../format/memberIndex';
+import type { TarEntry } from '../format/tarHeader';
+import type { PlannedMember } from './framePlan';
+
+/** The manifest's type letters, as char codes. */
+const TYPE_CODE: Record<MemberType, number> = { file: 0x66, directory: 0x64, symlink: 0x6c, hardlink: 0x68 };
+const CODE_TYPE = new Map<number, MemberType>(
+  Object.entries(TYPE_CODE).map(([type, code]) => [code, type as MemberType]),
+);
+
+type NumberColumn = Float64Array | Uint32Array | Uint16Array | Uint8Array;
+
+export class MemberTable {
+  count = 0;
+  private readonly paths: string[] = [];
+  private readonly links = new Map<number, string>();
+  /** User and group names, each stored once. */
+  private readonly names: string[] = [];
+  private readonly nameIds = new Map<string, number>();
+  private types = new Uint8Array(INITIAL);
+  private modes = new Uint16Array(INITIAL);
+  private uids = new Uint32Array(INITIAL);
+  private gids = new Uint32Array(INITIAL);
+  private unames = new Uint32Array(INITIAL);
+  private gnames = new Uint32Array(INITIAL);
+  private sizes = new Float64Array(INITIAL);
+  private mtimes = new Float64Array(INITIAL);
+  private mtimeNs = new Uint32Array(INITIAL);
+  private headerOffsets = new Float64Array(INITIAL);
+  private dataOffsets = new Float64Array(INITIAL);
+  private frames = new Uint32Array(INITIAL);
+
+  /** Adds the next member; its index. */
+  add(entry: TarEntry, placed: PlannedMember): number {
+    const i = this.count;
+    if (i === this.types.length) this.grow();
+    this.paths.push(entry.path);
+    this.types[i] = TYPE_CODE[entry.type];
+    this.modes[i] = entry.mode & 0o7777;
+    this.uids[i] = entry.uid;
+    this.gids[i] = entry.gid;
+    this.unames[i] = this.nameId(entry.uname);
+    this.gnames[i] = this.nameId(entry.gname);
+    this.sizes[i] = entry.size;
+    this.mtimes[i] = entry.mtime.seconds;
+    this.mtimeNs[i] = entry.mtime.nanoseconds;
+    this.headerOffsets[i] = placed.headerOffset;
+    this.dataOffsets[i] = placed.dataOffset;
+    this.frames[i] = placed.firstFrame;
+    if (entry.linkTarget !== undefined) this.links.set(i, entry.linkTarget);
+    this.count++;
+    return i;
+  }
+
+  path(i: number): string {
+    return this.paths[i];
+  }
+
+  type(i: number): MemberType {
+    return CODE_TYPE.get(this.types[i])!;
+  }
+
+  size(i: number): number {
+    return this.sizes[i];
+  }
+
+  /**
+   * Column `name`'s JSON text, as memberIndex.ts's memberColumn makes it from member objects (the
+   * same bytes): text columns joined by U+0000, number columns as arrays. The digests are the
+   * caller's (`sha256`), as the workers report them.
+   */
+  columnJson(name: Exclude<MemberColumn, 'sha256'>): string {
+    const n = this.count;
+    switch (name) {
+      case 'path':
+        return JSON.stringify(this.paths.join('\u0000'));
+      case 'type':
+        return JSON.stringify(Buffer.from(this.types.subarray(0, n)).toString('latin1'));
+      case 'uname':
+      case 'gname': {
+        const ids = name === 'uname' ? this.unames : this.gnames;
+        return JSON.stringify(Array.from(ids.subarray(0, n), (id) => this.names[id]).join('\u0000'));
+      }
+      case 'link':
+        return JSON.stringify(Array.from({ length: n }, (_, i) => this.links.get(i) ?? '').join('\u0000'));
+      default:
+        return numbers(this.numberColumn(name).subarray(0, n));
+    }
+  }
+
+  private numberColumn(
+    name: Exclude<MemberColumn, 'path' | 'type' | 'uname' | 'gname' | 'link' | 'sha256'>,
+  ): NumberColumn {
+    switch (name) {
+      case 'mode':
+        return this.modes;
+      case 'size':
+        return this.sizes;
+      case 'mtime':
+        return this.mtimes;
+      case 'mtimeNs':
+        return this.mtimeNs;
+      case 'uid':
+        return this.uids;
+      case 'gid':
+        return this.gids;
+      case 'headerOffset':
+        return this.headerOffsets;
+      case 'dataOffset':
+        return this.dataOffsets;
+      case 'frame':
+        return this.frames;
+    }
+  }
+
+  private nameId(name: string): number {
+    let id = this.nameIds.get(name);
+    if (id === undefined) {
+      id = this.names.push(name) - 1;
+      this.nameIds.set(name, id);
+    }
+    return id;
+  }
+
+  /** Twice the room, every column at once. */
+  private grow(): void {
+    const wider = <T extends NumberColumn>(column: T): T => {
+      const next = new (column.constructor as new (length: number) => T)(column.length * 2);
+      next.set(column);
+      return next;
+    };
+    this.types = wider(this.types);
+    this.modes = wider(this.modes);
+    this.uids = wider(this.uids);
+    this.gids = wider(this.gids);
+    this.unames = wider(this.unames);
+    this.gnames = wider(this.gnames);
+    this.sizes = wider(this.sizes);
+    this.mtimes = wider(this.mtimes);
+    this.mtimeNs = wider(this.mtimeNs);
+    this.headerOffsets = wider(this.headerOffsets);
+    this.dataOffsets = wider(this.dataOffsets);
+    this.frames = wider(this.frames);
+  }
+}
+
+const INITIAL = 1024;
+
+/** A JSON array of integers, as JSON.stringify writes one. */
+function numbers(column: NumberColumn): string {
+  return `[${column.join(',')}]`;
+}
