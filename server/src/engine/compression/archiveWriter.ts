@@ -109,12 +109,15 @@ export class ArchiveWriter {
   async finish(manifest: Manifest): Promise<{ size: number; warnings: string[] }> {
     await this.start();
     await this.journal?.flush().catch(() => undefined);
-    const trailer = this.container.tail(manifest);
-    await this.sink.write(trailer);
+    let size = this.committedBytes;
+    for (const piece of this.container.tail(manifest)) {
+      await this.sink.write(piece);
+      size += piece.length;
+    }
     const warnings = await this.sink.commit();
     this.finished = true;
     await this.journal?.remove();
-    return { size: this.committedBytes + trailer.length, warnings };
+    return { size, warnings };
   }
 
   /** Drops a partial archive and its journal. Does nothing once `finish` has succeeded. */

@@ -26,7 +26,7 @@ import { runPipeline, type FrameFeed } from './framePipeline';
 import { cancelled, ChunkpressError } from '../errors';
 import { treeDigest } from '../codec/hash';
 import { MANIFEST_VERSION, type Manifest } from '../format/manifest';
-import { MemberIndex, type MemberType } from '../format/memberIndex';
+import { MemberIndex } from '../format/memberIndex';
 import { TAR_BLOCK, tarHeaderSize, writeTarHeader } from '../format/tarHeader';
 import { partialName } from '../io/outputNames';
 import { defaultSystem, type SystemInfo } from '../io/system';
@@ -176,7 +176,7 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
     packing.files = files;
     const abortFlag = new SharedArrayBuffer(4);
     const group = { lanes: plan.threads };
-    const reports = new MemberReports();
+    const reports = new MemberReports(tree.table);
     const feed = treeFeed(tree, chunkSize, (task) => job.pool.run({ ...task, abortFlag }, group));
     let planned = false;
     const countTotals = (): void => {
@@ -239,7 +239,7 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
     packing.stage = 'finalizing';
     listener?.onStage?.(packing.snapshot());
     // Before the index: a member whose content is not the file's gets no digest.
-    const problems = reports.problems(table);
+    const problems = reports.problems();
     const manifest: Manifest = {
       format: 'chunkpress',
       version: MANIFEST_VERSION,
@@ -254,7 +254,7 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
       chunks: { digestAlgorithm: 'xxh64', digests: writer.digests },
       members: new MemberIndex(
         table.count,
-        (name) => (name === 'sha256' ? reports.column(table) : table.columnJson(name)),
+        (name) => (name === 'sha256' ? reports.column() : table.columnJson(name)),
         { contentSize: tarSize, frames: writer.digests.length },
         0,
       ),
@@ -318,34 +318,36 @@ const HEADER_ROOM = 16 << 10;
 
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
-/** What the workers said of each member: its SHA-256, or why its content is not the file's. */
+/** What the workers said of each member: its SHA-256 (kept in the table), or why its content is not the file's. */
 class MemberReports {
-  private readonly sha256 = new Map<number, string>();
   private readonly trouble = new Map<number, string>();
+
+  constructor(private readonly table: MemberTable) {}
 
   add(reports: readonly PieceReport[] | undefined): void {
     for (const r of reports ?? []) {
       if (r.problem) {
         if (!this.trouble.has(r.member)) this.trouble.set(r.member, r.problem.message);
-      } else if (r.sha256) this.sha256.set(r.member, r.sha256);
+      } else if (r.sha256) this.table.setSha256(r.member, r.sha256);
     }
   }
 
   /** A file's digest, unless its content is not the file's; an empty file has no piece to hash. */
-  sha256Of(type: MemberType, size: number, member: number): string | null {
-    if (type !== 'file' || this.trouble.has(member)) return null;
-    return size === 0 ? EMPTY_SHA256 : (this.sha256.get(member) ?? null);
+  sha256Of(member: number): string | null {
+    const { table } = this;
+    if (table.type(member) !== 'file' || this.trouble.has(member)) return null;
+    return table.size(member) === 0 ? EMPTY_SHA256 : (table.sha256(member) ?? null);
   }
 
   /** The manifest's sha256 column (memberIndex.ts): "" where there is none. */
-  column(table: MemberTable): string {
-    const digests = Array.from({ length: table.count }, (_, i) => this.sha256Of(table.type(i), table.size(i), i) ?? '');
+  column(): string {
+    const digests = Array.from({ length: this.table.count }, (_, i) => this.sha256Of(i) ?? '');
     return JSON.stringify(digests.join('\u0000'));
   }
 
   /** "path: why", in archive order. */
-  problems(table: MemberTable): string[] {
-    return [...this.trouble.entries()].sort(([a], [b]) => a - b).map(([m, why]) => `${table.path(m)}: ${why}`);
+  problems(): string[] {
+    return [...this.trouble.entries()].sort(([a], [b]) => a - b).map(([m, why]) => `${this.table.path(m)}: ${why}`);
   }
 }
 
@@ -496,5 +498,8 @@ function treeFeed(
   };
 }
 
-const mtimeNsOf = (e: CollectedEntry): string =>
-  (BigInt(e.mtime.seconds) * 1_000_000_000n + BigInt(e.mtime.nanoseconds)).toString();
+/** The mtime in nanoseconds, as BigInt's toString writes it (without its arithmetic, for most). */
+function mtimeNsOf({ mtime: { seconds, nanoseconds } }: CollectedEntry): string {
+  if (seconds > 0) return `${seconds}${String(nanoseconds).padStart(9, '0')}`;
+  return (BigInt(seconds) * 1_000_000_000n + BigInt(nanoseconds)).toString();
+}

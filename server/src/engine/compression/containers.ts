@@ -25,8 +25,8 @@ export interface Container {
   readonly head: Uint8Array;
   /** A frame was appended (in order). */
   frame(entry: SeekEntry, facts: FrameFacts): void;
-  /** Bytes after the last frame. */
-  tail(manifest: Manifest): Uint8Array;
+  /** Bytes after the last frame, in pieces written one after another. */
+  tail(manifest: Manifest): Uint8Array[];
 }
 
 /**
@@ -41,7 +41,7 @@ export function seekableZstd(): Container {
     tail(manifest) {
       const manifestFrame = writeManifest(manifest, manifestDeflater());
       const all = [...entries, { compressedSize: manifestFrame.length, decompressedSize: 0, checksum: 0 }];
-      return Buffer.concat([manifestFrame, writeSeekTable(all)]);
+      return [manifestFrame, writeSeekTable(all)];
     },
   };
 }
@@ -57,7 +57,7 @@ export function gzipMember(fields: GzipHeaderFields): Container {
       crc = crc32Combine(crc, facts.crc32, entry.decompressedSize);
       length += entry.decompressedSize;
     },
-    tail: () => Buffer.concat([FINAL_EMPTY_BLOCK, writeGzipTrailer(crc, length)]),
+    tail: () => [FINAL_EMPTY_BLOCK, writeGzipTrailer(crc, length)],
   };
 }
 
@@ -83,7 +83,7 @@ export function bgzf(): BgzfContainer {
         left -= content;
       }
     },
-    tail: () => BGZF_EOF,
+    tail: () => [BGZF_EOF],
     gzi: () => writeGzi(starts),
   };
 }

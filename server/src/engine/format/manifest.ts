@@ -65,7 +65,7 @@ export function writeManifest(manifest: Manifest, deflate?: Deflate): Buffer {
   let scratch = Buffer.alloc(0);
   const encoded = (text: string): Uint8Array => {
     const length = Buffer.byteLength(text);
-    if (scratch.length < length) scratch = Buffer.allocUnsafe(Math.max(length, 2 * scratch.length));
+    if (scratch.length < length) scratch = Buffer.allocUnsafe(length);
     scratch.write(text);
     return scratch.subarray(0, length);
   };
@@ -76,23 +76,19 @@ export function writeManifest(manifest: Manifest, deflate?: Deflate): Buffer {
         members: { count: members.count, columns: MEMBER_COLUMNS.map((name, i) => ({ name, size: frames[i].length })) },
       }
     : rest;
-  let body: Uint8Array = Buffer.from(JSON.stringify(head), 'utf8');
-  let flags = 0;
-  if (members || body.length > MANIFEST_COMPRESS_ABOVE) {
-    if (!deflate) throw new RangeError('a manifest with members is compressed: writeManifest needs deflate');
-    const headFrame = deflate(body);
-    const size = Buffer.alloc(4);
-    size.writeUInt32LE(headFrame.length, 0);
-    body = Buffer.concat([size, headFrame, ...frames]);
-    flags |= MANIFEST_COMPRESSED;
-  }
-  const payload = Buffer.alloc(MANIFEST_PREAMBLE_SIZE + body.length);
-  payload.writeUInt32LE(MANIFEST_TAG, 0);
-  payload.writeUInt8(manifest.version, 4);
-  payload.writeUInt8(flags, 5);
-  payload.writeUInt16LE(0, 6);
-  payload.set(body, MANIFEST_PREAMBLE_SIZE);
-  return writeSkippableFrame(MANIFEST_MAGIC, payload);
+  const json = Buffer.from(JSON.stringify(head), 'utf8');
+  const preamble = Buffer.alloc(MANIFEST_PREAMBLE_SIZE);
+  preamble.writeUInt32LE(MANIFEST_TAG, 0);
+  preamble.writeUInt8(manifest.version, 4);
+  preamble.writeUInt16LE(0, 6);
+  if (!members && json.length <= MANIFEST_COMPRESS_ABOVE) return writeSkippableFrame(MANIFEST_MAGIC, [preamble, json]);
+  if (!deflate) throw new RangeError('a manifest with members is compressed: writeManifest needs deflate');
+  preamble.writeUInt8(MANIFEST_COMPRESSED, 5);
+  const headFrame = deflate(json);
+  const headSize = Buffer.alloc(4);
+  headSize.writeUInt32LE(headFrame.length, 0);
+  // The pieces go into the frame once, not through a body and a payload of their own.
+  return writeSkippableFrame(MANIFEST_MAGIC, [preamble, headSize, headFrame, ...frames]);
 }
 
 /** Parses a manifest frame located at absolute byte `offset` of its archive. */

@@ -6,13 +6,19 @@ export function isSkippableMagic(magic: number): boolean {
 }
 
 /** Wraps a payload in a skippable frame: Magic_Number u32 LE, Frame_Size u32 LE, User_Data. */
-export function writeSkippableFrame(magic: number, payload: Uint8Array): Buffer {
+export function writeSkippableFrame(magic: number, payload: Uint8Array | readonly Uint8Array[]): Buffer {
   if (!isSkippableMagic(magic)) throw new RangeError(`0x${magic.toString(16)} is not a skippable-frame magic`);
-  if (payload.length > MAX_SKIPPABLE_PAYLOAD) throw new RangeError('skippable frame payload exceeds 4 GiB');
-  const frame = Buffer.allocUnsafe(SKIPPABLE_HEADER_SIZE + payload.length);
+  const pieces = payload instanceof Uint8Array ? [payload] : payload;
+  const length = pieces.reduce((n, p) => n + p.length, 0);
+  if (length > MAX_SKIPPABLE_PAYLOAD) throw new RangeError('skippable frame payload exceeds 4 GiB');
+  const frame = Buffer.allocUnsafe(SKIPPABLE_HEADER_SIZE + length);
   frame.writeUInt32LE(magic, 0);
-  frame.writeUInt32LE(payload.length, 4);
-  frame.set(payload, SKIPPABLE_HEADER_SIZE);
+  frame.writeUInt32LE(length, 4);
+  let at = SKIPPABLE_HEADER_SIZE;
+  for (const piece of pieces) {
+    frame.set(piece, at);
+    at += piece.length;
+  }
   return frame;
 }
 

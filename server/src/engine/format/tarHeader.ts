@@ -165,55 +165,70 @@ function writeUstar(
   split: boolean,
 ): void {
   out.fill(0, at, at + TAR_BLOCK);
-  if (!putAscii(out, at, 100, path)) {
+  // Each field adds its bytes to the checksum as it is written, which counts its own field as
+  // eight spaces: no pass over the block.
+  let sum = 8 * 0x20;
+  const ascii = putAscii(out, at, 100, path);
+  if (ascii >= 0) sum += ascii;
+  else {
     const bytes = enc.encode(path);
     const parts = split ? splitUstarPath(bytes) : undefined;
-    if (parts) {
-      out.set(parts.name, at);
-      out.set(parts.prefix, at + 345);
-    } else if (split) out.set(bytes.subarray(Math.max(0, bytes.length - 100)), at);
-    else out.set(bytes.subarray(0, 100), at);
+    if (parts) sum += putBytes(out, at, parts.name) + putBytes(out, at + 345, parts.prefix);
+    else sum += putBytes(out, at, split ? bytes.subarray(Math.max(0, bytes.length - 100)) : bytes.subarray(0, 100));
   }
-  putOctal(out, at + 100, 8, mode);
-  putOctal(out, at + 108, 8, uid);
-  putOctal(out, at + 116, 8, gid);
-  putOctal(out, at + 124, 12, size);
-  putOctal(out, at + 136, 12, mtime);
+  sum += putOctal(out, at + 100, 8, mode);
+  sum += putOctal(out, at + 108, 8, uid);
+  sum += putOctal(out, at + 116, 8, gid);
+  sum += putOctal(out, at + 124, 12, size);
+  sum += putOctal(out, at + 136, 12, mtime);
   out[at + 156] = typeflag.charCodeAt(0);
-  putText(out, at + 157, 100, linkname);
-  putAscii(out, at + 257, 6, 'ustar');
-  out[at + 263] = 0x30; // version "00"
-  out[at + 264] = 0x30;
-  putText(out, at + 265, 32, uname);
-  putText(out, at + 297, 32, gname);
+  sum += out[at + 156];
+  sum += putText(out, at + 157, 100, linkname);
+  sum += putAscii(out, at + 257, 8, 'ustar\u000000'); // magic "ustar\0", version "00"
+  sum += putText(out, at + 265, 32, uname);
+  sum += putText(out, at + 297, 32, gname);
   // devmajor and devminor (329, 337) stay zero: no device is ever archived.
-  // The checksum counts its own field as eight spaces.
-  let sum = 8 * 0x20;
-  for (let i = at; i < at + TAR_BLOCK; i++) sum += out[i];
   // Six octal digits, a NUL, a space: as GNU tar and bsdtar write it.
   putOctal(out, at + 148, 7, sum);
   out[at + 155] = 0x20;
 }
 
-/** `width - 1` octal digits and a NUL. */
-function putOctal(out: Uint8Array, at: number, width: number, value: number): void {
+/** `width - 1` octal digits and a NUL; the sum of the bytes written. */
+function putOctal(out: Uint8Array, at: number, width: number, value: number): number {
   let v = value;
+  let sum = 0;
   for (let i = width - 2; i >= 0; i--) {
-    out[at + i] = 0x30 + (v % 8);
+    const digit = 0x30 + (v % 8);
+    out[at + i] = digit;
+    sum += digit;
     v = Math.floor(v / 8);
   }
   out[at + width - 1] = 0;
+  return sum;
 }
 
-/** Writes `text` if it is ASCII and fits in `width` bytes; false (nothing written) if not. */
-function putAscii(out: Uint8Array, at: number, width: number, text: string): boolean {
-  if (text.length > width) return false;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
-  for (let i = 0; i < text.length; i++) out[at + i] = text.charCodeAt(i);
-  return true;
+/** Writes `text` if it is ASCII and fits in `width` bytes: the sum of its bytes, or -1 (nothing written). */
+function putAscii(out: Uint8Array, at: number, width: number, text: string): number {
+  if (text.length > width) return -1;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return -1;
+  let sum = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    out[at + i] = c;
+    sum += c;
+  }
+  return sum;
 }
 
-/** `text` as UTF-8, cut to `width` bytes. */
-function putText(out: Uint8Array, at: number, width: number, text: string): void {
-  if (!putAscii(out, at, width, text)) out.set(enc.encode(text).subarray(0, width), at);
+/** `text` as UTF-8, cut to `width` bytes; the sum of the bytes written. */
+function putText(out: Uint8Array, at: number, width: number, text: string): number {
+  const ascii = putAscii(out, at, width, text);
+  return ascii >= 0 ? ascii : putBytes(out, at, enc.encode(text).subarray(0, width));
+}
+
+function putBytes(out: Uint8Array, at: number, bytes: Uint8Array): number {
+  out.set(bytes, at);
+  let sum = 0;
+  for (const b of bytes) sum += b;
+  return sum;
 }

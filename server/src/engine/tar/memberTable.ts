@@ -34,6 +34,9 @@ export class MemberTable {
   private headerOffsets = new Float64Array(INITIAL);
   private dataOffsets = new Float64Array(INITIAL);
   private frames = new Uint32Array(INITIAL);
+  /** SHA-256 of each file as the workers report it, 32 bytes a member; `hashed` says which are set. */
+  private digests = new Uint8Array(32 * INITIAL);
+  private hashed = new Uint8Array(INITIAL);
 
   /** Adds the next member; its index. */
   add(entry: TarEntry, placed: PlannedMember): number {
@@ -67,6 +70,17 @@ export class MemberTable {
 
   size(i: number): number {
     return this.sizes[i];
+  }
+
+  /** Member `i`'s content digest, in hex. */
+  setSha256(i: number, hex: string): void {
+    Buffer.from(this.digests.buffer, this.digests.byteOffset, this.digests.length).write(hex, 32 * i, 32, 'hex');
+    this.hashed[i] = 1;
+  }
+
+  sha256(i: number): string | undefined {
+    if (!this.hashed[i]) return undefined;
+    return Buffer.from(this.digests.buffer, this.digests.byteOffset + 32 * i, 32).toString('hex');
   }
 
   /**
@@ -146,6 +160,8 @@ export class MemberTable {
     this.headerOffsets = wider(this.headerOffsets);
     this.dataOffsets = wider(this.dataOffsets);
     this.frames = wider(this.frames);
+    this.digests = wider(this.digests);
+    this.hashed = wider(this.hashed);
   }
 }
 
