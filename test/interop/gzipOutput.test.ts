@@ -241,7 +241,7 @@ for (const [what, size] of [
 }
 
 test("BGZF is bgzip's own bytes, at levels 1, 6 and 9, and its .gzi is bgzip -r's", async () => {
-  assert.ok(libdeflate, 'the libdeflate binding is built (native/libdeflate), as bgzip links libdeflate');
+  assert.ok(libdeflate(), 'the libdeflate binding is built (native/libdeflate), as bgzip links libdeflate');
   const data = sampleData(9 << 20, 29);
   for (const level of [1, 6, 9]) {
     const file = await gz('bgzf-same.txt', data, { gzipLayout: 'bgzf', gzi: true, level, chunkSize: undefined });

@@ -87,8 +87,9 @@ const LIBDEFLATE_LEVEL = [0, 1, 2, 3, 5, 6, 7, 8, 10, 12];
 
 /** One block's raw DEFLATE into `room`; returns its length. */
 function deflateBlock(block: Uint8Array, room: Uint8Array, level: number): number {
-  if (libdeflate) {
-    const size = libdeflate.deflate(block, room, LIBDEFLATE_LEVEL[level]);
+  const binding = libdeflate();
+  if (binding) {
+    const size = binding.deflate(block, room, LIBDEFLATE_LEVEL[level]);
     if (size === 0) throw new RangeError('a BGZF block did not fit in 64 KiB');
     return size;
   }
@@ -138,7 +139,8 @@ export function inflateBgzfBlocks(input: Uint8Array, out: Uint8Array, offset: nu
 
 /** Inflates one block's raw DEFLATE into `content`, which it must fill exactly. */
 function inflateBlock(deflated: Uint8Array, content: Uint8Array): void {
-  if (libdeflate) return libdeflate.inflate(deflated, content);
+  const binding = libdeflate();
+  if (binding) return binding.inflate(deflated, content);
   const inflated = zlib.inflateRawSync(deflated);
   if (inflated.length !== content.length) throw new Error(`it inflates to ${inflated.length} bytes`);
   content.set(inflated);

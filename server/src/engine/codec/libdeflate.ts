@@ -28,8 +28,15 @@ function load(): Libdeflate | undefined {
   return undefined;
 }
 
-export const libdeflate: Libdeflate | undefined = load();
+let loaded: { binding: Libdeflate | undefined } | undefined;
+
+/** The binding, loaded on first use (a command that makes or reads no BGZF does not load it). */
+export function libdeflate(): Libdeflate | undefined {
+  return (loaded ??= { binding: load() }).binding;
+}
 
 /** What deflates BGZF blocks here: "libdeflate 1.14", or "zlib 1.3.0.1-motley" without the addon. */
-export const bgzfEngine = (): string =>
-  libdeflate ? `libdeflate ${libdeflate.version}` : `zlib ${process.versions.zlib}`;
+export function bgzfEngine(): string {
+  const binding = libdeflate();
+  return binding ? `libdeflate ${binding.version}` : `zlib ${process.versions.zlib}`;
+}

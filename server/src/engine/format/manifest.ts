@@ -146,16 +146,19 @@ export function parseManifest(frame: Uint8Array, offset = 0, inflate?: Inflate):
     );
   const missing = MEMBER_COLUMNS.find((c) => !spans.has(c));
   if (missing) throw new FormatError(`manifest member table has no "${missing}" column`, bodyAt + 4);
+  const columnBytes = (name: MemberColumn): Uint8Array => {
+    const { start, end } = spans.get(name)!;
+    return inflated(body.subarray(start, end), `member column "${name}"`, bodyAt + start);
+  };
   const members = new MemberIndex(
     table.count,
     (name) => {
-      const { start, end } = spans.get(name)!;
-      return Buffer.from(inflated(body.subarray(start, end), `member column "${name}"`, bodyAt + start)).toString(
-        'utf8',
-      );
+      const bytes = columnBytes(name);
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
     },
     { contentSize: manifest.content.size, frames: manifest.content.chunkCount },
     bodyAt,
+    columnBytes,
   );
   return { ...manifest, members };
 }

@@ -5,6 +5,7 @@
  * object per member. Text columns are one string, the members' values joined by U+0000 (which no
  * tar path holds), "" for none; number columns are arrays. Pure: zstd comes from the caller.
  */
+import { findText, numberAt, textAt } from './columnScan';
 import { FormatError } from './formatError';
 
 export type MemberType = 'file' | 'directory' | 'symlink' | 'hardlink';
@@ -62,6 +63,8 @@ const TEXT: ReadonlySet<string> = new Set<TextField>(['path', 'uname', 'gname', 
 const TYPE_LETTER: Record<MemberType, string> = { file: 'f', directory: 'd', symlink: 'l', hardlink: 'h' };
 const LETTER_TYPE: Record<string, MemberType | undefined> = { f: 'file', d: 'directory', l: 'symlink', h: 'hardlink' };
 const SEPARATOR = '\u0000';
+/** Reads of a column's values before it is parsed whole instead (MemberIndex.scan). */
+const SCANNED_READS = 8;
 
 /**
  * One column's JSON value, for a writer: made one at a time, so that a writer holds one column's
@@ -88,15 +91,24 @@ export interface MemberBounds {
  */
 export class MemberIndex {
   private readonly columns = new Map<MemberColumn, string[] | number[]>();
+  /** Columns read a value at a time (columnScan.ts), and how many values have been read so. */
+  private readonly scanned = new Map<MemberColumn, { bytes: Uint8Array; reads: number }>();
   private byPath: Map<string, number> | undefined;
+  /** The member `find` found last: `content` has its path without reading it again. */
+  private found: { index: number; path: string } | undefined;
   /** The writer's members, as it made them (an index built from columns has none). */
   private list: readonly ManifestMember[] | undefined;
 
+  /**
+   * `readBytes`, when given, is the column's text as bytes: finding and reading one member then
+   * scans the few columns it needs instead of parsing them (`find`, `content`).
+   */
   constructor(
     readonly count: number,
     private readonly readColumn: (name: MemberColumn) => string,
     private readonly bounds: MemberBounds,
     private readonly offset: number,
+    private readonly readBytes?: (name: MemberColumn) => Uint8Array,
   ) {}
 
   /** An index of the members a writer made, taken as they are. */
@@ -170,31 +182,85 @@ export class MemberIndex {
       this.byPath ??= new Map(this.list.map((m, i) => [m.path, i]));
       return this.byPath.get(key);
     }
+    // The path's bytes in the column's: no string is made for the other members' paths.
+    const bytes = this.scan('path');
+    if (bytes) {
+      const at = findText(bytes, key);
+      if (at >= 0) {
+        this.found = { index: at, path: key };
+        return at;
+      }
+    }
     // One scan of the paths: cheaper than a map of them for the few lookups of a read.
     const at = (this.column('path') as string[]).indexOf(key);
     return at < 0 ? undefined : at;
   }
 
   /**
-   * What reading member `i`'s content needs (type, link target, tar offsets, size), from those
-   * columns alone: the digests and owners of 100,000 members are not decoded for it.
+   * What reading member `i`'s content needs (its type, a link's target, where its content is and
+   * its size), a value of each of those columns: the digests, owners and offsets of 100,000
+   * members are not decoded for it, nor the other members' values of these columns made.
    */
-  content(
-    i: number,
-  ): Pick<ManifestMember, 'path' | 'type' | 'link' | 'size' | 'headerOffset' | 'dataOffset' | 'frame'> {
+  content(i: number): Pick<ManifestMember, 'path' | 'type' | 'link' | 'size' | 'dataOffset'> {
     if (this.list) return this.list[i];
-    const num = (name: NumberField): number => (this.column(name) as number[])[i];
+    const type = LETTER_TYPE[this.value('type', i) as string]!;
     const m = {
-      path: (this.column('path') as string[])[i],
-      type: LETTER_TYPE[(this.column('type') as string[])[i]]!,
-      link: (this.column('link') as string[])[i] || null,
-      size: num('size'),
-      headerOffset: num('headerOffset'),
-      dataOffset: num('dataOffset'),
-      frame: num('frame'),
+      path: this.found?.index === i ? this.found.path : (this.value('path', i) as string),
+      type,
+      // Only links have a target to read.
+      link: type === 'symlink' || type === 'hardlink' ? (this.value('link', i) as string) || null : null,
+      size: this.value('size', i) as number,
+      dataOffset: this.value('dataOffset', i) as number,
     };
-    this.check(i, { ...m, mtimeNs: 0 });
+    const { contentSize } = this.bounds;
+    if (m.dataOffset + m.size > contentSize)
+      throw new FormatError(
+        `manifest member ${i} (${JSON.stringify(m.path)}) claims bytes ${m.dataOffset}..${m.dataOffset + m.size}, outside the ${contentSize} bytes of content`,
+        this.offset,
+      );
     return m;
+  }
+
+  /**
+   * Value `i` of column `name`, checked as `validate` checks the column's: scanned out of its
+   * bytes, or (a column of another shape, or a value that does not pass) from the column parsed
+   * whole, which then says what is wrong with it.
+   */
+  private value(name: MemberColumn, i: number): string | number {
+    const bytes = this.scan(name);
+    if (bytes) {
+      let v: string | number | undefined;
+      // One ASCII letter each, unescaped, as writers put them: value i is byte i + 1.
+      if (name === 'type') v = bytes.length === this.count + 2 ? String.fromCharCode(bytes[i + 1]) : undefined;
+      else if (TEXT.has(name)) v = textAt(bytes, i);
+      else v = numberAt(bytes, i);
+      if (v !== undefined && this.passes(name, v)) return v;
+    }
+    return this.column(name)[i];
+  }
+
+  /**
+   * Column `name`'s bytes for reading a value of it, for its first few reads; then (or without
+   * `readBytes`) undefined, and the column is parsed whole: each read walks the bytes up to its
+   * value, which for many reads costs more than parsing them once.
+   */
+  private scan(name: MemberColumn): Uint8Array | undefined {
+    if (!this.readBytes || this.columns.has(name)) return undefined;
+    let scan = this.scanned.get(name);
+    if (!scan) {
+      scan = { bytes: this.readBytes(name), reads: 0 };
+      this.scanned.set(name, scan);
+    }
+    return ++scan.reads <= SCANNED_READS ? scan.bytes : undefined;
+  }
+
+  /** What `validate` asks of each value of column `name`. */
+  private passes(name: MemberColumn, v: string | number): boolean {
+    if (name === 'type') return LETTER_TYPE[v as string] !== undefined;
+    if (name === 'path') return v !== '';
+    if (name === 'sha256') return v === '' || /^[0-9a-f]{64}$/.test(v as string);
+    if (TEXT.has(name)) return true;
+    return Number.isSafeInteger(v) && ((v as number) >= 0 || name === 'mtime');
   }
 
   /** Column `name`'s JSON text as it is stored: what a writer compresses, with no member made. */
@@ -208,12 +274,19 @@ export class MemberIndex {
     if (values) return values;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(this.readColumn(name));
+      // Bytes already read for scanning are not decoded again.
+      const scanned = this.scanned.get(name)?.bytes;
+      parsed = JSON.parse(
+        scanned
+          ? Buffer.from(scanned.buffer, scanned.byteOffset, scanned.length).toString('utf8')
+          : this.readColumn(name),
+      );
     } catch (err) {
       throw new FormatError(`manifest member column "${name}" does not read: ${(err as Error).message}`, this.offset);
     }
     values = this.validate(name, parsed);
     this.columns.set(name, values);
+    this.scanned.delete(name);
     return values;
   }
 

@@ -14,13 +14,12 @@ import {
   readSync,
 } from 'node:fs';
 import { crc32 } from 'node:zlib';
-import { Xxh64 } from '@node-rs/xxhash';
 import { ChunkCompressor, decompressBounded, decompressInto, sliceFor } from '../codec/codec';
 import { bgzfChunk, deflateChunk, inflateBgzfBlocks } from '../codec/deflate';
 import { TailChain } from './tailChain';
 import { writeAllSync, writeInOrderSync } from '../io/fileWrites';
 import { holding, WriteTurns } from './writeTurns';
-import { contentChecksum, xxh64 } from '../codec/hash';
+import { contentChecksum, xxh64, xxh64Stream } from '../codec/hash';
 import { compileMatcher, searchPiece, type Matcher, type PieceMatches } from '../search/lineSearch';
 import type {
   CompressTask,
@@ -248,7 +247,7 @@ function hashFile(task: HashTask): TaskOutcome {
 function digestRange(task: DigestTask): TaskOutcome {
   const stopped = stopCheck(task.abortFlag);
   hashBuffer ??= Buffer.allocUnsafe(HASH_READ);
-  const hash = new Xxh64();
+  const hash = xxh64Stream();
   // CRC-32s of consecutive pieces, each read cut at its piece's end.
   const pieces = task.crc32Pieces;
   const crc32s: number[] = [];

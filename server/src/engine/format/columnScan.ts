@@ -1,0 +1,107 @@
+/**
+ * One value of a member column (memberIndex.ts) read from the column's JSON bytes without parsing
+ * the column whole: finding one member of a kernel tree's 84,000 then costs a search of the path
+ * column's bytes (memchr, in Buffer.indexOf) instead of 84,000 strings made, checked and collected.
+ *
+ * Only the shape writers give is scanned: a text column is one JSON string whose values are
+ * separated by the escape `\u0000`; a number column is a JSON array. When a value is not where
+ * that shape puts it (another writer's escapes or spaces, a damaged column) the answer is
+ * `undefined` or -1, and the caller parses the column whole, which reads it or says what is wrong
+ * with it. Each read walks the bytes up to its value: for a few lookups, not for every member.
+ * Pure: bytes in, values out.
+ */
+
+/** `\u0000`, as JSON.stringify writes U+0000. */
+const SEPARATOR = Buffer.from('\\u0000', 'latin1');
+const BACKSLASH = 0x5c;
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+
+/**
+ * The index of the value `key` in a text column, found by its bytes as JSON.stringify escapes
+ * them; -1 when they are not there as a whole value.
+ */
+export function findText(bytes: Uint8Array, key: string): number {
+  const column = asBuffer(bytes);
+  if (column.length < 2 || column[0] !== QUOTE || column[column.length - 1] !== QUOTE) return -1;
+  const needle = Buffer.from(JSON.stringify(key).slice(1, -1), 'utf8');
+  for (let at = column.indexOf(needle, 1); at >= 0; at = column.indexOf(needle, at + 1)) {
+    const end = at + needle.length;
+    const startsValue = at === 1 || (at > SEPARATOR.length && separatorAt(column, at - SEPARATOR.length));
+    const endsValue = end === column.length - 1 || separatorAt(column, end);
+    if (startsValue && endsValue && parsed(`"${slice(column, at, end)}"`) === key) return separatorsBefore(column, at);
+  }
+  return -1;
+}
+
+/** Value `i` of a text column, unescaped; undefined if the column does not have it so. */
+export function textAt(bytes: Uint8Array, i: number): string | undefined {
+  const column = asBuffer(bytes);
+  if (column.length < 2 || column[0] !== QUOTE || column[column.length - 1] !== QUOTE) return undefined;
+  let start = 1;
+  for (let k = 0; k < i; k++) {
+    const at = nextSeparator(column, start);
+    if (at < 0) return undefined;
+    start = at + SEPARATOR.length;
+  }
+  const next = nextSeparator(column, start);
+  const end = next < 0 ? column.length - 1 : next;
+  const value = parsed(`"${slice(column, start, end)}"`);
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Value `i` of a number column; undefined if the column does not have it so. */
+export function numberAt(bytes: Uint8Array, i: number): number | undefined {
+  const column = asBuffer(bytes);
+  if (column.length < 3 || column[0] !== 0x5b || column[column.length - 1] !== 0x5d) return undefined;
+  let start = 1;
+  for (let k = 0; k < i; k++) {
+    const at = column.indexOf(COMMA, start);
+    if (at < 0) return undefined;
+    start = at + 1;
+  }
+  const next = column.indexOf(COMMA, start);
+  const value = parsed(slice(column, start, next < 0 ? column.length - 1 : next));
+  return typeof value === 'number' ? value : undefined;
+}
+
+/** Whether a `\u0000` at `at` is one: its backslash not itself escaped (an even run before it). */
+function separatorAt(column: Buffer, at: number): boolean {
+  if (at + SEPARATOR.length > column.length) return false;
+  for (let k = 0; k < SEPARATOR.length; k++) if (column[at + k] !== SEPARATOR[k]) return false;
+  let run = 0;
+  while (at - run - 1 >= 0 && column[at - run - 1] === BACKSLASH) run++;
+  return run % 2 === 0;
+}
+
+/**
+ * The next `\u0000` from `from`, which must be where an escape may start (a value's start): each
+ * backslash found starts an escape, so an escaped one (`\\`) is stepped over with its pair.
+ */
+function nextSeparator(column: Buffer, from: number): number {
+  for (let at = column.indexOf(BACKSLASH, from); at >= 0; at = column.indexOf(BACKSLASH, at + 2)) {
+    if (column[at + 1] === 0x75 && separatorAt(column, at)) return at;
+  }
+  return -1;
+}
+
+function separatorsBefore(column: Buffer, end: number): number {
+  let count = 0;
+  for (let at = nextSeparator(column, 1); at >= 0 && at < end; at = nextSeparator(column, at + SEPARATOR.length))
+    count++;
+  return count;
+}
+
+const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+
+function slice(column: Buffer, start: number, end: number): string {
+  return column.toString('utf8', start, end);
+}
+
+function parsed(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+}
