@@ -45,8 +45,7 @@ export function textAt(bytes: Uint8Array, i: number): string | undefined {
     start = at + SEPARATOR.length;
   }
   const next = nextSeparator(column, start);
-  const end = next < 0 ? column.length - 1 : next;
-  const value = parsed(`"${slice(column, start, end)}"`);
+  const value = parsed(`"${slice(column, start, next < 0 ? column.length - 1 : next)}"`);
   return typeof value === 'string' ? value : undefined;
 }
 
@@ -54,12 +53,8 @@ export function textAt(bytes: Uint8Array, i: number): string | undefined {
 export function numberAt(bytes: Uint8Array, i: number): number | undefined {
   const column = asBuffer(bytes);
   if (column.length < 3 || column[0] !== 0x5b || column[column.length - 1] !== 0x5d) return undefined;
-  let start = 1;
-  for (let k = 0; k < i; k++) {
-    const at = column.indexOf(COMMA, start);
-    if (at < 0) return undefined;
-    start = at + 1;
-  }
+  const start = nthElement(column, i);
+  if (start < 0) return undefined;
   const next = column.indexOf(COMMA, start);
   const value = parsed(slice(column, start, next < 0 ? column.length - 1 : next));
   return typeof value === 'number' ? value : undefined;
@@ -85,11 +80,38 @@ function nextSeparator(column: Buffer, from: number): number {
   return -1;
 }
 
+/**
+ * The `\u0000` separators before byte `end`, counted in one loop over the bytes (a call of
+ * Buffer.indexOf per separator costs more than the loop, its JavaScript wrapper included).
+ */
 function separatorsBefore(column: Buffer, end: number): number {
   let count = 0;
-  for (let at = nextSeparator(column, 1); at >= 0 && at < end; at = nextSeparator(column, at + SEPARATOR.length))
-    count++;
+  for (let i = 1; i < end; i++) {
+    if (column[i] !== BACKSLASH) continue;
+    // Every backslash here starts an escape: a separator, or another escape whose next byte is not one.
+    if (
+      column[i + 1] === 0x75 &&
+      column[i + 2] === 0x30 &&
+      column[i + 3] === 0x30 &&
+      column[i + 4] === 0x30 &&
+      column[i + 5] === 0x30
+    ) {
+      count++;
+      i += SEPARATOR.length - 1;
+    } else i++;
+  }
   return count;
+}
+
+/** Where number `i` of a JSON array starts (after its comma), by one loop over the bytes; -1 past the end. */
+function nthElement(column: Buffer, i: number): number {
+  let start = 1;
+  for (let k = 0; k < i; k++) {
+    while (start < column.length && column[start] !== COMMA) start++;
+    if (start >= column.length) return -1;
+    start++;
+  }
+  return start;
 }
 
 const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
