@@ -163,25 +163,41 @@ const MANIFEST_LEVEL = 3;
 /** What a compressed manifest body may declare: an index from elsewhere is hostile. */
 const MANIFEST_MAX = 1 << 30;
 
-/** Compresses a manifest's JSON body into one frame with its content size. */
-export function compressManifestBody(json: Uint8Array): Buffer {
-  return manifestDeflater()(json);
+/** Compresses a manifest's JSON body, given in pieces, into one frame with its content size. */
+export function compressManifestBody(pieces: Iterable<Uint8Array>, size: number): Buffer {
+  return manifestDeflater()(pieces, size);
 }
 
 /**
  * Compresses manifest bodies one after another (a manifest's head, then its member columns) with
- * one context and one output buffer, each frame copied out at its own size: a kernel tree's
- * fifteen columns then hold their 4 MB of frames, not fifteen buffers as big as their JSON.
+ * one context, each streamed in from its pieces with its size pledged (the frame declares it, as
+ * readers ask): a kernel tree's path column is never one 5 MB text, nor its frame a buffer as big.
  */
-export function manifestDeflater(): (json: Uint8Array) => Buffer {
+export function manifestDeflater(): (pieces: Iterable<Uint8Array>, size: number) => Buffer {
   const cctx = new zstd.CCtx();
-  cctx.setParameter(zstd.CParameter.checksumFlag, 1);
-  let out = Buffer.alloc(0);
-  return (json) => {
-    const bound = zstd.compressBound(json.length);
-    if (out.length < bound) out = Buffer.allocUnsafe(bound);
-    const size = cctx.compress(out, json, MANIFEST_LEVEL);
-    return Buffer.from(out.subarray(0, size));
+  const out = Buffer.allocUnsafe(zstd.compressBound(128 << 10));
+  return (pieces, size) => {
+    cctx.reset(zstd.ResetDirective.sessionAndParameters);
+    cctx.setParameter(zstd.CParameter.compressionLevel, MANIFEST_LEVEL);
+    cctx.setParameter(zstd.CParameter.checksumFlag, 1);
+    cctx.setPledgedSrcSize(size);
+    const frame: Buffer[] = [];
+    const drain = (input: Uint8Array, end: boolean): void => {
+      let consumed = 0;
+      for (;;) {
+        const [remaining, produced, used] = cctx.compressStream2(
+          out,
+          input.subarray(consumed),
+          end ? zstd.EndDirective.end : zstd.EndDirective.continue,
+        );
+        consumed += used;
+        if (produced > 0) frame.push(Buffer.from(out.subarray(0, produced)));
+        if (end ? remaining === 0 : consumed === input.length && produced < out.length) return;
+      }
+    };
+    for (const piece of pieces) drain(piece, false);
+    drain(new Uint8Array(0), true);
+    return Buffer.concat(frame);
   };
 }
 

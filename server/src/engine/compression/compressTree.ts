@@ -252,11 +252,10 @@ export async function compressTree(job: TreeCompressJob): Promise<TreeCompressRe
         digest: treeDigest(writer.digests),
       },
       chunks: { digestAlgorithm: 'xxh64', digests: writer.digests },
-      members: new MemberIndex(
+      members: MemberIndex.ofColumns(
         table.count,
-        (name) => (name === 'sha256' ? reports.column() : table.columnJson(name)),
+        (name) => (name === 'sha256' ? reports.columnPieces() : table.columnPieces(name)),
         { contentSize: tarSize, frames: writer.digests.length },
-        0,
       ),
     };
     warnings.push(...problems);
@@ -316,6 +315,8 @@ function isOutput(output: string): (abs: string) => boolean {
 const FRAMES_BEFORE_PLANNING = 8;
 const HEADER_ROOM = 16 << 10;
 
+/** Members in a piece of the sha256 column's text. */
+const DIGEST_PIECE = 4096;
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 /** What the workers said of each member: its SHA-256 (kept in the table), or why its content is not the file's. */
@@ -339,10 +340,15 @@ class MemberReports {
     return table.size(member) === 0 ? EMPTY_SHA256 : (table.sha256(member) ?? null);
   }
 
-  /** The manifest's sha256 column (memberIndex.ts): "" where there is none. */
-  column(): string {
-    const digests = Array.from({ length: this.table.count }, (_, i) => this.sha256Of(i) ?? '');
-    return JSON.stringify(digests.join('\u0000'));
+  /** The manifest's sha256 column (memberIndex.ts) in pieces: "" where there is none. */
+  *columnPieces(): Generator<string> {
+    const n = this.table.count;
+    yield '"';
+    for (let at = 0; at < n; at += DIGEST_PIECE) {
+      const digests = Array.from({ length: Math.min(DIGEST_PIECE, n - at) }, (_, k) => this.sha256Of(at + k) ?? '');
+      yield `${at > 0 ? '\\u0000' : ''}${digests.join('\\u0000')}`;
+    }
+    yield '"';
   }
 
   /** "path: why", in archive order. */

@@ -24,8 +24,11 @@ export type SourceKind = 'file' | 'stream' | 'tree';
 
 /** Decodes one zstd frame of a compressed body (the caller's zstd: this module has no codec). */
 export type Inflate = (frame: Uint8Array) => Uint8Array;
-/** Compresses a JSON text into one zstd frame, in bytes of its own (writers reuse the input's buffer). */
-export type Deflate = (json: Uint8Array) => Uint8Array;
+/**
+ * Compresses a JSON text of `size` bytes, given in pieces (each valid only until the next is asked
+ * for), into one zstd frame that declares its size, in bytes of its own.
+ */
+export type Deflate = (pieces: Iterable<Uint8Array>, size: number) => Uint8Array;
 
 /** How the member columns are listed in a compressed body's JSON. */
 interface MemberTable {
@@ -61,15 +64,7 @@ export interface Manifest {
 export function writeManifest(manifest: Manifest, deflate?: Deflate): Buffer {
   const { members, ...rest } = manifest;
   if (members && !deflate) throw new RangeError('a manifest with members is compressed: writeManifest needs deflate');
-  // Each column's text encoded into one buffer in turn, not a buffer each.
-  let scratch = Buffer.alloc(0);
-  const encoded = (text: string): Uint8Array => {
-    const length = Buffer.byteLength(text);
-    if (scratch.length < length) scratch = Buffer.allocUnsafe(length);
-    scratch.write(text);
-    return scratch.subarray(0, length);
-  };
-  const frames = members ? MEMBER_COLUMNS.map((name) => deflate!(encoded(members.columnText(name)))) : [];
+  const frames = members ? MEMBER_COLUMNS.map((name) => deflateText(deflate!, () => members.columnPieces(name))) : [];
   const head: object = members
     ? {
         ...rest,
@@ -84,11 +79,31 @@ export function writeManifest(manifest: Manifest, deflate?: Deflate): Buffer {
   if (!members && json.length <= MANIFEST_COMPRESS_ABOVE) return writeSkippableFrame(MANIFEST_MAGIC, [preamble, json]);
   if (!deflate) throw new RangeError('a manifest with members is compressed: writeManifest needs deflate');
   preamble.writeUInt8(MANIFEST_COMPRESSED, 5);
-  const headFrame = deflate(json);
+  const headFrame = deflate([json], json.length);
   const headSize = Buffer.alloc(4);
   headSize.writeUInt32LE(headFrame.length, 0);
   // The pieces go into the frame once, not through a body and a payload of their own.
   return writeSkippableFrame(MANIFEST_MAGIC, [preamble, headSize, headFrame, ...frames]);
+}
+
+/**
+ * A text made of pieces, compressed without ever being whole: its pieces are made twice, once to
+ * count its bytes (the frame declares its size before its data), then to be encoded and compressed,
+ * each through one reused buffer.
+ */
+function deflateText(deflate: Deflate, pieces: () => Iterable<string>): Uint8Array {
+  let size = 0;
+  for (const piece of pieces()) size += Buffer.byteLength(piece);
+  let scratch = Buffer.alloc(0);
+  function* encoded(): Generator<Uint8Array> {
+    for (const piece of pieces()) {
+      const length = Buffer.byteLength(piece);
+      if (scratch.length < length) scratch = Buffer.allocUnsafe(Math.max(length, 64 << 10));
+      scratch.write(piece);
+      yield scratch.subarray(0, length);
+    }
+  }
+  return deflate(encoded(), size);
 }
 
 /** Parses a manifest frame located at absolute byte `offset` of its archive. */

@@ -98,6 +98,8 @@ export class MemberIndex {
   private found: { index: number; path: string } | undefined;
   /** The writer's members, as it made them (an index built from columns has none). */
   private list: readonly ManifestMember[] | undefined;
+  /** A writer's columns in pieces (ofColumns). */
+  private pieces: ((name: MemberColumn) => Iterable<string>) | undefined;
 
   /**
    * `readBytes`, when given, is the column's text as bytes: finding and reading one member then
@@ -110,6 +112,13 @@ export class MemberIndex {
     private readonly offset: number,
     private readonly readBytes?: (name: MemberColumn) => Uint8Array,
   ) {}
+
+  /** A writer's index of `count` members whose columns come in pieces (a packer's compact table). */
+  static ofColumns(count: number, pieces: (name: MemberColumn) => Iterable<string>, bounds: MemberBounds): MemberIndex {
+    const index = new MemberIndex(count, (name) => [...pieces(name)].join(''), bounds, 0);
+    index.pieces = pieces;
+    return index;
+  }
 
   /** An index of the members a writer made, taken as they are. */
   static of(members: readonly ManifestMember[], bounds: MemberBounds): MemberIndex {
@@ -263,9 +272,12 @@ export class MemberIndex {
     return Number.isSafeInteger(v) && ((v as number) >= 0 || name === 'mtime');
   }
 
-  /** Column `name`'s JSON text as it is stored: what a writer compresses, with no member made. */
-  columnText(name: MemberColumn): string {
-    return this.readColumn(name);
+  /**
+   * Column `name`'s JSON text as it is stored, in pieces that make it when joined: what a writer
+   * compresses, with no member made (and, for a packer's index, never the whole text at once).
+   */
+  columnPieces(name: MemberColumn): Iterable<string> {
+    return this.pieces ? this.pieces(name) : [this.readColumn(name)];
   }
 
   /** One column's values, decoded and checked on first use. */

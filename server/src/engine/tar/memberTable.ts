@@ -84,27 +84,47 @@ export class MemberTable {
   }
 
   /**
-   * Column `name`'s JSON text, as memberIndex.ts's memberColumn makes it from member objects (the
-   * same bytes): text columns joined by U+0000, number columns as arrays. The digests are the
-   * caller's (`sha256`), as the workers report them.
+   * Column `name`'s JSON text in pieces, a few thousand members each, that joined are the text
+   * memberIndex.ts's memberColumn makes from member objects (the same bytes): text columns joined
+   * by U+0000 (escaped `\u0000`), number columns as arrays. The digests are the caller's.
    */
-  columnJson(name: Exclude<MemberColumn, 'sha256'>): string {
+  *columnPieces(name: Exclude<MemberColumn, 'sha256'>): Generator<string> {
     const n = this.count;
-    switch (name) {
-      case 'path':
-        return JSON.stringify(this.paths.join('\u0000'));
-      case 'type':
-        return JSON.stringify(Buffer.from(this.types.subarray(0, n)).toString('latin1'));
-      case 'uname':
-      case 'gname': {
-        const ids = name === 'uname' ? this.unames : this.gnames;
-        return JSON.stringify(Array.from(ids.subarray(0, n), (id) => this.names[id]).join('\u0000'));
-      }
-      case 'link':
-        return JSON.stringify(Array.from({ length: n }, (_, i) => this.links.get(i) ?? '').join('\u0000'));
-      default:
-        return numbers(this.numberColumn(name).subarray(0, n));
+    if (name === 'type') {
+      yield '"';
+      for (let at = 0; at < n; at += PIECE)
+        yield Buffer.from(this.types.subarray(at, Math.min(n, at + PIECE))).toString('latin1');
+      yield '"';
+      return;
     }
+    if (name === 'path' || name === 'uname' || name === 'gname' || name === 'link') {
+      const value = this.textValue(name);
+      yield '"';
+      for (let at = 0; at < n; at += PIECE) {
+        const values = Array.from({ length: Math.min(PIECE, n - at) }, (_, k) => value(at + k));
+        // JSON.stringify escapes each value alone as it would inside the whole text.
+        yield `${at > 0 ? '\\u0000' : ''}${JSON.stringify(values.join('\u0000')).slice(1, -1)}`;
+      }
+      yield '"';
+      return;
+    }
+    const column = this.numberColumn(name);
+    yield '[';
+    for (let at = 0; at < n; at += PIECE)
+      yield `${at > 0 ? ',' : ''}${column.subarray(at, Math.min(n, at + PIECE)).join(',')}`;
+    yield ']';
+  }
+
+  /** The whole text of column `name` (for tests: a packer streams the pieces). */
+  columnJson(name: Exclude<MemberColumn, 'sha256'>): string {
+    return [...this.columnPieces(name)].join('');
+  }
+
+  private textValue(name: 'path' | 'uname' | 'gname' | 'link'): (i: number) => string {
+    if (name === 'path') return (i) => this.paths[i];
+    if (name === 'link') return (i) => this.links.get(i) ?? '';
+    const ids = name === 'uname' ? this.unames : this.gnames;
+    return (i) => this.names[ids[i]];
   }
 
   private numberColumn(
@@ -166,8 +186,5 @@ export class MemberTable {
 }
 
 const INITIAL = 1024;
-
-/** A JSON array of integers, as JSON.stringify writes one. */
-function numbers(column: NumberColumn): string {
-  return `[${column.join(',')}]`;
-}
+/** Members in a piece of a column's text. */
+const PIECE = 4096;
