@@ -415,15 +415,15 @@ function search(task: SearchTask): TaskOutcome {
   const pieces: Array<[number, PieceMatches]> = [];
   // A fixed string is looked for in the whole frame first: a member it does not occur in (most of
   // them) is passed over without a call of its own.
-  const needle = m.needle;
-  let hit = needle ? content.indexOf(needle) : 0;
+  const { needle, find } = m;
+  let hit = find ? find(content, 0) : 0;
   for (let i = 0; i * 3 < task.pieces.length; i++) {
     const skip = task.pieces[i * 3];
     const take = task.pieces[i * 3 + 1];
     const first = (task.pieces[i * 3 + 2] & 1) !== 0;
     const last = (task.pieces[i * 3 + 2] & 2) !== 0;
-    if (needle && first && last) {
-      if (hit >= 0 && hit < skip) hit = content.indexOf(needle, skip);
+    if (needle && find && first && last) {
+      if (hit >= 0 && hit < skip) hit = find(content, skip);
       if (hit < 0 || hit + needle.length > skip + take) continue;
     }
     const found = searchPiece(m, content.subarray(skip, skip + take), first, last, task.pattern.maxPerMember);

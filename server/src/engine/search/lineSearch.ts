@@ -7,6 +7,7 @@
  * A fixed, case-sensitive pattern is found in the bytes (Buffer.indexOf, no decoding); anything
  * else is matched line by line in the UTF-8 text, as grep does (no match spans a newline).
  */
+import { needleFinder, type NeedleFinder } from './needleSearch';
 
 export interface SearchPattern {
   /** The text to find, or a JavaScript regular expression. */
@@ -51,15 +52,19 @@ export const MAX_JOINED_LINE = 1 << 20;
 
 const decoder = new TextDecoder();
 
-/** A compiled pattern: the byte needle of the fast path, or a line regex. */
+/** A compiled pattern: the byte needle of the fast path (and how it is found), or a line regex. */
 export interface Matcher {
   needle?: Buffer;
+  find?: NeedleFinder;
   regex?: RegExp;
   options: SearchPattern;
 }
 
 export function compileMatcher(options: SearchPattern): Matcher {
-  if (!options.regex && !options.ignoreCase) return { needle: Buffer.from(options.pattern), options };
+  if (!options.regex && !options.ignoreCase) {
+    const needle = Buffer.from(options.pattern);
+    return { needle, find: needleFinder(needle), options };
+  }
   const source = options.regex ? options.pattern : options.pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return { regex: new RegExp(source, `m${options.ignoreCase ? 'i' : ''}`), options };
 }
@@ -134,17 +139,18 @@ export function searchPiece(
     }
     return result.count < limit;
   };
-  if (m.needle) {
-    for (let at = buf.indexOf(m.needle, from); at >= 0 && at < to; ) {
+  if (m.needle && m.find) {
+    const find = m.find;
+    for (let at = find(buf, from); at >= 0 && at < to; ) {
       const start = buf.lastIndexOf(NL, at) + 1;
       let end = buf.indexOf(NL, at);
       if (end < 0 || end > to) end = to;
       if (at + m.needle.length > end) {
-        at = buf.indexOf(m.needle, at + 1); // it ran over the line's end
+        at = find(buf, at + 1); // it ran over the line's end
         continue;
       }
       if (!record(Math.max(start, from), end)) break;
-      at = end + 1 >= to ? -1 : buf.indexOf(m.needle, end + 1);
+      at = end + 1 >= to ? -1 : find(buf, end + 1);
     }
   } else {
     const text = decoder.decode(buf.subarray(from, to));
