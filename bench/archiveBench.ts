@@ -111,7 +111,8 @@ export function sameTree(a: string, b: string): void {
   const list = (dir: string): string =>
     execFileSync(
       'bash',
-      ['-c', `cd ${JSON.stringify(dir)} && find . -printf '%P %y %m %s %Ts %l\\n' | LC_ALL=C sort`],
+      // -mindepth 1: the folder extracted into is not the archive's (its mtime is the extraction's).
+      ['-c', `cd ${JSON.stringify(dir)} && find . -mindepth 1 -printf '%P %y %m %s %Ts %l\\n' | LC_ALL=C sort`],
       {
         maxBuffer: 1 << 30,
       },

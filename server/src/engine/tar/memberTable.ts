@@ -1,7 +1,7 @@
 /**
  * The members of a tar being packed, kept for its index: a column per field (typed arrays, and
- * the paths), about 100 bytes a member where an object each took 400, and what the manifest's
- * member columns are made from (memberIndex.ts) without an object per member.
+ * the paths), about 90 bytes a member besides its path where an object each took 400, and what
+ * the manifest's member columns are made from (memberIndex.ts) without an object per member.
  */
 import type { MemberColumn, MemberType } from '../format/memberIndex';
 import type { TarEntry } from '../format/tarHeader';
