@@ -134,3 +134,61 @@ test('a hostile member table is refused by column and member, with the offset', 
   });
   assert.throws(() => short.members!.all(), /column "mtime" has 1 values for 2 members/);
 });
+
+test("an archive's index: one member found and read from the few columns it needs, values checked", () => {
+  const members = [
+    member(0, { path: 'tree', type: 'directory', size: 0 }),
+    member(1, { path: 'tree/a\\b' }),
+    member(2, { path: 'tree/link', type: 'symlink', size: 0, link: 'a\\b' }),
+    member(3, { path: 'tree/é' }),
+  ];
+  const decoded: string[] = [];
+  const parsed = parseManifest(writeManifest(tree(members), compressManifestBody), 0, (f) => {
+    const bytes = decompressManifestBody(f);
+    decoded.push(bytes.toString('utf8', 0, 8));
+    return bytes;
+  });
+  const index = parsed.members!;
+  assert.equal(index.find('tree/é'), 3);
+  assert.deepEqual(index.content(3), { path: 'tree/é', type: 'file', link: null, size: 10, dataOffset: 3584 });
+  assert.deepEqual(index.content(2), { path: 'tree/link', type: 'symlink', link: 'a\\b', size: 0, dataOffset: 2560 });
+  assert.equal(index.find('tree/a\\b'), 1);
+  assert.equal(index.find('tree/nothing'), undefined);
+  // The head, then path, type, size, dataOffset and link: no digests, owners or times.
+  assert.equal(decoded.length, 6);
+  assert.deepEqual(index.all(), members, 'the whole parse agrees');
+});
+
+test('columns of another shape are parsed whole: read if valid, refused with the column named if not', () => {
+  const members = [member(0), member(1, { path: 'tree/x/y' })];
+  const frame = writeManifest(tree(members), compressManifestBody);
+  // Another writer: escaped slashes, spaces in arrays. Still JSON, still the same index.
+  const foreign = parseManifest(frame, 0, (f) => {
+    const text = decompressManifestBody(f).toString('utf8');
+    if (text.startsWith('"tree')) return Buffer.from(text.replace(/\//g, '\\/'));
+    return Buffer.from(text.startsWith('[') ? text.replace(/,/g, ', ') : text);
+  });
+  assert.equal(foreign.members!.find('tree/x/y'), 1);
+  assert.deepEqual(foreign.members!.content(1), {
+    path: 'tree/x/y',
+    type: 'file',
+    link: null,
+    size: 10,
+    dataOffset: 1536,
+  });
+  // A bad value where the scan reads it: the whole parse says what is wrong.
+  const hostile = parseManifest(frame, 1000, (f) => {
+    const text = decompressManifestBody(f).toString('utf8');
+    return Buffer.from(text === '[512,1536]' ? '[512,-1536]' : text);
+  });
+  assert.equal(hostile.members!.find('tree/x/y'), 1);
+  assert.throws(() => hostile.members!.content(1), /column "dataOffset" gives member 1 a bad dataOffset/);
+  const outside = parseManifest(frame, 1000, (f) => {
+    const text = decompressManifestBody(f).toString('utf8');
+    return Buffer.from(text === '[512,1536]' ? '[512,4999995]' : text);
+  });
+  assert.throws(
+    () => outside.members!.content(1),
+    /member 1 \("tree\/x\/y"\) claims bytes 4999995\.\.5000005, outside the 5000000 bytes/,
+  );
+});
