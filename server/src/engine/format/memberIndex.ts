@@ -221,12 +221,7 @@ export class MemberIndex {
       size: this.value('size', i) as number,
       dataOffset: this.value('dataOffset', i) as number,
     };
-    const { contentSize } = this.bounds;
-    if (m.dataOffset + m.size > contentSize)
-      throw new FormatError(
-        `manifest member ${i} (${JSON.stringify(m.path)}) claims bytes ${m.dataOffset}..${m.dataOffset + m.size}, outside the ${contentSize} bytes of content`,
-        this.offset,
-      );
+    this.check(i, m);
     return m;
   }
 
@@ -310,41 +305,45 @@ export class MemberIndex {
     if (name === 'type') {
       if (typeof value !== 'string') fail('is not a string');
       values = [...(value as string)];
-      const bad = (values as string[]).findIndex((t) => LETTER_TYPE[t] === undefined);
+      const bad = (values as string[]).findIndex((t) => !this.passes(name, t));
       if (bad >= 0) fail(`gives member ${bad} an unknown type "${(values as string[])[bad]}"`);
     } else if (TEXT.has(name)) {
       if (typeof value !== 'string') fail('is not a string');
       values = this.count === 0 ? [] : (value as string).split(SEPARATOR);
       if (name === 'path') {
-        const bad = (values as string[]).findIndex((p) => p === '');
+        const bad = (values as string[]).findIndex((p) => !this.passes(name, p));
         if (bad >= 0) fail(`gives member ${bad} no path`);
       }
       if (name === 'sha256') {
-        const bad = (values as string[]).findIndex((d) => d !== '' && !/^[0-9a-f]{64}$/.test(d));
+        const bad = (values as string[]).findIndex((d) => !this.passes(name, d));
         if (bad >= 0) fail(`gives member ${bad} a bad SHA-256`);
       }
     } else {
       if (!Array.isArray(value)) fail('is not an array');
       values = value as number[];
-      const bad = values.findIndex((n) => !Number.isSafeInteger(n) || (n < 0 && name !== 'mtime'));
+      const bad = values.findIndex((n) => !this.passes(name, n));
       if (bad >= 0) fail(`gives member ${bad} a bad ${name}`);
     }
     if (values.length !== this.count) fail(`has ${values.length} values for ${this.count} members`);
     return values;
   }
 
-  /** What no column can check alone: the member's bytes inside the archive's content. */
+  /**
+   * What no column can check alone: the member's bytes inside the archive's content (a read of one
+   * member's content checks the values it read, without the offsets it did not).
+   */
   private check(
     i: number,
-    m: Pick<ManifestMember, 'path' | 'size' | 'headerOffset' | 'dataOffset' | 'frame' | 'mtimeNs'>,
+    m: Pick<ManifestMember, 'path' | 'size' | 'dataOffset'> &
+      Partial<Pick<ManifestMember, 'headerOffset' | 'frame' | 'mtimeNs'>>,
   ): void {
     const fail = (what: string): never => {
       throw new FormatError(`manifest member ${i} (${JSON.stringify(m.path)}) ${what}`, this.offset);
     };
     const { contentSize, frames } = this.bounds;
-    if (m.dataOffset < m.headerOffset || m.dataOffset + m.size > contentSize)
+    if (m.dataOffset < (m.headerOffset ?? 0) || m.dataOffset + m.size > contentSize)
       fail(`claims bytes ${m.dataOffset}..${m.dataOffset + m.size}, outside the ${contentSize} bytes of content`);
-    if (m.frame >= frames) fail(`starts in frame ${m.frame} of ${frames}`);
-    if (m.mtimeNs > 999_999_999) fail(`has ${m.mtimeNs} nanoseconds past its second`);
+    if (m.frame !== undefined && m.frame >= frames) fail(`starts in frame ${m.frame} of ${frames}`);
+    if (m.mtimeNs !== undefined && m.mtimeNs > 999_999_999) fail(`has ${m.mtimeNs} nanoseconds past its second`);
   }
 }
