@@ -48,6 +48,7 @@ export async function catMembers(args: Args): Promise<number> {
       if (member.size === 0) return true;
       await decode({
         input: file,
+        inspected: index.info,
         output:
           fd === undefined
             ? { kind: 'stream', stream: process.stdout, label: 'stdout' }

@@ -1,4 +1,5 @@
 /** Progress of one job, as the engine reports it; the server and CLI decide how often to show it. */
+import { clock } from './clock';
 
 export type Stage =
   | 'preparing'
@@ -56,7 +57,7 @@ export interface ProgressListener {
 
 /** Keeps the counters and derives rate and ETA from them. */
 export class ProgressMeter {
-  private readonly started = performance.now();
+  private readonly started = clock();
   stage: Stage = 'preparing';
   bytesIn = 0;
   /** Of `bytesIn`, those a resumed job found done: they count for the progress, not the rate. */
@@ -72,7 +73,7 @@ export class ProgressMeter {
   ) {}
 
   snapshot(): ProgressSnapshot {
-    const elapsedMs = performance.now() - this.started;
+    const elapsedMs = clock() - this.started;
     const bytesPerSecond = elapsedMs > 0 ? ((this.bytesIn - this.resumedBytes) * 1000) / elapsedMs : 0;
     const etaMs =
       this.totalBytes !== undefined && bytesPerSecond > 0

@@ -2,7 +2,6 @@
  * The gzip codecs a worker runs, on Node's own zlib (Chromium's, with its SIMD paths: on the kernel
  * tar at level 6 it deflates 40 MiB in 0.94 s where Debian's pigz -p 1 takes 1.32 s).
  */
-import * as zlib from 'node:zlib';
 import {
   BGZF_BLOCK_INPUT,
   BGZF_HEADER_SIZE,
@@ -12,6 +11,7 @@ import {
 } from '../format/bgzfBlock';
 import { GZIP_TRAILER_SIZE, MAX_GZIP_HEADER_SIZE, parseGzipHeader, type GzipHeader } from '../format/gzipHeader';
 import { libdeflate } from './libdeflate';
+import { zlib } from '../lazyBuiltins';
 
 /** What deflate looks back at, and so how much of the stream before a chunk primes it. */
 export const DEFLATE_WINDOW = 32 << 10;
@@ -40,9 +40,9 @@ export function deflateChunk(
     if (stopped()) return undefined;
     const block = input.subarray(at, Math.min(input.length, at + GZIP_BLOCK));
     const primer = at === 0 ? dictionary : input.subarray(Math.max(0, at - DEFLATE_WINDOW), at);
-    const deflated = zlib.deflateRawSync(block, {
+    const deflated = zlib().deflateRawSync(block, {
       level,
-      finishFlush: zlib.constants.Z_SYNC_FLUSH,
+      finishFlush: zlib().constants.Z_SYNC_FLUSH,
       ...(primer.length > 0 ? { dictionary: primer } : {}),
     });
     if (out + deflated.length > output.length) throw new RangeError('deflate output exceeded its bound');
@@ -55,7 +55,7 @@ export function deflateChunk(
 /**
  * Cuts `input` into BGZF blocks of 0xff00 bytes (the last one shorter), each an independent gzip
  * member, written one after the other into `output`: with libdeflate at `level`, as bgzip writes
- * them (the same bytes), else with zlib. Returns the blocks' sizes, or undefined once `stopped()`
+ * them (the same bytes), else with zlib(). Returns the blocks' sizes, or undefined once `stopped()`
  * says so.
  */
 export function bgzfChunk(
@@ -72,7 +72,7 @@ export function bgzfChunk(
     const room = output.subarray(out + BGZF_HEADER_SIZE, Math.min(output.length, out + BGZF_MAX_BLOCK) - 8);
     const deflated = deflateBlock(block, room, level);
     const size = writeBgzfHeader(output, out, deflated);
-    writeBgzfTrailer(output, out + size - 8, zlib.crc32(block), block.length);
+    writeBgzfTrailer(output, out + size - 8, zlib().crc32(block), block.length);
     sizes.push(size);
     out += size;
   }
@@ -93,7 +93,7 @@ function deflateBlock(block: Uint8Array, room: Uint8Array, level: number): numbe
     if (size === 0) throw new RangeError('a BGZF block did not fit in 64 KiB');
     return size;
   }
-  const deflated = zlib.deflateRawSync(block, { level });
+  const deflated = zlib().deflateRawSync(block, { level });
   if (deflated.length > room.length) throw new RangeError('a BGZF block did not fit in 64 KiB');
   room.set(deflated);
   return deflated.length;
@@ -130,7 +130,7 @@ export function inflateBgzfBlocks(input: Uint8Array, out: Uint8Array, offset: nu
     } catch (err) {
       fail(`does not inflate to the ${length} bytes its trailer says: ${(err as Error).message}`);
     }
-    if (zlib.crc32(content) !== trailer.getUint32(0, true)) fail('does not match its CRC-32');
+    if (zlib().crc32(content) !== trailer.getUint32(0, true)) fail('does not match its CRC-32');
     written += length;
     at += size;
   }
@@ -141,7 +141,7 @@ export function inflateBgzfBlocks(input: Uint8Array, out: Uint8Array, offset: nu
 function inflateBlock(deflated: Uint8Array, content: Uint8Array): void {
   const binding = libdeflate();
   if (binding) return binding.inflate(deflated, content);
-  const inflated = zlib.inflateRawSync(deflated);
+  const inflated = zlib().inflateRawSync(deflated);
   if (inflated.length !== content.length) throw new Error(`it inflates to ${inflated.length} bytes`);
   content.set(inflated);
 }

@@ -29,6 +29,8 @@ export type DecodeOutput =
 export interface DecodeJob {
   /** Path of the archive. */
   input: string;
+  /** The archive as inspectArchive found it a moment ago, when the caller has that (cat does): not read again. */
+  inspected?: ArchiveInfo;
   output: DecodeOutput;
   /** Only these bytes of the content (extract). */
   range?: { offset: number; length: number };

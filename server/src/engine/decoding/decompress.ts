@@ -47,7 +47,7 @@ export async function decode(request: DecodeJob): Promise<DecodeResult> {
   let job = request;
   const system = job.system ?? defaultSystem;
   if (job.signal?.aborted) throw cancelled();
-  let info = await inspectArchive(job.input, { readAhead: true });
+  let info = job.inspected ?? (await inspectArchive(job.input, { readAhead: true }));
   // As zstd -d and gzip -d: an empty file holds no frame, so not even empty content.
   if (info.layout === 'tar' && !job.range)
     throw new ChunkpressError(

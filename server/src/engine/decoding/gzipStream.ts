@@ -1,8 +1,8 @@
 /** The gzip path: one zlib stream, members in order. */
 import * as fs from 'node:fs';
-import * as zlib from 'node:zlib';
 import { cancelled, ChunkpressError, describeFsError } from '../errors';
 import { WRITE_PIECE } from '../io/fileWrites';
+import { zlib } from '../lazyBuiltins';
 import { emit, outcomeOf, STREAM_READ, type RunContext } from './decodeJob';
 
 /** gzip, multi-member and BGZF included: zlib checks every member's CRC32 and ISIZE. */
@@ -10,7 +10,7 @@ export async function runGzip(ctx: RunContext): Promise<void> {
   const { job, meter } = ctx;
   const source = fs.createReadStream(job.input, { highWaterMark: STREAM_READ });
   // Pieces of the size files are written in: a sixteenth of the awaits of zlib's default 16 KiB.
-  const gunzip = zlib.createGunzip({ chunkSize: WRITE_PIECE });
+  const gunzip = zlib().createGunzip({ chunkSize: WRITE_PIECE });
   let read = 0;
   source.on('data', (chunk) => void (read += chunk.length));
   source.pipe(gunzip);

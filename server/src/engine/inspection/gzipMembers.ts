@@ -3,8 +3,8 @@
  * hopped without inflating; an ordinary member's end is only known by inflating it, which is done
  * streaming (bounded memory) and reported through `onProgress`.
  */
-import * as zlib from 'node:zlib';
 import { cancelled } from '../errors';
+import { zlib } from '../lazyBuiltins';
 import { FormatError } from '../format/formatError';
 import type { ByteSource } from '../format/frameWalker';
 import {
@@ -65,7 +65,7 @@ async function inflateExtent(
   index: number,
   options: WalkOptions,
 ): Promise<{ consumed: number; produced: number }> {
-  const inflate = zlib.createInflateRaw();
+  const inflate = zlib().createInflateRaw();
   let produced = 0;
   let ended = false;
   let failure: Error | undefined;

@@ -3,7 +3,6 @@
  * and appears under the final name only when complete (fsynced, then linked without overwriting
  * unless allowed), so a partial output never sits under the final name.
  */
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { fstatSync, write as writeFd, type Stats } from 'node:fs';
@@ -11,6 +10,7 @@ import type { Writable } from 'node:stream';
 import { describeFsError } from '../errors';
 import { PIPE_WRITE_PIECE, writeAll, WRITE_PIECE } from './fileWrites';
 import { partialName } from './outputNames';
+import { crypto } from '../lazyBuiltins';
 
 /** Unsynced bytes worth a background sync: small, so that the last one before the rename is short. */
 const BACKGROUND_SYNC_BYTES = 1 << 20;
@@ -82,7 +82,7 @@ export async function fileSink(finalPath: string, options: FileSinkOptions): Pro
   if (existing?.isDirectory()) throw describeFsError({ code: 'EISDIR' }, finalPath, 'create');
   if (existing && !overwrite) throw describeFsError({ code: 'EEXIST' }, finalPath, 'create');
   const dir = path.dirname(finalPath);
-  const tempPath = resume?.tempPath ?? partialName(finalPath, randomBytes(4).toString('hex'));
+  const tempPath = resume?.tempPath ?? partialName(finalPath, crypto().randomBytes(4).toString('hex'));
   let handle: fs.FileHandle;
   try {
     if (resume) {

@@ -1,7 +1,8 @@
 import * as path from 'node:path';
-import { threadId, Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { hostable, runTask } from './taskRunner';
 import { adoptPrestarted } from './workerPrestart';
+import { workerThreads } from '../lazyBuiltins';
 import type { NewTask, TaskReply, WorkerTask } from './workerMessages';
 
 /**
@@ -10,6 +11,12 @@ import type { NewTask, TaskReply, WorkerTask } from './workerMessages';
  * 0.7 ms median, 2 ms at p90, on this 2-vCPU VM; 5% of the workers' time with 4 MiB chunks).
  */
 export const TASKS_PER_WORKER = 2;
+
+/**
+ * The thread the host lane runs on: the main thread's threadId, where pools are made. Not asked of
+ * worker_threads, whose loading brings crypto and web streams with it (3-4 ms of a CLI's cat).
+ */
+export const HOST_THREAD = 0;
 
 /** One job's share of the pool: its tasks run on at most `lanes` workers at once. */
 export interface TaskGroup {
@@ -148,13 +155,13 @@ export class WorkerPool {
       this.hostRunning = false;
       const item = host.shift();
       if (this.closed || !item) return;
-      item.resolve({ id: item.task.id, worker: threadId, outcome: runTask(item.task) });
+      item.resolve({ id: item.task.id, worker: HOST_THREAD, outcome: runTask(item.task) });
       this.runOnHost();
     });
   }
 
   private spawn(): Slot {
-    const worker = adoptPrestarted(this.workerPath) ?? new Worker(this.workerPath);
+    const worker = adoptPrestarted(this.workerPath) ?? new (workerThreads().Worker)(this.workerPath);
     const slot: Slot = { worker, held: [] };
     worker.on('message', (reply: TaskReply) => {
       const index = slot.held.findIndex((h) => h.task.id === reply.id);

@@ -2,7 +2,6 @@
  * What a pool lane does with one task: read and compress a chunk, or decode a frame (and write it
  * to the target file). Runs in a worker thread, or on the pool's host lane in the calling thread.
  */
-import { createHash } from 'node:crypto';
 import {
   closeSync,
   constants as fsConstants,
@@ -13,10 +12,11 @@ import {
   openSync,
   readSync,
 } from 'node:fs';
-import { crc32 } from 'node:zlib';
 import { ChunkCompressor, decompressBounded, decompressInto, sliceFor } from '../codec/codec';
 import { bgzfChunk, deflateChunk, inflateBgzfBlocks } from '../codec/deflate';
 import { TailChain } from './tailChain';
+import { clock } from '../clock';
+import { crypto, zlib } from '../lazyBuiltins';
 import { writeAllSync, writeInOrderSync } from '../io/fileWrites';
 import { holding, WriteTurns } from './writeTurns';
 import { contentChecksum, xxh64, xxh64Stream } from '../codec/hash';
@@ -91,7 +91,7 @@ function stopCheck(abortFlag: SharedArrayBuffer): () => boolean {
 
 function compress(task: CompressTask): TaskOutcome {
   const stopped = stopCheck(task.abortFlag);
-  const started = performance.now();
+  const started = clock();
   if (task.source) {
     const read = readFully(task.source, task.input, stopped);
     if (read === undefined) return { kind: 'aborted' };
@@ -118,14 +118,14 @@ function compress(task: CompressTask): TaskOutcome {
     const gzip = task.gzip;
     if (gzip?.layout === 'single' && !new TailChain(gzip.entries, gzip.chain).handOn(gzip.seq, task.input, stopped))
       return { kind: 'aborted' };
-    return { kind: 'done', compressedSize: 0, digest, elapsedMs: performance.now() - started, pieces };
+    return { kind: 'done', compressedSize: 0, digest, elapsedMs: clock() - started, pieces };
   }
   if (task.gzip) return deflate(task, task.gzip, digest, started, pieces, stopped);
   compressor ??= new ChunkCompressor();
   const size = compressor.compressFrame(task.input, task.output, task.level, contentChecksum(digest), stopped);
   return size === undefined
     ? { kind: 'aborted' }
-    : { kind: 'done', compressedSize: size, digest, elapsedMs: performance.now() - started, pieces };
+    : { kind: 'done', compressedSize: size, digest, elapsedMs: clock() - started, pieces };
 }
 
 function deflate(
@@ -140,9 +140,9 @@ function deflate(
     kind: 'done',
     compressedSize,
     digest,
-    elapsedMs: performance.now() - started,
+    elapsedMs: clock() - started,
     pieces,
-    crc32: crc32(task.input),
+    crc32: zlib().crc32(task.input),
     blocks,
   });
   if (coding.layout === 'bgzf') {
@@ -181,7 +181,7 @@ function readPiece(piece: FilePiece, input: Uint8Array): PieceReport | undefined
     const changed = changedSince(fd, piece);
     if (changed) return { member: piece.member, problem: { message: changed } };
     if (!piece.sha256) return undefined;
-    return { member: piece.member, sha256: createHash('sha256').update(into).digest('hex') };
+    return { member: piece.member, sha256: crypto().createHash('sha256').update(into).digest('hex') };
   } catch (err) {
     into.fill(0);
     return { member: piece.member, problem: problemOf(err) };
@@ -223,7 +223,7 @@ function hashFile(task: HashTask): TaskOutcome {
   }
   try {
     hashBuffer ??= Buffer.allocUnsafe(HASH_READ);
-    const hash = createHash('sha256');
+    const hash = crypto().createHash('sha256');
     let position = 0;
     while (position < task.size) {
       if (stopped()) return { kind: 'aborted' };
@@ -273,7 +273,7 @@ function digestRange(task: DigestTask): TaskOutcome {
     hash.update(bytes);
     done += read;
     if (pieces) {
-      crc = crc32(bytes, crc);
+      crc = zlib().crc32(bytes, crc);
       pieceLeft -= read;
     }
   }
@@ -328,7 +328,7 @@ function readInput(input: Uint8Array, source: TaskSource, abortFlag: SharedArray
  * the target file, or hashes it for a manifest check.
  */
 function decompress(task: DecompressTask): TaskOutcome {
-  const started = performance.now();
+  const started = clock();
   if (task.source) {
     const stop = readInput(task.input, task.source, task.abortFlag);
     if (stop) return stop;
@@ -360,7 +360,7 @@ function decompress(task: DecompressTask): TaskOutcome {
     kind: 'decoded',
     size,
     digest: task.digest ? xxh64(content) : undefined,
-    elapsedMs: performance.now() - started,
+    elapsedMs: clock() - started,
   };
 }
 
@@ -370,7 +370,7 @@ function decompress(task: DecompressTask): TaskOutcome {
  * mode and mtime; a piece of a bigger file goes at its offset. A failed write names the file.
  */
 function extract(task: ExtractTask): TaskOutcome {
-  const started = performance.now();
+  const started = clock();
   const stop = readInput(task.input, task.source, task.abortFlag);
   if (stop) return stop;
   const content = task.output.subarray(0, task.contentSize);
@@ -396,7 +396,7 @@ function extract(task: ExtractTask): TaskOutcome {
     }
     bytes += w.take;
   }
-  return { kind: 'extracted', bytes, elapsedMs: performance.now() - started };
+  return { kind: 'extracted', bytes, elapsedMs: clock() - started };
 }
 
 /** The last search's pattern, compiled once for all its frames. */
@@ -404,7 +404,7 @@ let matcher: { key: string; compiled: Matcher } | undefined;
 
 /** Decodes a search's frame and searches each of its pieces. */
 function search(task: SearchTask): TaskOutcome {
-  const started = performance.now();
+  const started = clock();
   const stop = readInput(task.input, task.source, task.abortFlag);
   if (stop) return stop;
   const content = Buffer.from(task.output.buffer, task.output.byteOffset, task.contentSize);
@@ -434,5 +434,5 @@ function search(task: SearchTask): TaskOutcome {
     if (found.tail) found.tail = new Uint8Array(found.tail);
     pieces.push([i, found]);
   }
-  return { kind: 'searched', pieces, elapsedMs: performance.now() - started };
+  return { kind: 'searched', pieces, elapsedMs: clock() - started };
 }

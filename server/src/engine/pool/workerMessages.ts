@@ -233,7 +233,7 @@ export type TaskOutcome =
 
 export interface TaskReply {
   id: number;
-  /** The worker's threadId (diagnostics and tests). */
+  /** The worker's threadId, HOST_THREAD for the host lane (diagnostics and tests). */
   worker: number;
   outcome: TaskOutcome;
 }

@@ -3,7 +3,8 @@
  * to boot here, and the CLI's modules take 15-25 ms to load after Node has started, while the
  * other core idles: the CLI starts the workers its job will want first thing (cli/main.ts).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { workerThreads } from '../lazyBuiltins';
 
 interface Prestarted {
   path: string;
@@ -20,7 +21,7 @@ export function prestartWorkers(workerPath: string, count: number): void {
     // Until adopted, a crash must not take the process down: the pool then starts a fresh worker.
     const entry: Prestarted = {
       path: workerPath,
-      worker: new Worker(workerPath),
+      worker: new (workerThreads().Worker)(workerPath),
       dead: false,
       drop: () => void (entry.dead = true),
     };

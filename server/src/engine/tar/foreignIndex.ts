@@ -6,10 +6,10 @@
  * of the decoded stream, and (for zstd) the frame its header is in.
  */
 import * as fs from 'node:fs';
-import { Writable } from 'node:stream';
 import { decode } from '../decoding/decompress';
 import { cancelled, ChunkpressError, describeFsError } from '../errors';
 import { FormatError } from '../format/formatError';
+import { stream } from '../lazyBuiltins';
 import type { ManifestMember } from '../format/manifest';
 import { MemberIndex } from '../format/memberIndex';
 import { TarReader, type TarRecord } from '../format/tarReader';
@@ -59,7 +59,7 @@ export async function readTar(
   if (plain) {
     await readPlain(file, reader, options, take).catch(fail);
   } else {
-    const sink = new Writable({
+    const sink = new (stream().Writable)({
       highWaterMark: 1 << 20,
       write(chunk: Buffer, _encoding, done) {
         const failed = (err: unknown): void => done(named(err) as Error);
