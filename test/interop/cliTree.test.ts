@@ -78,6 +78,30 @@ test('cat writes members, decoding only their frames; folders, symlinks and miss
   assert.match(run(['cat', archive, 'app/alias']).stderr.toString(), /"app\/alias" is a symlink to "big\.dat"/);
 });
 
+test('cat loads none of the built-ins it does not use (zlib, crypto, worker threads, streams, perf_hooks)', () => {
+  // Each is 1-3 ms of the whole run; a top-level import of one anywhere on cat's path brings it back.
+  const probe = path.join(dir, 'loaded-modules.js');
+  fs.writeFileSync(
+    probe,
+    `const before = new Set(process.moduleLoadList);
+process.on('exit', () => require('fs').writeSync(2, JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m)))));`,
+  );
+  // Into a file, as a shell's redirection: a socket (spawnSync's pipes) would need process.stdout.
+  const out = path.join(dir, 'cat-out.txt');
+  const fd = fs.openSync(out, 'w');
+  const r = spawnSync(
+    process.execPath,
+    ['-r', probe, cli, 'cat', path.join(dir, 'app.tar.zst'), 'app/src/lib/util.js'],
+    { cwd: dir, stdio: ['ignore', fd, 'pipe'] },
+  );
+  fs.closeSync(fd);
+  assert.equal(fs.readFileSync(out, 'utf8'), 'module.exports = 1;\n');
+  const loaded = JSON.parse(r.stderr.toString()) as string[];
+  assert.ok(loaded.includes('NativeModule fs/promises'), 'the probe sees what cat loads');
+  for (const name of ['zlib', 'crypto', 'worker_threads', 'stream', 'perf_hooks'])
+    assert.ok(!loaded.includes(`NativeModule ${name}`), `cat loaded ${name}`);
+});
+
 test('several inputs go into -o; --each makes one archive each; refusals', () => {
   let r = run(['compress', 'app', 'loose.txt']);
   assert.equal(r.status, 2);
