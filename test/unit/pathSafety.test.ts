@@ -74,6 +74,37 @@ test('nothing is written under a symlink or a file of the archive; a path twice 
   );
 });
 
+test('a folder found clear for one member is looked at again once the archive puts a file or a symlink above it', () => {
+  assert.deepEqual(
+    judge([
+      file('a/b/one'),
+      file('a/b/two'),
+      file('a'),
+      file('a/b/three'),
+      file('c/d/one'),
+      symlink('c/d', '/etc'),
+      symlink('c', 'elsewhere'),
+      file('c/d/two'),
+      file('e/one'),
+      file('e/f/one'),
+      file('e/two'),
+    ]),
+    [
+      'a/b/one',
+      'a/b/two',
+      'a',
+      'refused: it lies under "a", which is not a folder',
+      'c/d/one',
+      'refused: it is a symlink to the absolute path "/etc", outside the target folder',
+      'c',
+      'refused: it lies under the symlink "c"',
+      'e/one',
+      'e/f/one',
+      'e/two',
+    ],
+  );
+});
+
 test('symlink targets: inside is fine, out by ".." or through another symlink is not', () => {
   const rules = new PathRules({ caseInsensitive: false, keepSetuid: false });
   const verdicts = [

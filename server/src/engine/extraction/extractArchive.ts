@@ -119,10 +119,16 @@ export async function extractArchive(request: ExtractJob): Promise<ExtractResult
         signal: job.signal,
         meter,
         journal,
-        // A selection's needs are known once it is planned, before any content is written.
-        checkSpace: (needed) => {
-          if (needed > free) throw noSpace(job, needed, free);
-        },
+        // A selection's needs are known once it is planned, and a resumed job's files are checked
+        // then, before any content is written; everything else was checked above.
+        planFirst:
+          selected || point
+            ? {
+                checkSpace: (needed) => {
+                  if (needed > free) throw noSpace(job, needed, free);
+                },
+              }
+            : undefined,
       });
     } else {
       meter.totalBytes = info.contentSize;

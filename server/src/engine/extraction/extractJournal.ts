@@ -116,6 +116,11 @@ export class ExtractJournal {
     this.batching = true;
   }
 
+  /** Writes what was noted so far; a plan being made goes on batching. */
+  recordNoted(): void {
+    this.writeNoted();
+  }
+
   /** Writes what was noted (and `extracted`, the files complete); a plan's batch ends here. */
   flush(extracted?: number): void {
     this.batching = false;
@@ -135,7 +140,8 @@ export class ExtractJournal {
     const now = Date.now();
     if (now - this.lastProgress < 250) return;
     this.lastProgress = now;
-    this.flush(files);
+    // With what was noted: a plan being made meanwhile goes on batching.
+    this.writeNoted(files);
   }
 
   /** The plan is made: `files` files in all; what it creates is recorded. */

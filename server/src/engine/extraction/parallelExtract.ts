@@ -38,46 +38,92 @@ export async function extractFrames(
     signal?: AbortSignal;
     meter: ExtractMeter;
     journal: ExtractJournal;
-    checkSpace: (needed: number) => void;
+    /**
+     * Set for a selection or a resumed job: the whole plan is made first, its space checked with
+     * this and the files an interrupted run made checked, before any frame is written. Without it
+     * (everything, checked up front), frames are written while the rest of the plan is made.
+     */
+    planFirst?: { checkSpace: (needed: number) => void };
   },
 ): Promise<void> {
   const { meter, signal } = run;
-  const planned: Planned[] = [];
-  // What the plan creates is recorded in one line, before the first file is written.
-  run.journal.plan();
-  for (let i = 0; i < index.count; i++) {
-    if (i % PLAN_BATCH === PLAN_BATCH - 1) {
-      await new Promise((resolve) => setImmediate(resolve));
-      if (signal?.aborted) throw cancelled();
-    }
-    const m = index.member(i);
-    let facts = m;
-    let dataOffset = m.dataOffset;
-    let sha256 = m.sha256;
-    if (m.type === 'hardlink' && !x.wants(m.link ?? '') && x.wants(m.path)) {
-      // Its target stays in the archive: the link becomes a copy of the target's content.
-      const at = index.find(m.link ?? '');
-      const target = at === undefined ? undefined : index.member(at);
-      if (target?.type === 'file') {
-        facts = { ...m, type: 'file', size: target.size, link: null };
-        dataOffset = target.dataOffset;
-        sha256 = target.sha256;
-      }
-    }
-    const file = await x.admit(facts);
-    if (file) planned.push({ file, dataOffset, sha256 });
-  }
-  meter.files = { done: 0, total: planned.length, current: undefined };
-  meter.totalBytes = planned.reduce((sum, p) => sum + p.file.size, 0);
-  run.journal.planned(planned.length);
-  const intact = await checkResumed(x, planned, run);
-  run.checkSpace(planned.reduce((sum, p, i) => sum + (intact.has(i) ? 0 : diskBytes(p.file.size)), 0));
   const frames = info.frames.filter((f) => f.role === 'data');
-  const toWrite = planned.filter((_, i) => !intact.has(i));
-  const work = planWrites(toWrite, frames);
-  if (work.length > 0) await runFrames(work, toWrite, run, info.file);
+  const plan = new WritePlan(frames);
+  meter.files = { done: 0, total: 0, current: undefined };
+  // What the plan creates is recorded in batches, each before the first write it allows.
+  run.journal.plan();
+  let next = 0;
+  /** Plans the next batch of members; false once every member is planned. */
+  const planBatch = async (): Promise<boolean> => {
+    const end = Math.min(index.count, next + PLAN_BATCH);
+    for (; next < end; next++) {
+      const m = index.member(next);
+      let facts = m;
+      let dataOffset = m.dataOffset;
+      let sha256 = m.sha256;
+      if (m.type === 'hardlink' && !x.wants(m.link ?? '') && x.wants(m.path)) {
+        // Its target stays in the archive: the link becomes a copy of the target's content.
+        const at = index.find(m.link ?? '');
+        const target = at === undefined ? undefined : index.member(at);
+        if (target?.type === 'file') {
+          facts = { ...m, type: 'file', size: target.size, link: null };
+          dataOffset = target.dataOffset;
+          sha256 = target.sha256;
+        }
+      }
+      const file = await x.admit(facts);
+      if (file) plan.planned.push({ file, dataOffset, sha256 });
+    }
+    if (signal?.aborted) throw cancelled();
+    meter.files!.total = plan.planned.length;
+    if (next < index.count) return true;
+    run.journal.planned(plan.planned.length);
+    return false;
+  };
+  if (run.planFirst) {
+    while (await planBatch()) await new Promise((resolve) => setImmediate(resolve));
+    const intact = await checkResumed(x, plan.planned, run);
+    run.planFirst.checkSpace(plan.planned.reduce((sum, p, i) => sum + (intact.has(i) ? 0 : diskBytes(p.file.size)), 0));
+    plan.cut((i) => !intact.has(i));
+    run.journal.flush(meter.files.done);
+    meter.totalBytes = plan.bytes;
+    if (plan.ready.length > 0)
+      await runFrames(
+        plan,
+        undefined,
+        plan.ready.map((w) => w.frame),
+        run,
+        info.file,
+      );
+  } else {
+    // Everything is extracted: the files' sizes are the total until the plan says what is kept.
+    meter.totalBytes = fileBytes(index);
+    await runFrames(
+      plan,
+      async () => {
+        const more = await planBatch();
+        // A member still to plan starts at or after the next one's data (or, a copy, anywhere).
+        plan.cut(() => true, more ? index.member(next).dataOffset : Infinity);
+        if (!more) meter.totalBytes = plan.bytes;
+        // Its files are named in the journal before a frame that writes them is handed out.
+        run.journal.recordNoted();
+        return more;
+      },
+      frames,
+      run,
+      info.file,
+    );
+  }
   run.journal.flush(meter.files.done);
   await x.finishLinks();
+}
+
+function fileBytes(index: MemberIndex): number {
+  const sizes = index.column('size') as number[];
+  const types = index.column('type') as string[];
+  let sum = 0;
+  for (let i = 0; i < sizes.length; i++) if (types[i] === 'f') sum += sizes[i];
+  return sum;
 }
 
 /**
@@ -142,73 +188,117 @@ interface FrameWork {
   pieces: number[];
 }
 
-/** Each frame's writes: the files' data ranges cut at the frames' content offsets. */
-function planWrites(planned: readonly Planned[], frames: readonly FrameRow[]): FrameWork[] {
-  const byFrame = new Map<number, FrameWork>();
-  const workOf = (f: number): FrameWork => {
-    let w = byFrame.get(f);
-    if (!w) byFrame.set(f, (w = { frame: frames[f], writes: [], whole: 0, pieces: [] }));
-    return w;
-  };
-  const starts = frames.map((f) => f.contentOffset!);
-  const frameAt = (offset: number): number => {
-    let lo = 0;
-    let hi = frames.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
+/**
+ * The plan's writes by frame: the files' data ranges cut at the frames' content offsets. A frame is
+ * `ready` once no member still to be planned can add to it.
+ */
+class WritePlan {
+  readonly planned: Planned[] = [];
+  /** Frames whose writes are all known, in frame order, to be handed out. */
+  readonly ready: FrameWork[] = [];
+  /** Content bytes of the files cut so far. */
+  bytes = 0;
+  /** Pieces of each file split across frames still to write (by index in `planned`). */
+  readonly piecesLeft = new Map<number, number>();
+  /** A write names the file where it ends up, not the hidden name a replacement is written under. */
+  readonly finals = new Map<string, string>();
+  private readonly pending = new Map<number, FrameWork>();
+  private readonly starts: number[];
+  private cutUpTo = 0;
+
+  constructor(private readonly frames: readonly FrameRow[]) {
+    this.starts = frames.map((f) => f.contentOffset!);
+  }
+
+  /**
+   * Cuts the files planned since the last call (those `keep` keeps) into their frames, then makes
+   * ready every frame below the one holding `horizon`, where the next member's data starts.
+   */
+  cut(keep: (i: number) => boolean, horizon = Infinity): void {
+    for (; this.cutUpTo < this.planned.length; this.cutUpTo++) {
+      if (keep(this.cutUpTo)) this.cutFile(this.cutUpTo);
     }
-    return lo;
-  };
-  planned.forEach(({ file, dataOffset }, i) => {
+    const below = horizon === Infinity ? Infinity : this.frameAt(horizon);
+    const done = [...this.pending.keys()].filter((f) => f < below).sort((a, b) => a - b);
+    for (const f of done) {
+      this.ready.push(this.pending.get(f)!);
+      this.pending.delete(f);
+    }
+  }
+
+  private cutFile(i: number): void {
+    const { file, dataOffset } = this.planned[i];
+    if (file.path !== file.final) this.finals.set(file.path, file.final);
+    this.bytes += file.size;
     const end = dataOffset + file.size;
-    let f = frameAt(dataOffset);
-    const frameEnd = (k: number): number => frames[k].contentOffset! + frames[k].contentSize!;
-    if (end <= frameEnd(f)) {
-      workOf(f).writes.push({
+    let f = this.frameAt(dataOffset);
+    if (end <= this.frameEnd(f)) {
+      const w = this.workOf(f);
+      w.writes.push({
         path: file.path,
-        skip: dataOffset - frames[f].contentOffset!,
+        skip: dataOffset - this.starts[f],
         take: file.size,
         position: 0,
         whole: { mode: file.mode, mtime: file.mtime, owner: file.owner },
       });
-      workOf(f).whole++;
+      w.whole++;
       return;
     }
     for (let at = dataOffset; at < end; f++) {
-      const take = Math.min(end, frameEnd(f)) - at;
-      const w = workOf(f);
-      w.writes.push({ path: file.path, skip: at - frames[f].contentOffset!, take, position: at - dataOffset });
+      const take = Math.min(end, this.frameEnd(f)) - at;
+      const w = this.workOf(f);
+      w.writes.push({ path: file.path, skip: at - this.starts[f], take, position: at - dataOffset });
       w.pieces.push(i);
+      this.piecesLeft.set(i, (this.piecesLeft.get(i) ?? 0) + 1);
       at += take;
     }
-  });
-  return [...byFrame.values()].sort((a, b) => a.frame.index - b.frame.index);
+  }
+
+  private workOf(f: number): FrameWork {
+    let w = this.pending.get(f);
+    if (!w) this.pending.set(f, (w = { frame: this.frames[f], writes: [], whole: 0, pieces: [] }));
+    return w;
+  }
+
+  private frameEnd(f: number): number {
+    return this.starts[f] + this.frames[f].contentSize!;
+  }
+
+  private frameAt(offset: number): number {
+    let lo = 0;
+    let hi = this.frames.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
 }
 
+/**
+ * Hands the plan's ready frames to the pool, a window at a time. With `planMore`, the plan is
+ * still being made: a batch of it is made whenever the window is full or nothing is ready, while
+ * the workers decode and write the frames in flight.
+ */
 async function runFrames(
-  work: readonly FrameWork[],
-  planned: readonly Planned[],
+  plan: WritePlan,
+  planMore: (() => Promise<boolean>) | undefined,
+  /** The frames it may hand out, which size the arena's slots. */
+  slotFrames: readonly FrameRow[],
   run: { pool: WorkerPool; threads: number; signal?: AbortSignal; meter: ExtractMeter; journal: ExtractJournal },
   file: string,
 ): Promise<void> {
   const { pool, threads, signal, meter } = run;
   const window = TASKS_PER_WORKER * threads;
-  const arena = BufferArena.forFrames(
-    Math.min(window, work.length),
-    work.map((w) => w.frame),
-  );
+  const arena = BufferArena.forFrames(Math.min(window, slotFrames.length), slotFrames);
   const abortFlag = new SharedArrayBuffer(4);
   const group: TaskGroup = { lanes: threads };
-  const piecesLeft = new Map<number, number>();
-  // A write names the file where it ends up, not the hidden name a replacement is written under.
-  const finals = new Map(planned.filter((p) => p.file.path !== p.file.final).map((p) => [p.file.path, p.file.final]));
-  for (const w of work) for (const i of w.pieces) piecesLeft.set(i, (piecesLeft.get(i) ?? 0) + 1);
   const archive = await openArchive(file);
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
   let next = 0;
+  let planning = planMore !== undefined;
   const settle = (w: FrameWork, slot: number, reply: TaskReply): void => {
     arena.give(slot);
     const { outcome } = reply;
@@ -219,10 +309,10 @@ async function runFrames(
       meter.chunksDone++;
       let done = w.whole;
       for (const i of w.pieces) {
-        const left = piecesLeft.get(i)! - 1;
-        piecesLeft.set(i, left);
+        const left = plan.piecesLeft.get(i)! - 1;
+        plan.piecesLeft.set(i, left);
         if (left === 0) {
-          finishFile(planned[i].file);
+          finishFile(plan.planned[i].file);
           done++;
         }
       }
@@ -241,7 +331,7 @@ async function runFrames(
       );
     else if (outcome.kind === 'failed' && outcome.stage === 'read') failure = describeFsError(outcome, file, 'read');
     else if (outcome.kind === 'failed' && outcome.stage === 'write')
-      failure = describeFsError(outcome, finals.get(outcome.path ?? '') ?? outcome.path ?? file, 'write');
+      failure = describeFsError(outcome, plan.finals.get(outcome.path ?? '') ?? outcome.path ?? file, 'write');
     else if (outcome.kind === 'failed')
       failure = new ChunkpressError(
         `"${file}": ${where(w.frame)} does not decode: ${outcome.message}`,
@@ -251,17 +341,20 @@ async function runFrames(
     else failure = new ChunkpressError(`"${file}": ${where(w.frame)}: unexpected ${outcome.kind}`, 'EINTERNAL', file);
     Atomics.store(new Int32Array(abortFlag), 0, 1);
   };
+  const stop = (why: unknown): void => {
+    failure ??= why;
+    Atomics.store(new Int32Array(abortFlag), 0, 1);
+  };
   try {
     pool.warm(threads);
-    while (next < work.length || inFlight.size > 0) {
-      while (failure === undefined && next < work.length && inFlight.size < window) {
+    while (failure === undefined) {
+      while (failure === undefined && next < plan.ready.length && inFlight.size < window) {
         if (signal?.aborted) {
-          failure = cancelled();
-          Atomics.store(new Int32Array(abortFlag), 0, 1);
+          stop(cancelled());
           break;
         }
-        const w = work[next++];
-        const slot = arena.take()!;
+        const w = plan.ready[next++];
+        const slot = arena.take()!; // no more in flight than the arena has slots
         const task = pool
           .run(
             {
@@ -282,12 +375,22 @@ async function runFrames(
           .finally(() => inFlight.delete(task));
         inFlight.add(task);
       }
+      if (failure !== undefined) break;
+      if (planning) {
+        // The workers have their frames: the plan goes on meanwhile, as fast as it can (held back to
+        // the workers' pace, it ends later, and the job with it).
+        try {
+          planning = await planMore!();
+        } catch (err) {
+          stop(err);
+        }
+        // The replies that came meanwhile free their slots.
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
       if (inFlight.size === 0) break;
       await Promise.race(inFlight);
-      if (signal?.aborted && failure === undefined) {
-        failure = cancelled();
-        Atomics.store(new Int32Array(abortFlag), 0, 1);
-      }
+      if (signal?.aborted && failure === undefined) stop(cancelled());
     }
   } finally {
     Atomics.store(new Int32Array(abortFlag), 0, 1);

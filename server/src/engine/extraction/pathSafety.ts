@@ -58,6 +58,13 @@ export class PathRules {
   /** Keys of accepted symlinks. */
   private readonly symlinks = new Set<string>();
 
+  /**
+   * The folder the last member checked is in, its ancestors found clear. Only members under it have
+   * been accepted since, and none of them is one of its ancestors: its next member needs no new look
+   * (in a tree's sorted order, most members follow a sibling).
+   */
+  private clearedParent: string | undefined;
+
   constructor(private readonly options: SafetyOptions) {}
 
   private key(path: string): string {
@@ -80,10 +87,15 @@ export class PathRules {
         ? { ok: true, path, mode: member.mode, link: null }
         : refuse('it has no name of its own');
     }
-    for (let i = 1; i < parts.length; i++) {
-      const above = this.accepted.get(this.key(parts.slice(0, i).join('/')));
-      if (above?.type === 'symlink') return refuse(`it lies under the symlink "${above.path}"`);
-      if (above && above.type !== 'directory') return refuse(`it lies under "${above.path}", which is not a folder`);
+    const parent = parts.length > 1 ? path.slice(0, path.length - parts[parts.length - 1].length - 1) : '';
+    if (parent !== this.clearedParent) {
+      this.clearedParent = undefined;
+      for (let i = 1; i < parts.length; i++) {
+        const above = this.accepted.get(this.key(parts.slice(0, i).join('/')));
+        if (above?.type === 'symlink') return refuse(`it lies under the symlink "${above.path}"`);
+        if (above && above.type !== 'directory') return refuse(`it lies under "${above.path}", which is not a folder`);
+      }
+      this.clearedParent = parent;
     }
     const key = this.key(path);
     const earlier = this.accepted.get(key);
