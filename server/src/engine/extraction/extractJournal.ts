@@ -63,9 +63,9 @@ export async function settleInterruptedExtract(
 }
 
 /**
- * Writes an extraction's journal: each path the job creates, before it is written to (at once, or
- * while a plan is made, in one line before the first write), and now and then how many files are
- * complete.
+ * Writes an extraction's journal: each path the job creates, before it is written to (at once, or,
+ * while a plan is made, in batches, each before the first write it allows), and now and then how
+ * many files are complete.
  */
 export class ExtractJournal {
   private pending: ExtractMade = { files: [], folders: [], temps: [] };
@@ -111,7 +111,10 @@ export class ExtractJournal {
     if (!this.batching || made.folder !== undefined) this.writeNoted();
   }
 
-  /** A plan is made: what it creates is recorded in one line, by `flush` before the first write. */
+  /**
+   * A plan is made: what it creates is recorded in batches (`recordNoted`, `flush`), each before the
+   * first write it allows.
+   */
   plan(): void {
     this.batching = true;
   }

@@ -82,11 +82,11 @@ export async function extractFrames(
   };
   if (run.planFirst) {
     while (await planBatch()) await new Promise((resolve) => setImmediate(resolve));
+    // Files an interrupted run completed count as done bytes of this total.
+    meter.totalBytes = plan.planned.reduce((sum, p) => sum + p.file.size, 0);
     const intact = await checkResumed(x, plan.planned, run);
     run.planFirst.checkSpace(plan.planned.reduce((sum, p, i) => sum + (intact.has(i) ? 0 : diskBytes(p.file.size)), 0));
     plan.cut((i) => !intact.has(i));
-    run.journal.flush(meter.files.done);
-    meter.totalBytes = plan.bytes;
     if (plan.ready.length > 0)
       await runFrames(
         plan,
