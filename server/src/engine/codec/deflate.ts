@@ -55,7 +55,7 @@ export function deflateChunk(
 /**
  * Cuts `input` into BGZF blocks of 0xff00 bytes (the last one shorter), each an independent gzip
  * member, written one after the other into `output`: with libdeflate at `level`, as bgzip writes
- * them (the same bytes), else with zlib(). Returns the blocks' sizes, or undefined once `stopped()`
+ * them (the same bytes), else with zlib. Returns the blocks' sizes, or undefined once `stopped()`
  * says so.
  */
 export function bgzfChunk(

@@ -14,7 +14,7 @@ import type { ProgressSnapshot } from '../progress';
 import { ExtractMeter } from './extractMeter';
 import { formatSize } from '../sizes';
 import { diskFull, Extraction, spaceRefusal, type ExtractOptions, type Refusal } from './extraction';
-import { extractFrames } from './parallelExtract';
+import { extractFrames, filesBytes } from './parallelExtract';
 import { extractStream } from './streamExtract';
 import { diskBytes, TargetTree } from './targetTree';
 import { ExtractJournal, settleInterruptedExtract } from './extractJournal';
@@ -88,7 +88,8 @@ export async function extractArchive(request: ExtractJob): Promise<ExtractResult
     (point ? diskBytesOf(existing!, point.made.files) : 0);
   const selected = job.members !== undefined || job.base !== undefined;
   if (index && !selected) {
-    const needed = neededBytes(index.column('size') as number[], index.column('type') as string[]);
+    // What the files take on disk, at least: each rounded up to a 4 KiB block.
+    const needed = filesBytes(index, diskBytes);
     if (needed > free) throw noSpace(job, needed, free);
   } else if (!index && !selected && info.contentSize !== undefined && info.contentSize > free) {
     throw noSpace(job, info.contentSize, free);
@@ -191,13 +192,6 @@ function diskBytesOf(root: string, rels: readonly string[]): number {
     const found = fs.lstatSync(path.join(root, rel), { throwIfNoEntry: false });
     if (found?.isFile()) sum += diskBytes(found.size);
   }
-  return sum;
-}
-
-/** Bytes the files take on disk, at least: each rounded up to a 4 KiB block. */
-function neededBytes(sizes: readonly number[], types: readonly string[]): number {
-  let sum = 0;
-  for (let i = 0; i < sizes.length; i++) if (types[i] === 'f') sum += diskBytes(sizes[i]);
   return sum;
 }
 

@@ -97,7 +97,7 @@ export async function extractFrames(
       );
   } else {
     // Everything is extracted: the files' sizes are the total until the plan says what is kept.
-    meter.totalBytes = fileBytes(index);
+    meter.totalBytes = filesBytes(index);
     await runFrames(
       plan,
       async () => {
@@ -118,11 +118,12 @@ export async function extractFrames(
   await x.finishLinks();
 }
 
-function fileBytes(index: MemberIndex): number {
+/** The sum over the index's files of `bytes(size)`: their content, or (with diskBytes) the room they take. */
+export function filesBytes(index: MemberIndex, bytes: (size: number) => number = (size) => size): number {
   const sizes = index.column('size') as number[];
   const types = index.column('type') as string[];
   let sum = 0;
-  for (let i = 0; i < sizes.length; i++) if (types[i] === 'f') sum += sizes[i];
+  for (let i = 0; i < sizes.length; i++) if (types[i] === 'f') sum += bytes(sizes[i]);
   return sum;
 }
 
@@ -299,6 +300,11 @@ async function runFrames(
   let failure: unknown;
   let next = 0;
   let planning = planMore !== undefined;
+  /** The job fails with the first reason: the workers stop at their next check. */
+  const stop = (why: unknown): void => {
+    failure ??= why;
+    Atomics.store(new Int32Array(abortFlag), 0, 1);
+  };
   const settle = (w: FrameWork, slot: number, reply: TaskReply): void => {
     arena.give(slot);
     const { outcome } = reply;
@@ -322,28 +328,15 @@ async function runFrames(
       meter.report();
       return;
     }
-    if (outcome.kind === 'aborted') failure = cancelled();
+    if (outcome.kind === 'aborted') stop(cancelled());
     else if (outcome.kind === 'short')
-      failure = new ChunkpressError(
-        `"${file}": ${where(w.frame)} is cut short by the end of the file`,
-        'EFORMAT',
-        file,
-      );
-    else if (outcome.kind === 'failed' && outcome.stage === 'read') failure = describeFsError(outcome, file, 'read');
+      stop(new ChunkpressError(`"${file}": ${where(w.frame)} is cut short by the end of the file`, 'EFORMAT', file));
+    else if (outcome.kind === 'failed' && outcome.stage === 'read') stop(describeFsError(outcome, file, 'read'));
     else if (outcome.kind === 'failed' && outcome.stage === 'write')
-      failure = describeFsError(outcome, plan.finals.get(outcome.path ?? '') ?? outcome.path ?? file, 'write');
+      stop(describeFsError(outcome, plan.finals.get(outcome.path ?? '') ?? outcome.path ?? file, 'write'));
     else if (outcome.kind === 'failed')
-      failure = new ChunkpressError(
-        `"${file}": ${where(w.frame)} does not decode: ${outcome.message}`,
-        'EFORMAT',
-        file,
-      );
-    else failure = new ChunkpressError(`"${file}": ${where(w.frame)}: unexpected ${outcome.kind}`, 'EINTERNAL', file);
-    Atomics.store(new Int32Array(abortFlag), 0, 1);
-  };
-  const stop = (why: unknown): void => {
-    failure ??= why;
-    Atomics.store(new Int32Array(abortFlag), 0, 1);
+      stop(new ChunkpressError(`"${file}": ${where(w.frame)} does not decode: ${outcome.message}`, 'EFORMAT', file));
+    else stop(new ChunkpressError(`"${file}": ${where(w.frame)}: unexpected ${outcome.kind}`, 'EINTERNAL', file));
   };
   try {
     pool.warm(threads);
