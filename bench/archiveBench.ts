@@ -44,7 +44,7 @@ export function archiveContenders(work: string, into: string, cli: string, threa
     {
       key: 'extractChunkpress',
       name: `chunkpress extract -T ${threads}`,
-      ...timedInto('cp', (dir) => `node ${q(cli)} extract -q -T ${threads} ${archive('tree-cp.tar.zst')} -C ${dir}`),
+      ...timedInto('cp', (dir) => `${q(cli)} extract -q -T ${threads} ${archive('tree-cp.tar.zst')} -C ${dir}`),
       output: '',
     },
     {
@@ -65,7 +65,7 @@ export function archiveContenders(work: string, into: string, cli: string, threa
     {
       key: 'grepChunkpress',
       name: `chunkpress grep -c -F ${SEARCH_TEXT}`,
-      shell: `node ${q(cli)} grep -c -F ${SEARCH_TEXT} -T ${threads} ${archive('tree-cp.tar.zst')} > /dev/null`,
+      shell: `${q(cli)} grep -c -F ${SEARCH_TEXT} -T ${threads} ${archive('tree-cp.tar.zst')} > /dev/null`,
       output: '',
     },
     {

@@ -19,6 +19,7 @@ import { gzipContenders, gzipReference, gzipReport } from './gzipBench';
 import { timeResume } from './resumeBench';
 
 const repo = path.resolve(__dirname, '..', '..');
+// Run as a program, as `chunkpress` is: its shebang carries the CLI's V8 flags (scripts/build.mjs).
 const cli = path.join(repo, 'dist', 'cli.js');
 const corpus = process.argv[2];
 /** The corpus unpacked, for the folders part: beside it, in tree/. */
@@ -172,13 +173,14 @@ async function main(): Promise<void> {
     ...(quick ? ['4M'] : ['1M', '4M', '16M']).map((chunk) => ({
       key: `chunkpress-${chunk}`,
       name: `chunkpress -l 3 -T 2 -c ${chunk}`,
-      shell: `node ${q(cli)} compress -q -l 3 -T ${THREADS} -c ${chunk} -f ${q(corpus)} -o ${q(out(`cp-${chunk}.zst`))}`,
+      shell: `${q(cli)} compress -q -l 3 -T ${THREADS} -c ${chunk} -f ${q(corpus)} -o ${q(out(`cp-${chunk}.zst`))}`,
       output: out(`cp-${chunk}.zst`),
     })),
     {
       key: 'chunkpress-4M-helper',
       name: 'chunkpress -l 3 -T 2 -c 4M, in the running helper (as VS Code runs it)',
-      shell: `node ${q(path.join(__dirname, 'warmCompress.js'))} ${q(corpus)} ${q(out('cp-helper.zst'))} ${q(out('helper-seconds'))} ${THREADS}`,
+      // With the helper's V8 flags (client/src/serverClient.ts).
+      shell: `node --max-semi-space-size=2 ${q(path.join(__dirname, 'warmCompress.js'))} ${q(corpus)} ${q(out('cp-helper.zst'))} ${q(out('helper-seconds'))} ${THREADS}`,
       output: out('cp-helper.zst'),
       secondsFile: out('helper-seconds'),
     },
@@ -187,7 +189,7 @@ async function main(): Promise<void> {
           {
             key: 'chunkpress-4M-certs',
             name: 'chunkpress -l 3 -T 2 -c 4M, NODE_EXTRA_CA_CERTS set',
-            shell: `${withCerts}node ${q(cli)} compress -q -l 3 -T ${THREADS} -c 4M -f ${q(corpus)} -o ${q(out('cp-4M-certs.zst'))}`,
+            shell: `${withCerts}${q(cli)} compress -q -l 3 -T ${THREADS} -c 4M -f ${q(corpus)} -o ${q(out('cp-4M-certs.zst'))}`,
             output: out('cp-4M-certs.zst'),
           },
         ]
@@ -230,7 +232,7 @@ async function main(): Promise<void> {
     {
       key: 'chunkpress',
       name: 'chunkpress decompress -T 2',
-      shell: `node ${q(cli)} decompress -q -f -T ${THREADS} ${q(archive)} -o ${q(decoded)}`,
+      shell: `${q(cli)} decompress -q -f -T ${THREADS} ${q(archive)} -o ${q(decoded)}`,
       output: decoded,
       check: decodedIsCorpus,
     },
@@ -239,7 +241,7 @@ async function main(): Promise<void> {
           {
             key: 'chunkpressCerts',
             name: 'chunkpress decompress -T 2, NODE_EXTRA_CA_CERTS set',
-            shell: `${withCerts}node ${q(cli)} decompress -q -f -T ${THREADS} ${q(archive)} -o ${q(decoded)}`,
+            shell: `${withCerts}${q(cli)} decompress -q -f -T ${THREADS} ${q(archive)} -o ${q(decoded)}`,
             output: decoded,
             check: decodedIsCorpus,
           },
@@ -248,7 +250,7 @@ async function main(): Promise<void> {
     {
       key: 'chunkpressOnPzstd',
       name: "chunkpress decompress -T 2 (pzstd's output)",
-      shell: `node ${q(cli)} decompress -q -f -T ${THREADS} ${q(out('p.zst'))} -o ${q(decoded)}`,
+      shell: `${q(cli)} decompress -q -f -T ${THREADS} ${q(out('p.zst'))} -o ${q(decoded)}`,
       output: decoded,
       check: decodedIsCorpus,
     },
@@ -263,7 +265,7 @@ async function main(): Promise<void> {
     {
       key: 'chunkpressNull',
       name: 'chunkpress decompress -T 2 -o - > /dev/null',
-      shell: `node ${q(cli)} decompress -q -T ${THREADS} ${q(archive)} -o - > /dev/null`,
+      shell: `${q(cli)} decompress -q -T ${THREADS} ${q(archive)} -o - > /dev/null`,
       output: '',
     },
     {
@@ -275,25 +277,25 @@ async function main(): Promise<void> {
     {
       key: 'chunkpressPipe',
       name: 'chunkpress decompress -T 2 -o -, piped to cat',
-      shell: `set -o pipefail; node ${q(cli)} decompress -q -T ${THREADS} ${q(archive)} -o - | cat > /dev/null`,
+      shell: `set -o pipefail; ${q(cli)} decompress -q -T ${THREADS} ${q(archive)} -o - | cat > /dev/null`,
       output: '',
     },
     { key: 'zstdTest', name: 'zstd -t', shell: `zstd -t -q ${q(archive)}`, output: '' },
     {
       key: 'verify',
       name: 'chunkpress verify -T 2 (checksums and digests)',
-      shell: `node ${q(cli)} verify -q -T ${THREADS} ${q(archive)}`,
+      shell: `${q(cli)} verify -q -T ${THREADS} ${q(archive)}`,
       output: '',
     },
     {
       key: 'tail',
       name: 'chunkpress extract: the last 1 MiB',
-      shell: `node ${q(cli)} extract -f ${q(archive)} --offset ${size - (1 << 20)} --length 1M -o ${q(out('tail'))}`,
+      shell: `${q(cli)} extract -f ${q(archive)} --offset ${size - (1 << 20)} --length 1M -o ${q(out('tail'))}`,
       output: out('tail'),
     },
   ]);
   // What went through the pipe is the corpus, byte for byte (checked once, untimed).
-  execFileSync('bash', ['-c', `set -o pipefail; node ${q(cli)} decompress -q ${q(archive)} -o - | cmp - ${q(corpus)}`]);
+  execFileSync('bash', ['-c', `set -o pipefail; ${q(cli)} decompress -q ${q(archive)} -o - | cmp - ${q(corpus)}`]);
   const tailInProcess = await timeTailRead(archive, out('tail-in-process'));
   // Folders: the corpus unpacked (scripts/bench.sh does it once), packed as a tree.
   const treeRuns = fs.existsSync(tree)
@@ -326,7 +328,7 @@ async function main(): Promise<void> {
   const copiesOf = `for i in $(seq ${copies}); do cat ${q(corpus)}; done`;
   const streamed = await timed(
     `chunkpress stdin, ${copies}x corpus`,
-    `${copiesOf} | node ${q(cli)} compress - -l 3 -T ${THREADS} -c 4M -o - > /dev/null`,
+    `${copiesOf} | ${q(cli)} compress - -l 3 -T ${THREADS} -c 4M -o - > /dev/null`,
   );
   const pzstdStreamed = await timed(
     `pzstd stdin, ${copies}x corpus`,

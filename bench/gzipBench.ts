@@ -25,7 +25,7 @@ export function gzipContenders(corpus: string, work: string, cli: string, thread
     {
       key: 'gzipSingle',
       name: `chunkpress --format gzip -l 6 -T ${threads}`,
-      shell: `node ${q(cli)} compress -q -f --format gzip -l 6 -T ${threads} ${q(corpus)} -o ${q(out('cp.gz'))}`,
+      shell: `${q(cli)} compress -q -f --format gzip -l 6 -T ${threads} ${q(corpus)} -o ${q(out('cp.gz'))}`,
       output: out('cp.gz'),
     },
     {
@@ -37,7 +37,7 @@ export function gzipContenders(corpus: string, work: string, cli: string, thread
     {
       key: 'gzipBgzf',
       name: `chunkpress --format gzip --gzip-layout bgzf -l 6 -T ${threads}`,
-      shell: `node ${q(cli)} compress -q -f --gzip-layout bgzf -l 6 -T ${threads} ${q(corpus)} -o ${q(out('cp-bgzf.gz'))}`,
+      shell: `${q(cli)} compress -q -f --gzip-layout bgzf -l 6 -T ${threads} ${q(corpus)} -o ${q(out('cp-bgzf.gz'))}`,
       output: out('cp-bgzf.gz'),
     },
   ];

@@ -35,7 +35,7 @@ export async function timeResume(
   let best: ResumeTiming | undefined;
   for (let round = 0; round < rounds; round++) {
     fs.rmSync(target, { force: true });
-    const child = spawn(process.execPath, [cli, ...args], { stdio: 'ignore' });
+    const child = spawn(cli, args, { stdio: 'ignore' });
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
     const journalOf = (): string | undefined =>
       fs.readdirSync(work).find((f) => f.startsWith('.resume.zst.') && f.endsWith('.journal'));
@@ -51,7 +51,7 @@ export async function timeResume(
     const framesDone = fs.readFileSync(path.join(work, journal), 'utf8').split('\n').length - 2;
     execFileSync('sync');
     const started = performance.now();
-    execFileSync(process.execPath, [cli, ...args, '--resume']);
+    execFileSync(cli, [...args, '--resume']);
     const seconds = (performance.now() - started) / 1000;
     execFileSync('cmp', [target, reference]); // the same archive as the uninterrupted run's
     process.stderr.write(`  resumed after ${framesDone} of ${totalFrames} frames: ${seconds.toFixed(2)} s\n`);
@@ -65,20 +65,7 @@ export async function timeResume(
     fs.rmSync(target, { force: true });
     execFileSync('sync');
     const started = performance.now();
-    execFileSync(process.execPath, [
-      cli,
-      'compress',
-      '-q',
-      '-l',
-      '3',
-      '-T',
-      String(threads),
-      '-c',
-      '4M',
-      rest,
-      '-o',
-      target,
-    ]);
+    execFileSync(cli, ['compress', '-q', '-l', '3', '-T', String(threads), '-c', '4M', rest, '-o', target]);
     best!.restAloneSeconds = Math.min(best!.restAloneSeconds, (performance.now() - started) / 1000);
   }
   fs.rmSync(rest, { force: true });

@@ -52,7 +52,7 @@ export function treeContenders(tree: string, work: string, cli: string, threads:
       name: 'chunkpress compress DIR -T 2',
       // The Debian package's top .gitignore ignores everything ("/*"): tar does not read it either.
       shell: inParent(
-        `node ${q(cli)} compress -q -f -l 3 -T ${threads} --no-gitignore ${q(name)} -o ${q(out('tree-cp.tar.zst'))}`,
+        `${q(cli)} compress -q -f -l 3 -T ${threads} --no-gitignore ${q(name)} -o ${q(out('tree-cp.tar.zst'))}`,
       ),
       output: out('tree-cp.tar.zst'),
     },
@@ -73,13 +73,13 @@ export function readContenders(tree: string, work: string, cli: string): TreeCon
     {
       key: 'catChunkpress',
       name: `chunkpress cat ${member}`,
-      shell: `node ${q(cli)} cat ${q(path.resolve(work, 'tree-cp.tar.zst'))} ${q(member)} > /dev/null`,
+      shell: `${q(cli)} cat ${q(path.resolve(work, 'tree-cp.tar.zst'))} ${q(member)} > /dev/null`,
       output: '',
     },
     {
       key: 'listChunkpress',
       name: 'chunkpress list',
-      shell: `node ${q(cli)} list ${q(path.resolve(work, 'tree-cp.tar.zst'))} > /dev/null`,
+      shell: `${q(cli)} list ${q(path.resolve(work, 'tree-cp.tar.zst'))} > /dev/null`,
       output: '',
     },
     {

@@ -1,7 +1,7 @@
 // Bundles the extension, the helper server, the compression worker and the CLI with esbuild.
 // zstd-napi and @node-rs/xxhash stay external: native addons, shipped in node_modules inside the .vsix.
 // Our libdeflate addon (native/libdeflate) is copied beside the bundles, where the worker loads it.
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -23,7 +23,9 @@ const builds = [
   { entryPoints: { server: 'server/src/server.ts', worker: 'server/src/engine/pool/worker.ts' } },
   {
     entryPoints: { cli: 'server/src/cli/main.ts' },
-    banner: { js: '#!/usr/bin/env node' },
+    // The helper's V8 flags (client/src/serverClient.ts says why), for `chunkpress` run as a program.
+    banner: { js: '#!/usr/bin/env -S node --max-semi-space-size=2' },
+    plugins: [{ name: 'executable', setup: (b) => b.onEnd((r) => r.errors.length || chmodSync('dist/cli.js', 0o755)) }],
     define: { CHUNKPRESS_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
   },
 ];

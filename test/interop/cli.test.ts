@@ -367,6 +367,16 @@ test('SIGTERM while stdin has nothing to give: exits 130 at once, no partial fil
   run.child.stdin!.destroy();
 });
 
+test('dist/cli.js runs as a program, with the V8 flags its shebang gives it', () => {
+  // A preloaded script reports the process's own flags: what `chunkpress` gets when run as a program.
+  const probe = path.join(dir, 'exec-argv-probe.js');
+  fs.writeFileSync(probe, "process.stderr.write('execArgv ' + JSON.stringify(process.execArgv) + '\\n');\n");
+  const run = spawnSync(cli, ['--version'], { env: { ...process.env, NODE_OPTIONS: `--require ${probe}` } });
+  assert.equal(run.status, 0, run.stderr.toString());
+  assert.match(run.stdout.toString(), /^chunkpress /);
+  assert.equal(run.stderr.toString(), 'execArgv ["--max-semi-space-size=2"]\n');
+});
+
 test('-V and --version print the versions of chunkpress, of its zstd and of what deflates BGZF', () => {
   const version = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string })
     .version;

@@ -27,12 +27,13 @@ test('never more than 16 workers', () => {
 });
 
 test('memory limits the workers: available x factor / per-worker working set', () => {
-  const plan = planThreads({ ...base, level: 19, chunkSize: 64 << 20, availableMemory: 1.5 * GiB });
+  const plan = planThreads({ ...base, level: 19, chunkSize: 64 << 20, availableMemory: GiB });
   // level 19, 64 MiB chunks: 8 MiB window (windowLog 23), 16 MiB hash + 64 MiB chain tables,
-  // 4 MiB block and optimal-parser state, 3 x (64 MiB in + 64.25 MiB out) buffers, 12 MiB overhead.
-  assert.equal(plan.perWorkerBytes, (8 + 16 + 64 + 4 + 3 * (64 + 64.25) + 12) * 2 ** 20);
-  assert.equal(plan.threads, Math.floor((0.75 * 1.5 * GiB) / plan.perWorkerBytes));
-  assert.match(plan.reason, /^2 workers: limited by memory: 1152 MiB available x factor fits 2 workers/);
+  // 4 MiB block and optimal-parser state, 3 slots of 64.25 MiB (a chunk, then its frame) and the
+  // worker's own 64.25 MiB to make a frame in, 12 MiB overhead.
+  assert.equal(plan.perWorkerBytes, (8 + 16 + 64 + 4 + 4 * 64.25 + 12) * 2 ** 20);
+  assert.equal(plan.threads, Math.floor((0.75 * GiB) / plan.perWorkerBytes));
+  assert.match(plan.reason, /^2 workers: limited by memory: 768 MiB available x factor fits 2 workers/);
 });
 
 test('at least one worker even when memory looks too small', () => {

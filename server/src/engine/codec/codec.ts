@@ -175,29 +175,31 @@ export function compressManifestBody(pieces: Iterable<Uint8Array>, size: number)
  */
 export function manifestDeflater(): (pieces: Iterable<Uint8Array>, size: number) => Buffer {
   const cctx = new zstd.CCtx();
-  const out = Buffer.allocUnsafe(zstd.compressBound(128 << 10));
   return (pieces, size) => {
     cctx.reset(zstd.ResetDirective.sessionAndParameters);
     cctx.setParameter(zstd.CParameter.compressionLevel, MANIFEST_LEVEL);
     cctx.setParameter(zstd.CParameter.checksumFlag, 1);
     cctx.setPledgedSrcSize(size);
-    const frame: Buffer[] = [];
+    // Room for the worst case, of which only the pages the frame fills are ever touched.
+    const out = Buffer.allocUnsafe(zstd.compressBound(size));
+    let written = 0;
     const drain = (input: Uint8Array, end: boolean): void => {
       let consumed = 0;
       for (;;) {
         const [remaining, produced, used] = cctx.compressStream2(
-          out,
+          out.subarray(written),
           input.subarray(consumed),
           end ? zstd.EndDirective.end : zstd.EndDirective.continue,
         );
         consumed += used;
-        if (produced > 0) frame.push(Buffer.from(out.subarray(0, produced)));
-        if (end ? remaining === 0 : consumed === input.length && produced < out.length) return;
+        written += produced;
+        if (end ? remaining === 0 : consumed === input.length) return;
+        if (written === out.length) throw new RangeError('the manifest outgrew its compress bound');
       }
     };
     for (const piece of pieces) drain(piece, false);
     drain(new Uint8Array(0), true);
-    return Buffer.concat(frame);
+    return out.subarray(0, written);
   };
 }
 

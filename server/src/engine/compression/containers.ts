@@ -8,7 +8,7 @@ import { manifestDeflater } from '../codec/codec';
 import { crc32Combine } from '../codec/crc32Combine';
 import { BGZF_BLOCK_INPUT, BGZF_EOF, writeGzi, type GziEntry } from '../format/bgzfBlock';
 import { FINAL_EMPTY_BLOCK, writeGzipHeader, writeGzipTrailer, type GzipHeaderFields } from '../format/gzipHeader';
-import { writeManifest, type Manifest } from '../format/manifest';
+import { manifestFramePieces, type Manifest } from '../format/manifest';
 import { writeSeekTable, type SeekEntry } from '../format/seekTable';
 
 /** What a frame's worker said of it besides its bytes (gzip layouts). */
@@ -39,9 +39,10 @@ export function seekableZstd(): Container {
     head: new Uint8Array(0),
     frame: (entry) => void entries.push(entry),
     tail(manifest) {
-      const manifestFrame = writeManifest(manifest, manifestDeflater());
-      const all = [...entries, { compressedSize: manifestFrame.length, decompressedSize: 0, checksum: 0 }];
-      return [manifestFrame, writeSeekTable(all)];
+      const manifestFrame = manifestFramePieces(manifest, manifestDeflater());
+      const compressedSize = manifestFrame.reduce((n, piece) => n + piece.length, 0);
+      const all = [...entries, { compressedSize, decompressedSize: 0, checksum: 0 }];
+      return [...manifestFrame, writeSeekTable(all)];
     },
   };
 }

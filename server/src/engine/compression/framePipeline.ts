@@ -79,7 +79,10 @@ export async function runPipeline(job: PipelineJob, feed: FrameFeed): Promise<vo
   const { pool, writer, plan, meter, listener, signal, group } = job;
   const flag = new Int32Array(job.abortFlag);
   // One slot per chunk in flight, reused: memory is set by the window, whatever the input size.
-  const arena = new BufferArena(plan.window, feed.frameCapacity, compressBound(feed.frameCapacity));
+  // A slot holds its chunk and then, in the same bytes, its frame: the worker makes the frame in
+  // space of its own and puts it in place (taskRunner.ts), so a slot needs no second region.
+  const arena = new BufferArena(plan.window, compressBound(feed.frameCapacity), 0);
+  const chunkSpace = (slot: number): Uint8Array => arena.input(slot).subarray(0, feed.frameCapacity);
   const window = new Semaphore(plan.window);
   // Each of the job's workers holds the chunk it compresses and the next one (see TASKS_PER_WORKER).
   const running = new Semaphore(TASKS_PER_WORKER * plan.threads);
@@ -92,15 +95,22 @@ export async function runPipeline(job: PipelineJob, feed: FrameFeed): Promise<vo
     chain ? { layout: 'single', chain: chain.memory, entries: chain.entries, seq } : job.gzip && { layout: 'bgzf' };
   let failure: unknown;
   // A stream's read waits for its writer, and a cancel must not: a stalled pipe would hold the job.
-  let stopReading: (err: unknown) => void = () => undefined;
-  const readingStopped = new Promise<never>((_, reject) => (stopReading = reject));
-  readingStopped.catch(() => undefined);
+  // Not a race against one promise that settles only on failure: each race would leave a reaction
+  // on it holding that frame's work, the whole tree's pieces by the end of a folder.
+  let stopReading: ((err: unknown) => void) | undefined;
+  const nextWork = (index: number, input: Uint8Array): Promise<FrameWork | undefined> =>
+    new Promise((resolve, reject) => {
+      stopReading = reject;
+      Promise.resolve(feed.next(index, input))
+        .then(resolve, reject)
+        .finally(() => (stopReading = undefined));
+    });
 
   const fail = (err: unknown): void => {
     failure ??= err;
     Atomics.store(flag, 0, 1);
     window.break(err instanceof Error ? err : new Error(String(err)));
-    stopReading(err);
+    stopReading?.(err);
   };
   const onAbort = (): void => fail(cancelled());
   signal?.addEventListener('abort', onAbort);
@@ -110,7 +120,7 @@ export async function runPipeline(job: PipelineJob, feed: FrameFeed): Promise<vo
     for (let index = first; failure === undefined; index++) {
       await window.acquire();
       const slot = arena.take()!; // the window holds no more chunks than the arena has slots
-      const work = await Promise.race([feed.next(index, arena.input(slot)), readingStopped]);
+      const work = await nextWork(index, chunkSpace(slot));
       if (work === undefined || failure !== undefined) {
         arena.give(slot);
         window.release();
@@ -128,7 +138,7 @@ export async function runPipeline(job: PipelineJob, feed: FrameFeed): Promise<vo
           digestOnly: rechecked,
           level: job.level,
           input: arena.input(slot).subarray(0, work.size),
-          output: arena.output(slot),
+          output: arena.input(slot),
           abortFlag: job.abortFlag,
           gzip: gzipFor(index),
           ...work.read,
@@ -162,7 +172,7 @@ export async function runPipeline(job: PipelineJob, feed: FrameFeed): Promise<vo
           listener?.onStage?.(meter.snapshot());
         }
       } else if (failure === undefined && outcome.kind === 'done') {
-        const frame = arena.output(item.slot).subarray(0, outcome.compressedSize);
+        const frame = arena.input(item.slot).subarray(0, outcome.compressedSize);
         const checksum = contentChecksum(outcome.digest);
         const outputOffset = writer.committedBytes;
         try {

@@ -1,7 +1,7 @@
 import { MANIFEST_MAGIC, SKIPPABLE_HEADER_SIZE } from './constants';
 import { FormatError } from './formatError';
 import { MEMBER_COLUMNS, MemberIndex, type MemberColumn } from './memberIndex';
-import { readSkippableHeader, writeSkippableFrame } from './skippableFrame';
+import { readSkippableHeader, skippableFramePieces } from './skippableFrame';
 
 export type { ManifestMember, MemberType } from './memberIndex';
 
@@ -62,6 +62,14 @@ export interface Manifest {
  * or whose JSON is over MANIFEST_COMPRESS_ABOVE bytes, is compressed (`deflate` is then needed).
  */
 export function writeManifest(manifest: Manifest, deflate?: Deflate): Buffer {
+  return Buffer.concat(manifestFramePieces(manifest, deflate));
+}
+
+/**
+ * The same frame in pieces, to be written one after another: a kernel tree's manifest is 4 MB,
+ * and joining its columns into one buffer would only copy them.
+ */
+export function manifestFramePieces(manifest: Manifest, deflate?: Deflate): Uint8Array[] {
   const { members, ...rest } = manifest;
   if (members && !deflate) throw new RangeError('a manifest with members is compressed: writeManifest needs deflate');
   const frames = members ? MEMBER_COLUMNS.map((name) => deflateText(deflate!, () => members.columnPieces(name))) : [];
@@ -76,14 +84,13 @@ export function writeManifest(manifest: Manifest, deflate?: Deflate): Buffer {
   preamble.writeUInt32LE(MANIFEST_TAG, 0);
   preamble.writeUInt8(manifest.version, 4);
   preamble.writeUInt16LE(0, 6);
-  if (!members && json.length <= MANIFEST_COMPRESS_ABOVE) return writeSkippableFrame(MANIFEST_MAGIC, [preamble, json]);
+  if (!members && json.length <= MANIFEST_COMPRESS_ABOVE) return skippableFramePieces(MANIFEST_MAGIC, [preamble, json]);
   if (!deflate) throw new RangeError('a manifest with members is compressed: writeManifest needs deflate');
   preamble.writeUInt8(MANIFEST_COMPRESSED, 5);
   const headFrame = deflate([json], json.length);
   const headSize = Buffer.alloc(4);
   headSize.writeUInt32LE(headFrame.length, 0);
-  // The pieces go into the frame once, not through a body and a payload of their own.
-  return writeSkippableFrame(MANIFEST_MAGIC, [preamble, headSize, headFrame, ...frames]);
+  return skippableFramePieces(MANIFEST_MAGIC, [preamble, headSize, headFrame, ...frames]);
 }
 
 /**

@@ -7,19 +7,18 @@ export function isSkippableMagic(magic: number): boolean {
 
 /** Wraps a payload in a skippable frame: Magic_Number u32 LE, Frame_Size u32 LE, User_Data. */
 export function writeSkippableFrame(magic: number, payload: Uint8Array | readonly Uint8Array[]): Buffer {
+  return Buffer.concat(skippableFramePieces(magic, payload instanceof Uint8Array ? [payload] : payload));
+}
+
+/** The same frame as its header followed by the payload's own pieces, for a writer to write in turn. */
+export function skippableFramePieces(magic: number, payload: readonly Uint8Array[]): Uint8Array[] {
   if (!isSkippableMagic(magic)) throw new RangeError(`0x${magic.toString(16)} is not a skippable-frame magic`);
-  const pieces = payload instanceof Uint8Array ? [payload] : payload;
-  const length = pieces.reduce((n, p) => n + p.length, 0);
+  const length = payload.reduce((n, p) => n + p.length, 0);
   if (length > MAX_SKIPPABLE_PAYLOAD) throw new RangeError('skippable frame payload exceeds 4 GiB');
-  const frame = Buffer.allocUnsafe(SKIPPABLE_HEADER_SIZE + length);
-  frame.writeUInt32LE(magic, 0);
-  frame.writeUInt32LE(length, 4);
-  let at = SKIPPABLE_HEADER_SIZE;
-  for (const piece of pieces) {
-    frame.set(piece, at);
-    at += piece.length;
-  }
-  return frame;
+  const header = Buffer.allocUnsafe(SKIPPABLE_HEADER_SIZE);
+  header.writeUInt32LE(magic, 0);
+  header.writeUInt32LE(length, 4);
+  return [header, ...payload];
 }
 
 export interface SkippableHeader {

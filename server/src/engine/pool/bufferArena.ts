@@ -32,7 +32,7 @@ export class BufferArena {
   ) {
     if (!(slots >= 1)) throw new RangeError('an arena needs at least one slot');
     this.inputStride = roundUp(Math.max(inputSize, 1), REGION_ALIGN);
-    this.slotStride = this.inputStride + roundUp(Math.max(outputSize, 1), REGION_ALIGN);
+    this.slotStride = this.inputStride + roundUp(outputSize, REGION_ALIGN);
     const bytes = slots * this.slotStride;
     const memory = pageAligned(bytes);
     this.aligned = memory !== undefined;

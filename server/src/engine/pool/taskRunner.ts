@@ -120,16 +120,38 @@ function compress(task: CompressTask): TaskOutcome {
       return { kind: 'aborted' };
     return { kind: 'done', compressedSize: 0, digest, elapsedMs: clock() - started, pieces };
   }
-  if (task.gzip) return deflate(task, task.gzip, digest, started, pieces, stopped);
-  compressor ??= new ChunkCompressor();
-  const size = compressor.compressFrame(task.input, task.output, task.level, contentChecksum(digest), stopped);
-  return size === undefined
-    ? { kind: 'aborted' }
-    : { kind: 'done', compressedSize: size, digest, elapsedMs: clock() - started, pieces };
+  // A frame that replaces its chunk is made here first: its coder reads the chunk until the end.
+  const inPlace = sameMemory(task.input, task.output);
+  const into = inPlace ? frameSpace(task.output.length) : task.output;
+  let outcome: TaskOutcome;
+  if (task.gzip) outcome = deflate(task, into, task.gzip, digest, started, pieces, stopped);
+  else {
+    compressor ??= new ChunkCompressor();
+    const size = compressor.compressFrame(task.input, into, task.level, contentChecksum(digest), stopped);
+    outcome =
+      size === undefined
+        ? { kind: 'aborted' }
+        : { kind: 'done', compressedSize: size, digest, elapsedMs: clock() - started, pieces };
+  }
+  if (inPlace && outcome.kind === 'done') task.output.set(into.subarray(0, outcome.compressedSize));
+  return outcome;
+}
+
+/** Whether two views share bytes of one buffer. */
+function sameMemory(a: Uint8Array, b: Uint8Array): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.length && b.byteOffset < a.byteOffset + a.length;
+}
+
+/** This thread's space for a frame that will replace its chunk: one, grown as needed. */
+let frameScratch: Uint8Array | undefined;
+function frameSpace(size: number): Uint8Array {
+  if (!frameScratch || frameScratch.length < size) frameScratch = new Uint8Array(size);
+  return frameScratch.subarray(0, size);
 }
 
 function deflate(
   task: CompressTask,
+  into: Uint8Array,
   coding: GzipCoding,
   digest: string,
   started: number,
@@ -146,7 +168,7 @@ function deflate(
     blocks,
   });
   if (coding.layout === 'bgzf') {
-    const blocks = bgzfChunk(task.input, task.output, task.level, stopped);
+    const blocks = bgzfChunk(task.input, into, task.level, stopped);
     return blocks
       ? done(
           blocks.reduce((a, b) => a + b, 0),
@@ -156,7 +178,7 @@ function deflate(
   }
   const before = new TailChain(coding.entries, coding.chain).handOn(coding.seq, task.input, stopped);
   if (!before) return { kind: 'aborted' };
-  const size = deflateChunk(task.input, task.output, task.level, before, stopped);
+  const size = deflateChunk(task.input, into, task.level, before, stopped);
   return size === undefined ? { kind: 'aborted' } : done(size);
 }
 

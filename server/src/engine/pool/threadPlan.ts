@@ -35,13 +35,14 @@ const CHUNKS_PER_WORKER = 3;
 
 /**
  * Workers = min(cores, what fits in availableMemory x memoryFactor, 16, the user's bound);
- * one worker when the input is a single chunk. Each worker accounts for its zstd context plus
- * the chunks (input and output buffers) it keeps in flight.
+ * one worker when the input is a single chunk. Each worker accounts for its zstd context, the
+ * chunks it keeps in flight (each slot holds a chunk, then its frame) and the space it makes a
+ * frame in.
  */
 export function planThreads(input: ThreadPlanInput): ThreadPlan {
   const perWorkerBytes =
     estimateContextBytes(input.level, input.chunkSize) +
-    CHUNKS_PER_WORKER * (input.chunkSize + compressBound(input.chunkSize)) +
+    (CHUNKS_PER_WORKER + 1) * compressBound(input.chunkSize) +
     WORKER_OVERHEAD;
   const budget = Math.max(0, input.availableMemory * input.memoryFactor);
   const byMemory = Math.max(1, Math.floor(budget / perWorkerBytes));

@@ -16,7 +16,10 @@ interface TaskBase {
   abortFlag: SharedArrayBuffer;
 }
 
-/** Compress one chunk into one frame; `output` has at least compressBound(input.length) bytes. */
+/**
+ * Compress one chunk into one frame; `output` has at least compressBound(input.length) bytes and
+ * may be the same memory as `input`: the frame then replaces the chunk.
+ */
 export interface CompressTask extends TaskBase {
   kind: 'compress';
   level: number;
