@@ -22,10 +22,14 @@ const builds = [
   { entryPoints: { extension: 'client/src/extension.ts' } },
   { entryPoints: { server: 'server/src/server.ts', worker: 'server/src/engine/pool/worker.ts' } },
   {
-    entryPoints: { cli: 'server/src/cli/main.ts' },
-    // The helper's V8 flags (client/src/serverClient.ts says why), for `chunkpress` run as a program.
+    // `chunkpress`: a launcher that runs cli-main.js from V8's code cache (server/src/cli/launch.ts),
+    // with the helper's V8 flags (client/src/serverClient.ts says why).
+    entryPoints: { cli: 'server/src/cli/launch.ts' },
     banner: { js: '#!/usr/bin/env -S node --max-semi-space-size=2' },
     plugins: [{ name: 'executable', setup: (b) => b.onEnd((r) => r.errors.length || chmodSync('dist/cli.js', 0o755)) }],
+  },
+  {
+    entryPoints: { 'cli-main': 'server/src/cli/main.ts' },
     define: { CHUNKPRESS_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
   },
 ];

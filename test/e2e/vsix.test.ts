@@ -26,6 +26,7 @@ test('the packaged .vsix installs and its helper runs zstd', async () => {
       'dist/server.js',
       'dist/worker.js',
       'dist/cli.js',
+      'dist/cli-main.js',
       'node_modules/zstd-napi/build/Release/binding.node',
       'dist/deflate_binding.node',
     ]) {

@@ -377,6 +377,55 @@ test('dist/cli.js runs as a program, with the V8 flags its shebang gives it', ()
   assert.equal(run.stderr.toString(), 'execArgv ["--max-semi-space-size=2"]\n');
 });
 
+test("each command keeps a V8 code cache of the CLI's bundle in the user's cache folder", () => {
+  const home = path.join(dir, 'cache-home');
+  const env = { ...process.env, XDG_CACHE_HOME: home };
+  const input = path.join(dir, 'cached.txt');
+  fs.writeFileSync(input, sampleData(200_000, 9));
+  assert.equal(spawnSync(cli, ['compress', '-q', '-f', input], { env }).status, 0);
+  const inspect = (): string => {
+    const run = spawnSync(cli, ['inspect', `${input}.zst`], { env });
+    assert.equal(run.status, 0, run.stderr.toString());
+    return run.stdout.toString();
+  };
+  const expected = inspect();
+  assert.match(expected, /Chunkpress archive, seekable/);
+  const folder = path.join(home, 'chunkpress');
+  assert.equal(fs.statSync(folder).mode & 0o777, 0o700);
+  const caches = fs.readdirSync(folder).sort();
+  assert.deepEqual(
+    caches.map((f) => /^cli-.*-(\w+)\.v8cache$/.exec(f)?.[1]),
+    ['compress', 'inspect'],
+  );
+  const inspectCache = path.join(folder, caches[1]);
+  assert.equal(fs.statSync(inspectCache).mode & 0o777, 0o600);
+  const written = fs.readFileSync(inspectCache);
+  assert.ok(written.length > 10_000, `${written.length} bytes`);
+
+  // Read, not written again.
+  const before = fs.statSync(inspectCache).mtimeMs;
+  assert.equal(inspect(), expected);
+  assert.equal(fs.statSync(inspectCache).mtimeMs, before);
+
+  // A damaged cache is refused by V8 and replaced; one of another build goes.
+  const damaged = Buffer.alloc(written.length, 0x5a);
+  fs.writeFileSync(inspectCache, damaged);
+  const stale = path.join(folder, 'cli-1-2-0.0.0-x64-cat.v8cache');
+  fs.writeFileSync(stale, 'stale');
+  assert.equal(inspect(), expected);
+  const rewritten = fs.readFileSync(inspectCache);
+  assert.ok(!rewritten.equals(damaged) && rewritten.length > 10_000, 'the damaged cache was not written anew');
+  assert.equal(fs.existsSync(stale), false);
+
+  // No cache folder it may use: the same output, nothing written.
+  const relative = spawnSync(cli, ['inspect', `${input}.zst`], {
+    env: { ...process.env, XDG_CACHE_HOME: 'rel', HOME: '' },
+    cwd: dir,
+  });
+  assert.equal(relative.stdout.toString(), expected);
+  assert.equal(fs.existsSync(path.join(dir, 'rel')), false);
+});
+
 test('-V and --version print the versions of chunkpress, of its zstd and of what deflates BGZF', () => {
   const version = (JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string })
     .version;

@@ -184,6 +184,9 @@ const OPTIONS_OF: Record<string, string[] | undefined> = {
   ],
 };
 
+/** Every command (grep is parsed on its own). */
+export const COMMANDS = [...Object.keys(OPTIONS_OF), 'grep'];
+
 /** `-l -5` would read as an option; zstd users type it, so join it into `--level=-5`. */
 function joinNegativeLevels(argv: string[]): string[] {
   const out: string[] = [];
