@@ -142,9 +142,15 @@ function sameMemory(a: Uint8Array, b: Uint8Array): boolean {
   return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.length && b.byteOffset < a.byteOffset + a.length;
 }
 
-/** This thread's space for a frame that will replace its chunk: one, grown as needed. */
+/**
+ * This thread's space for a frame that will replace its chunk: one, grown as needed, up to frames
+ * of 64 MiB; a job of bigger chunks gets a new one each time, so that a helper which served it
+ * does not keep that much for good.
+ */
 let frameScratch: Uint8Array | undefined;
+const KEPT_SCRATCH_MAX = 64 << 20;
 function frameSpace(size: number): Uint8Array {
+  if (size > KEPT_SCRATCH_MAX) return new Uint8Array(size);
   if (!frameScratch || frameScratch.length < size) frameScratch = new Uint8Array(size);
   return frameScratch.subarray(0, size);
 }
