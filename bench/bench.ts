@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decode } from '../server/src/engine/decoding/decompress';
 import { WorkerPool } from '../server/src/engine/pool/pool';
+import { JOB_V8_FLAGS } from '../server/src/v8Flags';
 import { benchInspect } from './inspectBench';
 import { archiveContenders, archiveTargets, extractionRoot, sameTree, timeMemberOpens } from './archiveBench';
 import { readContenders, treeContenders, treeReport } from './treeBench';
@@ -19,7 +20,7 @@ import { gzipContenders, gzipReference, gzipReport } from './gzipBench';
 import { timeResume } from './resumeBench';
 
 const repo = path.resolve(__dirname, '..', '..');
-// Run as a program, as `chunkpress` is: its shebang carries the CLI's V8 flags (scripts/build.mjs).
+// Run as a program, as `chunkpress` is: its shebang carries the CLI's V8 flags (server/src/v8Flags.ts).
 const cli = path.join(repo, 'dist', 'cli.js');
 const corpus = process.argv[2];
 /** The corpus unpacked, for the folders part: beside it, in tree/. */
@@ -179,8 +180,8 @@ async function main(): Promise<void> {
     {
       key: 'chunkpress-4M-helper',
       name: 'chunkpress -l 3 -T 2 -c 4M, in the running helper (as VS Code runs it)',
-      // With the helper's V8 flags (client/src/serverClient.ts).
-      shell: `node --max-semi-space-size=2 ${q(path.join(__dirname, 'warmCompress.js'))} ${q(corpus)} ${q(out('cp-helper.zst'))} ${q(out('helper-seconds'))} ${THREADS}`,
+      // With the helper's V8 flags.
+      shell: `node ${JOB_V8_FLAGS.join(' ')} ${q(path.join(__dirname, 'warmCompress.js'))} ${q(corpus)} ${q(out('cp-helper.zst'))} ${q(out('helper-seconds'))} ${THREADS}`,
       output: out('cp-helper.zst'),
       secondsFile: out('helper-seconds'),
     },

@@ -23,7 +23,7 @@ const builds = [
   { entryPoints: { server: 'server/src/server.ts', worker: 'server/src/engine/pool/worker.ts' } },
   {
     // `chunkpress`: a launcher that runs cli-main.js from V8's code cache (server/src/cli/launch.ts),
-    // with the helper's V8 flags (client/src/serverClient.ts says why).
+    // with the V8 flags of server/src/v8Flags.ts (which says why; a test holds the two together).
     entryPoints: { cli: 'server/src/cli/launch.ts' },
     banner: { js: '#!/usr/bin/env -S node --max-semi-space-size=2' },
     plugins: [{ name: 'executable', setup: (b) => b.onEnd((r) => r.errors.length || chmodSync('dist/cli.js', 0o755)) }],

@@ -5,14 +5,8 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
+import { JOB_V8_FLAGS } from '../../server/src/v8Flags';
 import { helperEnvironment } from './helperEnvironment';
-
-/**
- * V8's young generation for the helper's threads (the CLI's shebang sets the same, scripts/build.mjs).
- * A job's main thread makes short-lived objects in bursts, and the default semispaces of up to
- * 16 MiB then stay resident, about 50 MiB of a folder's 200 MiB peak; 2 MiB ones run as fast.
- */
-const HELPER_V8_FLAGS = ['--max-semi-space-size=2'];
 
 /**
  * Starts the helper (dist/server.js) as a separate Node process over IPC. vscode-languageclient
@@ -22,11 +16,11 @@ export function createServerClient(context: vscode.ExtensionContext, output: vsc
   const module = context.asAbsolutePath('dist/server.js');
   const env = helperEnvironment(process.env);
   const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc, options: { env, execArgv: HELPER_V8_FLAGS } },
+    run: { module, transport: TransportKind.ipc, options: { env, execArgv: JOB_V8_FLAGS } },
     debug: {
       module,
       transport: TransportKind.ipc,
-      options: { env, execArgv: [...HELPER_V8_FLAGS, '--nolazy', '--inspect=6019'] },
+      options: { env, execArgv: [...JOB_V8_FLAGS, '--nolazy', '--inspect=6019'] },
     },
   };
   const clientOptions: LanguageClientOptions = {
